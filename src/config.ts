@@ -1,0 +1,266 @@
+/**
+ * Configuration: one zod schema is the single source of truth for every option.
+ *
+ * Sources, in order: the Supervisor's options file (`/data/options.json`, overridable with
+ * `OPTIONS_PATH`), environment variables for standalone use, then the defaults below.
+ * `config.yaml` (`options`/`schema`) and `translations/en.yaml` must agree with {@link optionsSchema};
+ * `test/packaging.test.ts` checks that they do.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Home Assistant add-on log levels (bashio's set), mapped to pino levels in `log.ts`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'notice', 'warning', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const float = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+/** Accepts a JSON list (options file) or a comma-separated string (environment). */
+const stringList = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value,
+  z.array(z.string().min(1)),
+);
+
+/**
+ * Every user-facing option. Keys are the `config.yaml` option names (snake_case) so the three
+ * descriptions of an option (this schema, config.yaml, translations) can be compared key by key.
+ */
+export const optionsSchema = z.object({
+  /** Log verbosity. Default `info`. */
+  log_level: z.enum(LOG_LEVELS).default('info'),
+  /** Concurrent SSE clients across both listeners. Default 100. */
+  max_clients: int(1, 10000).default(100),
+  /** HTTP requests per minute per client (user or IP). Default 1000. */
+  rate_limit_per_minute: int(1, 100000).default(1000),
+  /** New streams one LAN user/IP may open per window. Default 5. */
+  stream_limit: int(1, 1000).default(5),
+  /** The window of `stream_limit`, in seconds. Default 60. */
+  stream_limit_window: int(1, 3600).default(60),
+  /** Seconds between `ping` events on every stream. Default 30. */
+  ping_interval: int(5, 300).default(30),
+  /** Seconds a stream whose socket does not drain may stay open. Default 300. */
+  inactivity_timeout: int(30, 3600).default(300),
+  /** Maximum age of one stream in minutes before it is asked to reconnect; 0 = unlimited. Default 0. */
+  max_connection_age: int(0, 1440).default(0),
+  /** Events kept for `Last-Event-ID` replay. Default 1000. */
+  replay_buffer_size: int(0, 100000).default(1000),
+  /** Unwritten bytes (KiB) one subscriber may hold before it is closed as a slow consumer. Default 512. */
+  slow_consumer_limit_kb: int(16, 65536).default(512),
+  /** Days of metric history kept in SQLite. Default 30. */
+  metrics_retention_days: int(1, 365).default(30),
+  /** Alert when active connections reach this many; 0 = off. Default 90. */
+  alert_connections: int(0, 10000).default(90),
+  /** Alert when events in per second exceed this; 0 = off. Default 500. */
+  alert_event_rate_max: float(0, 100000).default(500),
+  /** Alert when events in per second fall below this while upstream is connected; 0 = off. Default 0. */
+  alert_event_rate_min: float(0, 100000).default(0),
+  /** Alert when resident memory exceeds this many MiB; 0 = off. Default 512. */
+  alert_memory_mb: int(0, 65536).default(512),
+  /** Alert when process CPU exceeds this percentage of one core; 0 = off. Default 80. */
+  alert_cpu_percent: int(0, 1000).default(80),
+  /** Alert when p95 delivery latency exceeds this many ms; 0 = off. Default 500. */
+  alert_latency_p95_ms: int(0, 600000).default(500),
+  /** Alert when p99 delivery latency exceeds this many ms; 0 = off. Default 1000. */
+  alert_latency_p99_ms: int(0, 600000).default(1000),
+  /** Alert when failed or dropped deliveries exceed this percentage; 0 = off. Default 5. */
+  alert_error_rate_percent: float(0, 100).default(5),
+  /** Alert when bytes waiting in socket buffers exceed this many KiB; 0 = off. Default 4096. */
+  alert_backlog_kb: int(0, 1048576).default(4096),
+  /** Alert when Home Assistant has been unreachable this many seconds; 0 = off. Default 60. */
+  alert_upstream_down_seconds: int(0, 86400).default(60),
+  /** A condition must hold this many seconds before an alert fires. Default 60. */
+  alert_sustain_seconds: int(0, 3600).default(60),
+  /** Minimum minutes between two firings of the same alert. Default 15. */
+  alert_cooldown_minutes: int(0, 1440).default(15),
+  /** Optional notify service for alerts, e.g. `notify.mobile_app_phone`. */
+  notify_service: z
+    .string()
+    .regex(/^notify\.[a-z0-9_]+$/, 'must look like notify.<service>')
+    .optional(),
+  /** Optional Redis URL; enables multi-instance mode. */
+  redis_url: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Origins allowed to read the LAN API from a browser (CORS); empty = none. */
+  cors_origins: stringList.default([]),
+});
+
+export type Options = z.infer<typeof optionsSchema>;
+
+export type Mode = 'addon' | 'standalone' | 'demo';
+
+/** Where the upstream Home Assistant websocket is and how to authenticate to it. */
+export type Upstream =
+  | { kind: 'addon'; url: string; token: string; supervisorUrl: string }
+  | { kind: 'standalone'; url: string; token: string; restUrl: string }
+  | { kind: 'demo'; eventRate: number };
+
+export interface Config {
+  readonly mode: Mode;
+  readonly options: Readonly<Options>;
+  readonly upstream: Readonly<Upstream>;
+  /** LAN listener port (`PORT`, default 3000). */
+  readonly port: number;
+  /** Ingress listener port (`INGRESS_PORT`, default 8099). */
+  readonly ingressPort: number;
+  /** Address both listeners bind to (`BIND_HOST`, default `0.0.0.0`). */
+  readonly bindHost: string;
+  /** Where the SQLite file lives: `/data` in add-on mode, else `DATA_DIR` (default `./data`). */
+  readonly dataDir: string;
+  /** Non-fatal findings (unknown option keys), logged at start like the Supervisor does. */
+  readonly warnings: readonly string[];
+}
+
+/** Thrown for invalid configuration; `main.ts` prints `issues` and exits with code 2. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const envSchema = z.object({
+  SUPERVISOR_TOKEN: z.string().min(1).optional(),
+  HA_URL: z
+    .string()
+    .regex(/^(https?|wss?):\/\/[^\s/]+/, 'must be an http(s):// or ws(s):// URL')
+    .optional(),
+  HA_TOKEN: z.string().min(1).optional(),
+  PORT: int(0, 65535).default(3000),
+  INGRESS_PORT: int(0, 65535).default(8099),
+  BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).optional(),
+  DEMO_EVENT_RATE: float(0, 10000).default(5),
+  SUPERVISOR_URL: z.string().url().default('http://supervisor'),
+});
+
+/** Reads option values from the environment: each option's upper-case name (`MAX_CLIENTS`, `REDIS_URL`, ...). */
+function optionsFromEnv(env: Env): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(optionsSchema.shape)) {
+    const value = env[key.toUpperCase()];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+function readOptionsFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError([`${path}: cannot be read (${(err as Error).message})`]);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError([`${path}: must hold a JSON object`]);
+    }
+    // The Supervisor writes `null` for unset optional keys; treat them as absent.
+    return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError([`${path}: is not valid JSON (${(err as Error).message})`]);
+  }
+}
+
+function formatIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `${prefix}${path}: ${issue.message}`;
+  });
+}
+
+/** `http://host:8123/` → `ws://host:8123/api/websocket`; ws(s) URLs keep their path when it is the websocket one. */
+export function websocketUrl(haUrl: string): string {
+  const url = new URL(haUrl);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/api/websocket') ? path : `${path}/api/websocket`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+/** The REST base (`http(s)://host:port`) matching a Home Assistant URL given in any of the accepted forms. */
+export function restUrl(haUrl: string): string {
+  const url = new URL(haUrl);
+  if (url.protocol === 'ws:') url.protocol = 'http:';
+  if (url.protocol === 'wss:') url.protocol = 'https:';
+  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/api\/websocket$/, '');
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/+$/, '');
+}
+
+/**
+ * Builds the frozen configuration from the options file and the environment.
+ * Throws {@link ConfigError} listing every problem as `path: message`.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const optionsPath = env.OPTIONS_PATH ?? '/data/options.json';
+  const fileOptions = readOptionsFile(optionsPath);
+  const issues: string[] = [];
+
+  const envResult = envSchema.safeParse(env);
+  if (!envResult.success) issues.push(...formatIssues(envResult.error, 'env.'));
+
+  // Options file first, then the environment, then defaults.
+  const merged = { ...optionsFromEnv(env), ...fileOptions };
+  const unknown = Object.keys(fileOptions).filter((k) => !(k in optionsSchema.shape));
+  const optionsResult = optionsSchema.strict().safeParse(
+    Object.fromEntries(Object.entries(merged).filter(([k]) => !unknown.includes(k))),
+  );
+  if (!optionsResult.success) issues.push(...formatIssues(optionsResult.error, 'options.'));
+
+  if (!envResult.success || !optionsResult.success) throw new ConfigError(issues);
+  const e = envResult.data;
+
+  let upstream: Upstream;
+  if (e.SUPERVISOR_TOKEN) {
+    upstream = {
+      kind: 'addon',
+      url: 'ws://supervisor/core/websocket',
+      token: e.SUPERVISOR_TOKEN,
+      supervisorUrl: e.SUPERVISOR_URL,
+    };
+  } else if (e.HA_URL && e.HA_TOKEN) {
+    upstream = { kind: 'standalone', url: websocketUrl(e.HA_URL), token: e.HA_TOKEN, restUrl: restUrl(e.HA_URL) };
+  } else if (e.HA_URL || e.HA_TOKEN) {
+    throw new ConfigError([e.HA_URL ? 'env.HA_TOKEN: required when HA_URL is set' : 'env.HA_URL: required when HA_TOKEN is set']);
+  } else {
+    upstream = { kind: 'demo', eventRate: e.DEMO_EVENT_RATE };
+  }
+
+  const mode: Mode = upstream.kind;
+  return deepFreeze({
+    mode,
+    options: optionsResult.data,
+    upstream,
+    port: e.PORT,
+    ingressPort: e.INGRESS_PORT,
+    bindHost: e.BIND_HOST,
+    dataDir: mode === 'addon' ? (e.DATA_DIR ?? '/data') : (e.DATA_DIR ?? './data'),
+    warnings: unknown.map((k) => `options.${k}: unknown option, ignored`),
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

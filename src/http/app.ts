@@ -1,0 +1,87 @@
+/**
+ * The Koa application: one error funnel, request logging with secrets masked, CORS for the
+ * configured origins, and the routers the composition root hands in. The same app serves the
+ * LAN and the ingress listener; `listeners.ts` tags each request with the listener it came from.
+ */
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Logger } from '../log.ts';
+import { redactUrl } from '../log.ts';
+import { HttpError, envelope } from './errors.ts';
+
+export interface AppOptions {
+  logger: Logger;
+  routers: readonly Router[];
+  /** Origins allowed by CORS; empty = none. */
+  corsOrigins: readonly string[];
+}
+
+export function createApp({ logger, routers, corsOrigins }: AppOptions): Koa {
+  const app = new Koa();
+  app.proxy = false; // never trust X-Forwarded-* (ingress identity comes from the socket address)
+  app.silent = true; // errors are logged here, not by Koa's default console handler
+
+  app.use(errorFunnel(logger));
+  app.use(cors(corsOrigins));
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+  app.use((ctx) => {
+    throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}
+
+/** Turns every thrown error into `{success:false, message, error_code}`; unknown errors become a 500 with a safe message. */
+function errorFunnel(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } catch (err) {
+      const error = toHttpError(err);
+      if (error.status >= 500 && !(err instanceof HttpError)) {
+        logger.error({ err, method: ctx.method, url: ctx.url }, 'request failed');
+      }
+      if (ctx.headerSent || !ctx.writable) return;
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.body = envelope(error);
+    } finally {
+      if (ctx.respond !== false) {
+        logger.debug(
+          { method: ctx.method, url: redactUrl(ctx.url), status: ctx.status, ms: +(performance.now() - started).toFixed(1) },
+          'request',
+        );
+      }
+    }
+  };
+}
+
+/** Maps Koa's own errors (405/501 from allowedMethods, body parsing) and unknown errors to HttpError. */
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const status = (err as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = status === 405 ? 'method_not_allowed' : status === 413 ? 'payload_too_large' : 'invalid_request';
+    return new HttpError(status, code, (err as Error).message || 'Bad request');
+  }
+  return new HttpError(500, 'internal_error', 'Internal server error');
+}
+
+function cors(origins: readonly string[]): Koa.Middleware {
+  const allowed = new Set(origins);
+  return async (ctx, next) => {
+    const origin = ctx.get('Origin');
+    if (origin && (allowed.has(origin) || allowed.has('*'))) {
+      ctx.set('Access-Control-Allow-Origin', allowed.has('*') ? '*' : origin);
+      ctx.set('Vary', 'Origin');
+      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      ctx.set('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+      ctx.set('Access-Control-Expose-Headers', 'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After');
+      if (ctx.method === 'OPTIONS') {
+        ctx.status = 204;
+        return;
+      }
+    }
+    await next();
+  };
+}
