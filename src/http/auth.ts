@@ -1,0 +1,122 @@
+/**
+ * Authentication for both listeners.
+ *
+ * - Ingress listener in add-on mode: only the Supervisor (socket address 172.30.32.2, never
+ *   X-Forwarded-For) may connect; the user comes from `X-Remote-User-*` and is an admin (the
+ *   panel is admin-only). Outside add-on mode the ingress listener behaves like the LAN one.
+ * - LAN listener: a Home Assistant token from `Authorization: Bearer`, the `token` query
+ *   parameter, or a `token` body field, checked by a {@link UserResolver} (cached, rate limited).
+ */
+import type Koa from 'koa';
+import type { User } from '../types.ts';
+import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../errors.ts';
+import { HttpError, forbidden, serviceUnavailable, unauthorized } from './errors.ts';
+import { listenerOf } from './listeners.ts';
+
+/** Token → user (implemented by ha/users.ts). Throws the domain errors of `errors.ts`. */
+export interface UserResolver {
+  resolve(token: string, clientKey: string): Promise<User>;
+}
+
+export interface AuthOptions {
+  resolver: UserResolver;
+  /** True in add-on mode: the ingress listener trusts the Supervisor's headers. */
+  trustIngress: boolean;
+  /** The Supervisor's address on the hassio network; tests may point it at loopback. */
+  ingressAddress?: string;
+}
+
+/** Where a request's identity came from. */
+export type AuthSource = 'ingress' | 'token';
+
+export interface AuthState {
+  user: User;
+  authSource: AuthSource;
+  /** Per-client key for rate limits: the user id for token users, the IP otherwise. */
+  clientKey: string;
+}
+
+export const SUPERVISOR_ADDRESS = '172.30.32.2';
+
+/** The peer address without the IPv4-mapped prefix. */
+export function peerAddress(ctx: Koa.Context): string {
+  const address = ctx.req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** The token a request carries, if any: Bearer header first, then `token` query, then the given body field. */
+export function tokenOf(ctx: Koa.Context, bodyToken?: unknown): string | undefined {
+  const header = ctx.get('Authorization');
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw unauthorized('Authorization header must be "Bearer <token>"', 'invalid_auth_header');
+    return match[1];
+  }
+  const query = ctx.query.token;
+  if (typeof query === 'string' && query) return query;
+  if (typeof bodyToken === 'string' && bodyToken) return bodyToken;
+  return undefined;
+}
+
+export class Authenticator {
+  readonly #ingressAddress: string;
+
+  constructor(readonly options: AuthOptions) {
+    this.#ingressAddress = options.ingressAddress ?? SUPERVISOR_ADDRESS;
+  }
+
+  /**
+   * Identifies the caller or throws an HttpError (401, 403, 429, 503).
+   * `bodyToken` lets POST endpoints accept `{token}` in their JSON body.
+   */
+  async authenticate(ctx: Koa.Context, bodyToken?: unknown): Promise<AuthState> {
+    if (this.options.trustIngress && listenerOf(ctx.req) === 'ingress') return this.#ingressUser(ctx);
+    const token = tokenOf(ctx, bodyToken);
+    if (!token) throw unauthorized('A Home Assistant access token is required', 'missing_token');
+    const ip = peerAddress(ctx);
+    try {
+      const user = await this.options.resolver.resolve(token, ip);
+      return { user, authSource: 'token', clientKey: user.id };
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  }
+
+  #ingressUser(ctx: Koa.Context): AuthState {
+    if (peerAddress(ctx) !== this.#ingressAddress) {
+      throw forbidden('The ingress port only accepts requests from the Supervisor', 'ingress_forbidden');
+    }
+    const id = ctx.get('X-Remote-User-Id') || 'ingress';
+    const name = ctx.get('X-Remote-User-Display-Name') || ctx.get('X-Remote-User-Name') || 'Home Assistant user';
+    return { user: { id, name, isAdmin: true }, authSource: 'ingress', clientKey: `ingress:${id}` };
+  }
+}
+
+function toHttpError(err: unknown): Error {
+  if (err instanceof HttpError) return err;
+  if (err instanceof InvalidTokenError) return unauthorized(err.message, 'invalid_token');
+  if (err instanceof TooManyAttemptsError) {
+    const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+    return new HttpError(429, 'too_many_auth_failures', err.message, { 'Retry-After': String(seconds) });
+  }
+  if (err instanceof UpstreamUnavailableError) return serviceUnavailable(err.message, 'upstream_unavailable', 5);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Koa middleware for JSON endpoints: authenticates and stores the {@link AuthState} in `ctx.state.auth`. */
+export function requireUser(auth: Authenticator): Koa.Middleware {
+  return async (ctx, next) => {
+    ctx.state.auth = await auth.authenticate(ctx);
+    await next();
+  };
+}
+
+/** Like {@link requireUser}, then 403 unless the user is an admin. */
+export function requireAdmin(auth: Authenticator): Koa.Middleware {
+  return async (ctx, next) => {
+    const state = await auth.authenticate(ctx);
+    if (!state.user.isAdmin) throw forbidden('This endpoint is for Home Assistant administrators', 'admin_required');
+    ctx.state.auth = state;
+    await next();
+  };
+}
