@@ -145,3 +145,15 @@ export interface HubObserver {
   deliveryFailed(reason: string, count: number): void;
   rateLimited(kind: 'request' | 'stream'): void;
 }
+
+/** What the stats and management layer needs from the hub (implemented by hub/hub.ts). */
+export interface ConnectionRegistry {
+  list(): ConnectionSnapshot[];
+  get(id: string): ConnectionSnapshot | undefined;
+  /** Closes one stream (sending it an `error` event first); false when no such stream. */
+  close(id: string, reason: CloseReason): boolean;
+  /** Bytes written to all streams' sockets but not yet flushed. */
+  backlogBytes(): number;
+  /** Writes a system event (e.g. `alert`) to every stream whose user is an admin. */
+  notifyAdmins(type: string, data: unknown): void;
+}

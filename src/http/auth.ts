@@ -7,6 +7,7 @@
  * - LAN listener: a Home Assistant token from `Authorization: Bearer`, the `token` query
  *   parameter, or a `token` body field, checked by a {@link UserResolver} (cached, rate limited).
  */
+import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import type { User } from '../types.ts';
 import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../errors.ts';
@@ -39,21 +40,26 @@ export interface AuthState {
 export const SUPERVISOR_ADDRESS = '172.30.32.2';
 
 /** The peer address without the IPv4-mapped prefix. */
-export function peerAddress(ctx: Koa.Context): string {
-  const address = ctx.req.socket.remoteAddress ?? '';
+export function peerAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+function header(req: IncomingMessage, name: string): string {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}
+
 /** The token a request carries, if any: Bearer header first, then `token` query, then the given body field. */
-export function tokenOf(ctx: Koa.Context, bodyToken?: unknown): string | undefined {
-  const header = ctx.get('Authorization');
-  if (header) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+export function tokenOf(req: IncomingMessage, bodyToken?: unknown): string | undefined {
+  const authorization = header(req, 'authorization');
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthorized('Authorization header must be "Bearer <token>"', 'invalid_auth_header');
     return match[1];
   }
-  const query = ctx.query.token;
-  if (typeof query === 'string' && query) return query;
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+  if (query) return query;
   if (typeof bodyToken === 'string' && bodyToken) return bodyToken;
   return undefined;
 }
@@ -66,33 +72,36 @@ export class Authenticator {
   }
 
   /**
-   * Identifies the caller or throws an HttpError (401, 403, 429, 503).
+   * Identifies the caller or throws an HttpError (401, 403, 429, 503). Works on the raw request so
+   * WebSocket upgrades (`ws-api.ts`) authenticate exactly like HTTP requests.
    * `bodyToken` lets POST endpoints accept `{token}` in their JSON body.
    */
-  async authenticate(ctx: Koa.Context, bodyToken?: unknown): Promise<AuthState> {
-    if (this.options.trustIngress && listenerOf(ctx.req) === 'ingress') return this.#ingressUser(ctx);
-    const token = tokenOf(ctx, bodyToken);
+  async authenticate(req: IncomingMessage, bodyToken?: unknown): Promise<AuthState> {
+    if (this.options.trustIngress && listenerOf(req) === 'ingress') return this.#ingressUser(req);
+    const token = tokenOf(req, bodyToken);
     if (!token) throw unauthorized('A Home Assistant access token is required', 'missing_token');
-    const ip = peerAddress(ctx);
+    const ip = peerAddress(req);
     try {
       const user = await this.options.resolver.resolve(token, ip);
       return { user, authSource: 'token', clientKey: user.id };
     } catch (err) {
-      throw toHttpError(err);
+      throw authErrorToHttp(err);
     }
   }
 
-  #ingressUser(ctx: Koa.Context): AuthState {
-    if (peerAddress(ctx) !== this.#ingressAddress) {
+  #ingressUser(req: IncomingMessage): AuthState {
+    if (peerAddress(req) !== this.#ingressAddress) {
       throw forbidden('The ingress port only accepts requests from the Supervisor', 'ingress_forbidden');
     }
-    const id = ctx.get('X-Remote-User-Id') || 'ingress';
-    const name = ctx.get('X-Remote-User-Display-Name') || ctx.get('X-Remote-User-Name') || 'Home Assistant user';
+    const id = header(req, 'x-remote-user-id') || 'ingress';
+    const name =
+      header(req, 'x-remote-user-display-name') || header(req, 'x-remote-user-name') || 'Home Assistant user';
     return { user: { id, name, isAdmin: true }, authSource: 'ingress', clientKey: `ingress:${id}` };
   }
 }
 
-function toHttpError(err: unknown): Error {
+/** Maps the domain errors of `errors.ts` to HTTP errors (also used by the WebSocket API). */
+export function authErrorToHttp(err: unknown): Error {
   if (err instanceof HttpError) return err;
   if (err instanceof InvalidTokenError) return unauthorized(err.message, 'invalid_token');
   if (err instanceof TooManyAttemptsError) {
@@ -106,7 +115,7 @@ function toHttpError(err: unknown): Error {
 /** Koa middleware for JSON endpoints: authenticates and stores the {@link AuthState} in `ctx.state.auth`. */
 export function requireUser(auth: Authenticator): Koa.Middleware {
   return async (ctx, next) => {
-    ctx.state.auth = await auth.authenticate(ctx);
+    ctx.state.auth = await auth.authenticate(ctx.req);
     await next();
   };
 }
@@ -114,7 +123,7 @@ export function requireUser(auth: Authenticator): Koa.Middleware {
 /** Like {@link requireUser}, then 403 unless the user is an admin. */
 export function requireAdmin(auth: Authenticator): Koa.Middleware {
   return async (ctx, next) => {
-    const state = await auth.authenticate(ctx);
+    const state = await auth.authenticate(ctx.req);
     if (!state.user.isAdmin) throw forbidden('This endpoint is for Home Assistant administrators', 'admin_required');
     ctx.state.auth = state;
     await next();
