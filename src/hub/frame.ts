@@ -1,0 +1,118 @@
+/**
+ * SSE wire format, as pure functions (STYLE §7). Every frame is data-only (no `event:` field) so
+ * `EventSource.onmessage` receives it, carries an `id:` when it has one, and the first frame of a
+ * stream carries `retry:`. Payloads are JSON `{type, data?, timestamp}` (DESIGN §4).
+ *
+ * A frame is encoded once into a {@link WireFrame}: the bytes of one HTTP/1.1 chunk
+ * (`<hex length>\r\n<frame>\r\n`) and a zero-copy view of the bare frame for connections without
+ * chunked transfer coding. The hub writes the same Buffer to every matching socket.
+ * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+import type { HaState, HubEvent } from '../types.ts';
+
+/** One encoded frame, shared by every socket it is written to. */
+export interface WireFrame {
+  /** The frame wrapped as one HTTP/1.1 chunk. */
+  readonly chunked: Buffer;
+  /** The bare frame (a view into `chunked`). */
+  readonly raw: Buffer;
+}
+
+/** Thrown when a field value cannot be represented on the wire (an id with a line break or NUL). */
+export class InvalidFrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidFrameError';
+  }
+}
+
+/** The terminating chunk of a chunked response. */
+export const CHUNKED_END: Buffer = Buffer.from('0\r\n\r\n', 'latin1');
+
+export interface FrameFields {
+  /** The `id:` value; omitted when undefined or null. Must not contain CR, LF or NUL. */
+  id?: string | null;
+  /** The `retry:` value in milliseconds (a non-negative integer); omitted when undefined. */
+  retry?: number;
+  /** The `data:` value. Line breaks become separate `data:` lines, as the spec requires. */
+  data: string;
+}
+
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** The text of one SSE frame, ending with the blank line that dispatches it. */
+export function frameText({ id, retry, data }: FrameFields): string {
+  let out = '';
+  if (retry !== undefined) {
+    if (!Number.isInteger(retry) || retry < 0) throw new InvalidFrameError('retry must be a non-negative integer');
+    out += `retry: ${retry}\n`;
+  }
+  if (id !== undefined && id !== null) {
+    // A NUL makes EventSource ignore the id; a line break would end the field early and let the
+    // rest be read as other fields (the koa-sse-stream flaw, DESIGN §5).
+    if (/[\r\n\0]/.test(id)) throw new InvalidFrameError('an SSE id must not contain CR, LF or NUL');
+    out += `id: ${id}\n`;
+  }
+  if (LINE_BREAK.test(data)) {
+    for (const line of data.split(LINE_BREAK)) out += `data: ${line}\n`;
+  } else {
+    out += `data: ${data}\n`;
+  }
+  return `${out}\n`;
+}
+
+/** Encodes frame text once into the shared chunk bytes and the bare view. */
+export function toWire(text: string): WireFrame {
+  const length = Buffer.byteLength(text, 'utf8');
+  const prefix = `${length.toString(16)}\r\n`;
+  const buffer = Buffer.allocUnsafe(prefix.length + length + 2);
+  buffer.write(prefix, 0, 'latin1');
+  buffer.write(text, prefix.length, 'utf8');
+  buffer.write('\r\n', prefix.length + length, 'latin1');
+  return { chunked: buffer, raw: buffer.subarray(prefix.length, prefix.length + length) };
+}
+
+/** `frameText` + `toWire`. */
+export function encodeFrame(fields: FrameFields): WireFrame {
+  return toWire(frameText(fields));
+}
+
+/** The JSON payload of a Home Assistant event: `{type, data, timestamp}`. */
+export function eventPayload(event: HubEvent): string {
+  return JSON.stringify({ type: event.type, data: event.data, timestamp: event.timestamp });
+}
+
+/** The first payload of every stream. `id` is the connection's id (not the SSE id). */
+export function connectionPayload(connectionId: string, timestamp: string): string {
+  return JSON.stringify({ type: 'connection', status: 'connected', id: connectionId, authenticated: true, timestamp });
+}
+
+export function pingPayload(timestamp: string): string {
+  return JSON.stringify({ type: 'ping', timestamp });
+}
+
+/** An `error` payload: `{type:"error", error:<code>, message, timestamp}`. */
+export function errorPayload(code: string, message: string, timestamp: string): string {
+  return JSON.stringify({ type: 'error', error: code, message, timestamp });
+}
+
+/** A system payload of another type (e.g. `alert`): `{type, data, timestamp}`. */
+export function systemPayload(type: string, data: unknown, timestamp: string): string {
+  return JSON.stringify({ type, data, timestamp });
+}
+
+/** A current state as a `state_changed` payload (for `initial_state=true`); `old_state` is null. */
+export function initialStatePayload(state: HaState, timestamp: string): string {
+  return JSON.stringify({
+    type: 'state_changed',
+    data: {
+      entity_id: state.entity_id,
+      state: state.state,
+      attributes: state.attributes,
+      last_changed: state.last_changed,
+      last_updated: state.last_updated,
+      old_state: null,
+    },
+    timestamp,
+  });
+}

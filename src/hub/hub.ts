@@ -1,0 +1,404 @@
+/**
+ * The hub: receives stamped events from the transport, finds the matching subscribers through the
+ * routing index, encodes each event once and writes the same bytes to every matching socket.
+ * It knows nothing of HTTP frameworks: the HTTP layer writes the response headers and hands in the
+ * response's socket (STYLE §2).
+ *
+ * Stream order: `connection` (with `retry:`), then `upstream_unavailable` if core is down, then
+ * either the replay of what the client missed (`Last-Event-ID`, as a handover: STYLE §6) or, on a
+ * fresh connection or a `replay_gap`, the current states when `initial_state` was asked, then live.
+ */
+import type {
+  CloseReason,
+  ConnectionRegistry,
+  ConnectionSnapshot,
+  EventInterest,
+  HubObserver,
+  StampedEvent,
+  StateSource,
+  UpstreamState,
+  UpstreamStatus,
+} from '../types.ts';
+import type { Transport } from '../transport/transport.ts';
+import { closeNotice } from './close-reason.ts';
+import { HubFullError, HubStoppedError } from './errors.ts';
+import { ALL_TYPES, type EventFilter, domainOf, matches } from './filter.ts';
+import {
+  type WireFrame,
+  connectionPayload,
+  encodeFrame,
+  errorPayload,
+  eventPayload,
+  initialStatePayload,
+  pingPayload,
+  systemPayload,
+} from './frame.ts';
+import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
+import { NoopHubObserver } from './observer.ts';
+import { RoutingIndex } from './routing.ts';
+import { type StreamSocket, Subscriber, type SubscriberMeta } from './subscriber.ts';
+import type { User } from '../types.ts';
+
+export interface HubOptions {
+  /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
+  transport: Transport;
+  /** Told which event types subscribers need (one retain per distinct type per stream; `*` for all). */
+  interest: EventInterest;
+  /** Current states for `initial_state=true`. */
+  states: StateSource;
+  /** Core's link status; a drop sends `upstream_unavailable` to every stream once. */
+  upstream: UpstreamStatus;
+  /** Receives the hub's counters. Default: a no-op observer. */
+  observer?: HubObserver;
+  /** Limits and timings; missing keys take {@link DEFAULT_HUB_LIMITS}. */
+  limits?: Partial<HubLimits>;
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
+  /** Randomness for retry jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Where unexpected failures (a replay that throws) are reported. Default: ignored. */
+  onError?: (err: unknown, context: string) => void;
+}
+
+/** What the HTTP layer asks for after it authenticated the user and wrote the response headers. */
+export interface OpenRequest {
+  socket: StreamSocket;
+  /** True when the response uses chunked transfer coding. */
+  chunked: boolean;
+  user: User;
+  filter: EventFilter;
+  meta: SubscriberMeta;
+  /** The client's `Last-Event-ID`, if any: the hub replays what came after it. */
+  lastEventId?: string;
+  /** Send the current states of the matching entities (on a fresh start or after a gap). */
+  initialState?: boolean;
+}
+
+export interface OpenedStream {
+  /** The connection id (the `connection` payload's `id`). */
+  id: string;
+  /** Settles when the stream is live (after the replay handover). Never rejects. */
+  ready: Promise<void>;
+}
+
+export class Hub implements ConnectionRegistry {
+  readonly limits: Readonly<HubLimits>;
+  readonly #transport: Transport;
+  readonly #interest: EventInterest;
+  readonly #states: StateSource;
+  readonly #upstream: UpstreamStatus;
+  readonly #observer: HubObserver;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #onError: (err: unknown, context: string) => void;
+  readonly #subs = new Map<string, Subscriber>();
+  readonly #routing = new RoutingIndex<Subscriber>();
+  /** Encoded frames of recent events, reused when the same stamped event is replayed. */
+  readonly #frames = new WeakMap<StampedEvent, WireFrame>();
+  readonly #cleanups: (() => void)[] = [];
+  #running = false;
+  #upstreamDown = false;
+  #whenEmpty: (() => void) | undefined;
+
+  constructor(options: HubOptions) {
+    this.limits = Object.freeze({ ...DEFAULT_HUB_LIMITS, ...options.limits });
+    this.#transport = options.transport;
+    this.#interest = options.interest;
+    this.#states = options.states;
+    this.#upstream = options.upstream;
+    this.#observer = options.observer ?? new NoopHubObserver();
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#upstreamDown = this.#upstream.state === 'disconnected';
+    this.#cleanups.push(this.#transport.subscribe((stamped) => this.#onEvent(stamped)));
+    this.#cleanups.push(this.#upstream.onChange((state) => this.#onUpstream(state)));
+    const ping = setInterval(() => this.#ping(), this.limits.pingIntervalMs);
+    const sweep = setInterval(() => this.#sweep(), this.limits.sweepIntervalMs);
+    ping.unref();
+    sweep.unref();
+    this.#cleanups.push(() => clearInterval(ping), () => clearInterval(sweep));
+  }
+
+  /** Sends `server_shutdown` (with a jittered retry hint) to every stream, ends them and waits until their sockets closed. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
+    if (this.#subs.size > 0) await new Promise<void>((resolve) => (this.#whenEmpty = resolve));
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Throws {@link HubStoppedError} or {@link HubFullError} when a new stream cannot be opened now. */
+  assertCapacity(): void {
+    if (!this.#running) throw new HubStoppedError();
+    if (this.#subs.size >= this.limits.maxClients) throw new HubFullError(this.limits.maxClients);
+  }
+
+  /**
+   * Registers a stream and writes its first frames. Registration is synchronous, so a capacity
+   * check followed by `open` in the same tick cannot race. Throws like {@link assertCapacity}.
+   */
+  open(request: OpenRequest): OpenedStream {
+    this.assertCapacity();
+    const now = this.#now();
+    const age = this.limits.maxConnectionAgeMs;
+    const sub = new Subscriber({
+      socket: request.socket,
+      chunked: request.chunked,
+      user: request.user,
+      filter: request.filter,
+      meta: request.meta,
+      connectedAt: now,
+      limitBytes: this.limits.slowConsumerLimitBytes,
+      // Spread the deadlines of streams opened together (after a restart) over 10 % of the age.
+      expiresAt: age > 0 ? now + age - Math.floor(this.#random() * age * 0.1) : null,
+    });
+    this.#subs.set(sub.id, sub);
+    this.#routing.add(sub);
+    const types = request.filter.types === ALL_TYPES ? [ALL_TYPES] : [...request.filter.types];
+    for (const type of types) sub.releases.push(this.#interest.retain(type));
+    request.socket.on('close', () => this.#onSocketClose(sub));
+    request.socket.on('error', () => {}); // 'close' follows; the HTTP server logs nothing for it either
+    this.#observer.connectionOpened(sub.snapshot());
+    if (request.socket.destroyed) {
+      // The client left before we registered; its 'close' may already have been emitted.
+      this.#onSocketClose(sub);
+      return { id: sub.id, ready: Promise.resolve() };
+    }
+
+    // Everything published after this point reaches the subscriber live (or its handover queue).
+    const head = this.#transport.head();
+    const resume = request.lastEventId;
+    const states = resume === undefined && request.initialState ? this.#statesFor(sub.filter) : [];
+    // Frames before a state snapshot carry no id, so a drop in the middle of the snapshot makes
+    // the browser's next reconnect ask for it again instead of resuming after it.
+    sub.lastId = resume ?? (states.length > 0 ? null : head);
+    let ok = sub.write(
+      encodeFrame({ retry: this.limits.retryMs, id: sub.lastId, data: connectionPayload(sub.id, iso(now)) }),
+      now,
+    );
+    if (this.#upstreamDown) ok = this.#writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now) && ok;
+    if (resume === undefined) {
+      ok = this.#writeStates(sub, states, head, now) && ok;
+      sub.lastId = head;
+      sub.state = 'live';
+      if (!ok) this.#close(sub, 'slow_consumer');
+      return { id: sub.id, ready: Promise.resolve() };
+    }
+    if (!ok) this.#close(sub, 'slow_consumer');
+    return { id: sub.id, ready: this.#handover(sub, resume, head, request.initialState === true) };
+  }
+
+  /** STYLE §6: live events queue while history is read; then history, then the queue minus what history held. */
+  async #handover(sub: Subscriber, since: string, head: string, initialState: boolean): Promise<void> {
+    let replayed: readonly StampedEvent[] | undefined;
+    try {
+      const result = await this.#transport.replay(since);
+      if (result.kind === 'events') replayed = result.events;
+    } catch (err) {
+      this.#onError(err, 'replay failed');
+    }
+    if (sub.state !== 'handover') return;
+    const now = this.#now();
+    let ok = true;
+    let skip: Set<string> | undefined;
+    if (replayed === undefined) {
+      const states = initialState ? this.#statesFor(sub.filter) : [];
+      sub.lastId = states.length > 0 ? null : head;
+      ok = this.#writeError(sub, 'replay_gap', `Events after ${since} are no longer available; continuing live`, now);
+      ok = this.#writeStates(sub, states, head, now) && ok;
+      sub.lastId = head;
+    } else {
+      skip = new Set();
+      for (const stamped of replayed) {
+        skip.add(stamped.id);
+        if (matches(sub.filter, stamped.event)) ok = sub.writeEvent(stamped, this.#frameOf(stamped), now) && ok;
+      }
+      const last = replayed.at(-1);
+      if (last) sub.lastId = last.id;
+    }
+    // Queued events count as deliveries; replayed history does not (its latency would be the outage's).
+    for (const { stamped, frame } of sub.queue) {
+      if (skip?.has(stamped.id)) continue;
+      ok = sub.writeEvent(stamped, frame, now) && ok;
+      this.#observer.delivered(stamped.event, 1, frame.raw.length, now);
+    }
+    sub.queue = [];
+    sub.queuedBytes = 0;
+    sub.state = 'live';
+    if (!ok) this.#close(sub, 'slow_consumer');
+  }
+
+  #onEvent(stamped: StampedEvent): void {
+    const event = stamped.event;
+    this.#observer.eventReceived(event);
+    if (this.#routing.size === 0) return;
+    const now = this.#now();
+    let frame: WireFrame | undefined;
+    let written = 0;
+    let overflowed: Subscriber[] | undefined;
+    this.#routing.forEachMatch(event, (sub) => {
+      frame ??= this.#frameOf(stamped);
+      if (sub.state === 'live') {
+        written++;
+        if (!sub.writeEvent(stamped, frame, now)) (overflowed ??= []).push(sub);
+      } else if (sub.state === 'handover' && !sub.hold(stamped, frame)) {
+        (overflowed ??= []).push(sub);
+      }
+    });
+    if (frame && written > 0) this.#observer.delivered(event, written, frame.raw.length, now);
+    // Closing changes the index, so it waits until the walk is over.
+    if (overflowed) for (const sub of overflowed) this.#close(sub, 'slow_consumer');
+  }
+
+  #frameOf(stamped: StampedEvent): WireFrame {
+    let frame = this.#frames.get(stamped);
+    if (!frame) {
+      frame = encodeFrame({ id: stamped.id, data: eventPayload(stamped.event) });
+      this.#frames.set(stamped, frame);
+    }
+    return frame;
+  }
+
+  #onUpstream(state: UpstreamState): void {
+    const down = state === 'disconnected';
+    if (down === this.#upstreamDown) return;
+    this.#upstreamDown = down;
+    // Back up: the bridge's resync events flow as ordinary events; nothing to announce.
+    if (down) this.#broadcast(() => true, errorPayload('upstream_unavailable', UPSTREAM_MESSAGE, iso(this.#now())));
+  }
+
+  #ping(): void {
+    this.#broadcast((sub) => sub.state === 'live', pingPayload(iso(this.#now())));
+  }
+
+  /** Writes one system payload to every open stream `pick` selects; one encoding per distinct last id. */
+  #broadcast(pick: (sub: Subscriber) => boolean, payload: string): void {
+    const now = this.#now();
+    const frames = new Map<string | null, WireFrame>();
+    const overflowed: Subscriber[] = [];
+    for (const sub of this.#subs.values()) {
+      if (!sub.open || !pick(sub)) continue;
+      let frame = frames.get(sub.lastId);
+      if (!frame) frames.set(sub.lastId, (frame = encodeFrame({ id: sub.lastId, data: payload })));
+      if (!sub.write(frame, now)) overflowed.push(sub);
+    }
+    for (const sub of overflowed) this.#close(sub, 'slow_consumer');
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const sub of this.#subs.values()) {
+      if (!sub.open) continue;
+      if (sub.congestedSince !== null && now - sub.congestedSince >= this.limits.inactivityTimeoutMs) {
+        this.#close(sub, 'inactive');
+      } else if (sub.expiresAt !== null && now >= sub.expiresAt) {
+        this.#close(sub, 'max_age');
+      }
+    }
+  }
+
+  #writeError(sub: Subscriber, code: string, message: string, now: number): boolean {
+    return sub.write(encodeFrame({ id: sub.lastId, data: errorPayload(code, message, iso(now)) }), now);
+  }
+
+  /** Writes the state snapshot; only the last frame carries `head` as its id (see `open`). */
+  #writeStates(sub: Subscriber, states: readonly string[], head: string, now: number): boolean {
+    let ok = true;
+    states.forEach((payload, i) => {
+      ok = sub.write(encodeFrame({ id: i === states.length - 1 ? head : null, data: payload }), now) && ok;
+    });
+    return ok;
+  }
+
+  /** The current states passing `filter`, as `state_changed` payloads. */
+  #statesFor(filter: EventFilter): string[] {
+    const timestamp = iso(this.#now());
+    const out: string[] = [];
+    for (const state of this.#states.getStates()) {
+      const id = state.entity_id;
+      if (matches(filter, { type: 'state_changed', entityIds: [id], domains: [domainOf(id)] })) {
+        out.push(initialStatePayload(state, timestamp));
+      }
+    }
+    return out;
+  }
+
+  /** Ends a stream: unroutes it, releases its interest, tells it why, and destroys the socket if it will not flush. */
+  #close(sub: Subscriber, reason: CloseReason): void {
+    if (!sub.open) return;
+    const now = this.#now();
+    this.#routing.remove(sub);
+    for (const release of sub.releases.splice(0)) release();
+    const notice = closeNotice(reason, this.limits);
+    let last: WireFrame | undefined;
+    if (notice) {
+      const retry = this.limits.retryMs + (notice.jitter ? Math.floor(this.#random() * this.limits.retryJitterMs) : 0);
+      last = encodeFrame({ retry, id: sub.lastId, data: errorPayload(notice.code, notice.message, iso(now)) });
+    }
+    sub.end(last, now);
+    if (reason === 'client_closed' || sub.socket.destroyed) {
+      sub.socket.destroy();
+    } else {
+      const timer = setTimeout(() => sub.socket.destroy(), this.limits.closeGraceMs);
+      timer.unref();
+      sub.socket.on('close', () => clearTimeout(timer));
+    }
+    if (reason === 'slow_consumer') this.#observer.deliveryFailed('slow_consumer', 1);
+    this.#observer.connectionClosed(sub.snapshot(), reason);
+  }
+
+  #onSocketClose(sub: Subscriber): void {
+    this.#close(sub, 'client_closed');
+    sub.state = 'closed';
+    this.#subs.delete(sub.id);
+    if (this.#subs.size === 0 && this.#whenEmpty) {
+      const resolve = this.#whenEmpty;
+      this.#whenEmpty = undefined;
+      resolve();
+    }
+  }
+
+  // ConnectionRegistry
+
+  list(): ConnectionSnapshot[] {
+    return [...this.#subs.values()].map((sub) => sub.snapshot());
+  }
+
+  get(id: string): ConnectionSnapshot | undefined {
+    return this.#subs.get(id)?.snapshot();
+  }
+
+  close(id: string, reason: CloseReason): boolean {
+    const sub = this.#subs.get(id);
+    if (!sub?.open) return false;
+    this.#close(sub, reason);
+    return true;
+  }
+
+  backlogBytes(): number {
+    let total = 0;
+    for (const sub of this.#subs.values()) total += sub.backlogBytes;
+    return total;
+  }
+
+  notifyAdmins(type: string, data: unknown): void {
+    this.#broadcast((sub) => sub.user.isAdmin, systemPayload(type, data, iso(this.#now())));
+  }
+}
+
+const UPSTREAM_MESSAGE = 'Home Assistant is not reachable; events resume when it is back';
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

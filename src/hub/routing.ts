@@ -1,0 +1,122 @@
+/**
+ * The routing index: which subscribers an event goes to, in time proportional to the number of
+ * matching subscribers, not to all of them.
+ *
+ * Subscribers are filed per event type (or under `*`), then either as "unrestricted" or under each
+ * entity id and domain of their filter. An event looks up its own type and `*`, takes the
+ * unrestricted set and the sets of its entity ids and domains. A subscriber filed under both an
+ * entity and its domain would be found twice; a per-lookup stamp skips the second visit without
+ * allocating a set per event.
+ */
+import { ALL_TYPES, type EventFilter, hasEntityRestriction } from './filter.ts';
+import type { HubEvent } from '../types.ts';
+
+/** What the index needs from a subscriber. `routeMark` is scratch space owned by the index. */
+export interface Routable {
+  readonly filter: EventFilter;
+  routeMark: number;
+}
+
+class TypeBucket<T extends Routable> {
+  readonly unrestricted = new Set<T>();
+  readonly byEntity = new Map<string, Set<T>>();
+  readonly byDomain = new Map<string, Set<T>>();
+
+  get empty(): boolean {
+    return this.unrestricted.size === 0 && this.byEntity.size === 0 && this.byDomain.size === 0;
+  }
+}
+
+function addTo<K, T>(map: Map<K, Set<T>>, key: K, item: T): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(item);
+}
+
+function removeFrom<K, T>(map: Map<K, Set<T>>, key: K, item: T): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(item);
+  if (set.size === 0) map.delete(key);
+}
+
+export class RoutingIndex<T extends Routable> {
+  readonly #buckets = new Map<string, TypeBucket<T>>();
+  #mark = 0;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(item: T): void {
+    const { filter } = item;
+    const restricted = hasEntityRestriction(filter);
+    for (const type of typesOf(filter)) {
+      let bucket = this.#buckets.get(type);
+      if (!bucket) this.#buckets.set(type, (bucket = new TypeBucket()));
+      if (!restricted) {
+        bucket.unrestricted.add(item);
+        continue;
+      }
+      for (const id of filter.entityIds) addTo(bucket.byEntity, id, item);
+      for (const domain of filter.domains) addTo(bucket.byDomain, domain, item);
+    }
+    this.#size++;
+  }
+
+  remove(item: T): void {
+    const { filter } = item;
+    for (const type of typesOf(filter)) {
+      const bucket = this.#buckets.get(type);
+      if (!bucket) continue;
+      bucket.unrestricted.delete(item);
+      for (const id of filter.entityIds) removeFrom(bucket.byEntity, id, item);
+      for (const domain of filter.domains) removeFrom(bucket.byDomain, domain, item);
+      if (bucket.empty) this.#buckets.delete(type);
+    }
+    this.#size--;
+  }
+
+  /**
+   * Calls `visit` once for every subscriber `event` passes. Returns how many were visited.
+   * `visit` may not add or remove subscribers synchronously (the hub defers closes).
+   */
+  forEachMatch(event: Pick<HubEvent, 'type' | 'entityIds' | 'domains'>, visit: (item: T) => void): number {
+    // Wraps after 2^53 lookups, long after any subscriber could still hold an old mark.
+    const mark = (this.#mark = this.#mark === Number.MAX_SAFE_INTEGER ? 1 : this.#mark + 1);
+    let count = 0;
+    const step = (item: T): void => {
+      if (item.routeMark === mark) return;
+      item.routeMark = mark;
+      count++;
+      visit(item);
+    };
+    for (const bucket of [this.#buckets.get(event.type), this.#buckets.get(ALL_TYPES)]) {
+      if (!bucket) continue;
+      for (const item of bucket.unrestricted) step(item);
+      if (bucket.byEntity.size > 0) {
+        for (const id of event.entityIds) {
+          const set = bucket.byEntity.get(id);
+          if (set) for (const item of set) step(item);
+        }
+      }
+      if (bucket.byDomain.size > 0) {
+        for (const domain of event.domains) {
+          const set = bucket.byDomain.get(domain);
+          if (set) for (const item of set) step(item);
+        }
+      }
+    }
+    return count;
+  }
+
+  /** The event types at least one subscriber listens to (`*` included when someone takes all). */
+  types(): string[] {
+    return [...this.#buckets.keys()];
+  }
+}
+
+function typesOf(filter: EventFilter): Iterable<string> {
+  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
+}

@@ -1,0 +1,172 @@
+/**
+ * One SSE stream: its filter, its socket, its position in the event sequence and its counters.
+ *
+ * Backpressure (STYLE §5, DESIGN §5): frames go straight into the socket's own write buffer, which
+ * holds references to the shared frame Buffers (no copies). When `write()` returns false the
+ * subscriber is congested until the socket emits `drain`; while congested it may still buffer up
+ * to `limitBytes` of unwritten data, and the write that passes the limit reports an overflow so
+ * the hub can close it as a slow consumer. Nothing ever waits for a socket.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ConnectionSnapshot, StampedEvent, User } from '../types.ts';
+import { CHUNKED_END, type WireFrame } from './frame.ts';
+import { ALL_TYPES, type EventFilter } from './filter.ts';
+import type { Routable } from './routing.ts';
+
+/** The part of `net.Socket` the hub uses; the HTTP layer hands in the response's socket. */
+export interface StreamSocket {
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** Who is on the other end and how they came in, for snapshots and limits. */
+export interface SubscriberMeta {
+  /** Per-client key (user id, or `ingress:<id>`). */
+  clientId: string;
+  ipAddress: string;
+  userAgent: string;
+  httpVersion: string;
+  listener: 'lan' | 'ingress';
+}
+
+export type SubscriberState = 'handover' | 'live' | 'closing' | 'closed';
+
+export interface SubscriberInit {
+  socket: StreamSocket;
+  /** True when the response uses chunked transfer coding (HTTP/1.1); frames are then written as chunks. */
+  chunked: boolean;
+  user: User;
+  filter: EventFilter;
+  meta: SubscriberMeta;
+  connectedAt: number;
+  /** Unwritten bytes allowed before the subscriber counts as a slow consumer. */
+  limitBytes: number;
+  /** When the stream must be asked to reconnect (max connection age), or null. */
+  expiresAt: number | null;
+}
+
+export class Subscriber implements Routable {
+  readonly id = randomUUID();
+  readonly socket: StreamSocket;
+  readonly chunked: boolean;
+  readonly user: User;
+  readonly filter: EventFilter;
+  readonly meta: SubscriberMeta;
+  readonly connectedAt: number;
+  readonly limitBytes: number;
+  readonly expiresAt: number | null;
+
+  routeMark = 0;
+  state: SubscriberState = 'handover';
+  /** The SSE id of the last event written, or the position the stream started from; system frames carry it. */
+  lastId: string | null = null;
+  eventsSent = 0;
+  bytesSent = 0;
+  lastEventAt: number | null = null;
+  /** Since when `write()` has returned false without a `drain`; null when the socket keeps up. */
+  congestedSince: number | null = null;
+  /** Live events that arrived during the replay handover (STYLE §6), in order. */
+  queue: { stamped: StampedEvent; frame: WireFrame }[] = [];
+  queuedBytes = 0;
+  /** Releases of the interest this subscriber retained. */
+  releases: (() => void)[] = [];
+
+  constructor(init: SubscriberInit) {
+    this.socket = init.socket;
+    this.chunked = init.chunked;
+    this.user = init.user;
+    this.filter = init.filter;
+    this.meta = init.meta;
+    this.connectedAt = init.connectedAt;
+    this.limitBytes = init.limitBytes;
+    this.expiresAt = init.expiresAt;
+    // One listener for the subscriber's life, not one per write.
+    this.socket.on('drain', () => {
+      this.congestedSince = null;
+    });
+  }
+
+  get open(): boolean {
+    return this.state === 'handover' || this.state === 'live';
+  }
+
+  /**
+   * Writes one frame. Returns false when the socket's unwritten bytes now exceed the limit (the
+   * caller closes the subscriber as a slow consumer); the frame is written either way.
+   */
+  write(frame: WireFrame, now: number): boolean {
+    const bytes = this.chunked ? frame.chunked : frame.raw;
+    const flowing = this.socket.write(bytes);
+    this.bytesSent += bytes.length;
+    if (flowing) return true;
+    if (this.congestedSince === null) this.congestedSince = now;
+    return this.socket.writableLength <= this.limitBytes;
+  }
+
+  /** Writes a Home Assistant event and advances the stream's position. */
+  writeEvent(stamped: StampedEvent, frame: WireFrame, now: number): boolean {
+    this.lastId = stamped.id;
+    this.eventsSent++;
+    this.lastEventAt = now;
+    return this.write(frame, now);
+  }
+
+  /** Holds a live event during the handover; false when the held bytes pass the limit. */
+  hold(stamped: StampedEvent, frame: WireFrame): boolean {
+    this.queue.push({ stamped, frame });
+    this.queuedBytes += frame.raw.length;
+    return this.queuedBytes <= this.limitBytes;
+  }
+
+  /** Writes `last` (if any), ends the response properly and half-closes the socket. */
+  end(last: WireFrame | undefined, now: number): void {
+    if (this.state === 'closed') return;
+    this.state = 'closing';
+    this.queue = [];
+    if (this.socket.destroyed) return;
+    if (last) this.write(last, now);
+    if (this.chunked) this.socket.write(CHUNKED_END);
+    this.socket.end();
+  }
+
+  /** Unwritten bytes in the socket's buffer. */
+  get backlogBytes(): number {
+    return this.socket.destroyed ? 0 : this.socket.writableLength;
+  }
+
+  snapshot(): ConnectionSnapshot {
+    const types = this.filter.types === ALL_TYPES ? [ALL_TYPES] : [...this.filter.types];
+    const subscriptions: ConnectionSnapshot['subscriptions'] = [];
+    for (const eventType of types) {
+      if (this.filter.entityIds.size === 0 && this.filter.domains.size === 0) {
+        subscriptions.push({ eventType, entityId: null });
+        continue;
+      }
+      for (const entityId of this.filter.entityIds) subscriptions.push({ eventType, entityId });
+      // A domain subscription reads as every entity of the domain.
+      for (const domain of this.filter.domains) subscriptions.push({ eventType, entityId: `${domain}.*` });
+    }
+    return {
+      id: this.id,
+      clientId: this.meta.clientId,
+      userId: this.user.id,
+      userName: this.user.name,
+      connectedAt: this.connectedAt,
+      lastEventAt: this.lastEventAt,
+      eventsSent: this.eventsSent,
+      bytesSent: this.bytesSent,
+      subscriptions,
+      state: this.open ? 'active' : 'closing',
+      ipAddress: this.meta.ipAddress,
+      userAgent: this.meta.userAgent,
+      httpVersion: this.meta.httpVersion,
+      listener: this.meta.listener,
+      backlogBytes: this.backlogBytes,
+    };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The behavioural contract every Transport meets (STYLE §4). Each implementation's test file calls
+ * {@link transportSuite} with a factory; the Redis transport will run the same cases.
+ */
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HubEvent, StampedEvent } from '../../src/types.ts';
+import { type Transport, TransportStoppedError } from '../../src/transport/transport.ts';
+
+export interface TransportFactoryOptions {
+  /** Events the transport must keep for replay. */
+  capacity: number;
+}
+
+export type TransportFactory = (options: TransportFactoryOptions) => Transport | Promise<Transport>;
+
+export function sampleEvent(n: number, type = 'state_changed'): HubEvent {
+  const entity = `sensor.s${n}`;
+  return {
+    type,
+    data: { entity_id: entity, state: String(n) },
+    timestamp: new Date(1_700_000_000_000 + n).toISOString(),
+    entityIds: [entity],
+    domains: ['sensor'],
+    firedAt: 1_700_000_000_000 + n,
+    receivedAt: 1_700_000_000_000 + n,
+  };
+}
+
+const states = (events: readonly StampedEvent[]) => events.map((e) => (e.event.data as { state: string }).state);
+
+export function transportSuite(name: string, factory: TransportFactory): void {
+  describe(`Transport contract: ${name}`, () => {
+    const started: Transport[] = [];
+    const make = async (capacity = 10): Promise<Transport> => {
+      const transport = await factory({ capacity });
+      await transport.start();
+      started.push(transport);
+      return transport;
+    };
+    afterEach(async () => {
+      for (const t of started.splice(0)) await t.stop();
+    });
+
+    test('ids increase monotonically and listeners receive every event in order', async () => {
+      const t = await make();
+      const seen: StampedEvent[] = [];
+      t.subscribe((e) => seen.push(e));
+      const published: StampedEvent[] = [];
+      for (let i = 0; i < 5; i++) published.push(await t.publish(sampleEvent(i)));
+      await waitFor(() => seen.length === 5);
+      assert.deepEqual(
+        seen.map((e) => e.id),
+        published.map((e) => e.id),
+      );
+      assert.deepEqual(states(seen), ['0', '1', '2', '3', '4']);
+      const ids = published.map((e) => e.id);
+      assert.equal(new Set(ids).size, 5, 'ids are unique');
+      assert.equal(t.head(), ids.at(-1));
+    });
+
+    test('the head before any event replays as empty, and later ids come after it', async () => {
+      const t = await make();
+      const start = t.head();
+      assert.deepEqual(await t.replay(start), { kind: 'events', events: [] });
+      await t.publish(sampleEvent(1));
+      const result = await t.replay(start);
+      assert.equal(result.kind, 'events');
+      assert.deepEqual(states(result.kind === 'events' ? result.events : []), ['1']);
+    });
+
+    test('replay returns the events after an id, in order, and none after the head', async () => {
+      const t = await make();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await t.publish(sampleEvent(i))).id);
+      const after2 = await t.replay(ids[2]!);
+      assert.equal(after2.kind, 'events');
+      if (after2.kind === 'events') {
+        assert.deepEqual(
+          after2.events.map((e) => e.id),
+          ids.slice(3),
+        );
+        assert.deepEqual(states(after2.events), ['3', '4', '5']);
+      }
+      assert.deepEqual(await t.replay(ids[5]!), { kind: 'events', events: [] });
+    });
+
+    test('an id older than the history kept is a gap; the oldest kept id still replays', async () => {
+      const t = await make(3);
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await t.publish(sampleEvent(i))).id);
+      assert.deepEqual(await t.replay(ids[0]!), { kind: 'gap' });
+      assert.deepEqual(await t.replay(ids[3]!), { kind: 'gap' }, 'events 4 is gone, so after 3 cannot be complete');
+      const fromOldest = await t.replay(ids[4]!);
+      assert.equal(fromOldest.kind, 'events');
+      if (fromOldest.kind === 'events') assert.deepEqual(states(fromOldest.events), ['5', '6', '7']);
+    });
+
+    test('unknown and malformed ids are gaps', async () => {
+      const t = await make();
+      await t.publish(sampleEvent(1));
+      for (const id of ['', 'abc', '-1', '1e3', ' 1', '99999999999999999999', 'x\ny']) {
+        assert.deepEqual(await t.replay(id), { kind: 'gap' }, `id ${JSON.stringify(id)}`);
+      }
+    });
+
+    test('unsubscribe stops delivery; other listeners keep receiving', async () => {
+      const t = await make();
+      const a: string[] = [];
+      const b: string[] = [];
+      const offA = t.subscribe((e) => a.push(e.id));
+      t.subscribe((e) => b.push(e.id));
+      await t.publish(sampleEvent(1));
+      await waitFor(() => a.length === 1 && b.length === 1);
+      offA();
+      await t.publish(sampleEvent(2));
+      await waitFor(() => b.length === 2);
+      assert.equal(a.length, 1);
+    });
+
+    test('a listener that throws does not stop delivery to the others', async () => {
+      const t = await make();
+      const seen: string[] = [];
+      t.subscribe(() => {
+        throw new Error('boom');
+      });
+      t.subscribe((e) => seen.push(e.id));
+      await t.publish(sampleEvent(1));
+      await waitFor(() => seen.length === 1);
+    });
+
+    test('publish after stop rejects with TransportStoppedError and nothing is delivered', async () => {
+      const t = await make();
+      const seen: string[] = [];
+      t.subscribe((e) => seen.push(e.id));
+      await t.stop();
+      await assert.rejects(t.publish(sampleEvent(1)), TransportStoppedError);
+      assert.deepEqual(seen, []);
+    });
+
+    test('a burst of publishes keeps order and replays completely', async () => {
+      const t = await make(100);
+      const seen: string[] = [];
+      t.subscribe((e) => seen.push(e.id));
+      const start = t.head();
+      const published = await Promise.all(Array.from({ length: 50 }, (_, i) => t.publish(sampleEvent(i))));
+      await waitFor(() => seen.length === 50);
+      assert.deepEqual(
+        seen,
+        published.map((e) => e.id),
+      );
+      const replay = await t.replay(start);
+      assert.equal(replay.kind, 'events');
+      if (replay.kind === 'events') assert.deepEqual(states(replay.events), published.map((_, i) => String(i)));
+    });
+  });
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
