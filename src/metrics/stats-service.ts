@@ -1,0 +1,273 @@
+/**
+ * The statistics and management answers of DESIGN §4, as plain data: live stats, connections,
+ * period metrics, history, the admin monitor and performance insights. The REST routes and the
+ * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
+ */
+import type { ConnectionRegistry, ConnectionSnapshot } from '../types.ts';
+import { HOUR_MS, floorTo, type Now } from './clock.ts';
+import type { MetricsCollector } from './collector.ts';
+import { performanceInsights, type Insight } from './insights.ts';
+import { isoDuration, isoTime } from './iso-time.ts';
+import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
+import { periodSpec, windowStart, type Period, type Resolution } from './period.ts';
+import { mergeRollups, type Rollup } from './rollup-record.ts';
+import type { MetricsStore, RollupView } from './store.ts';
+import { historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
+import type { SystemSampler, SystemSnapshot } from './system.ts';
+
+export interface StatsData {
+  active_connections: number;
+  total_events_sent: number;
+  events_per_second: number;
+  memory_usage: number;
+  cpu_usage: number;
+  uptime: string;
+  event_backlog: number;
+}
+
+export interface ConnectionView {
+  id: string;
+  client_id: string;
+  user_id: string;
+  connected_at: string;
+  last_event_at: string | null;
+  events_sent: number;
+  subscriptions: { event_type: string; entity_id: string | null }[];
+  state: 'active' | 'closing';
+  ip_address: string;
+  user_agent: string;
+}
+
+export interface MetricsData {
+  metrics: PeriodSummary;
+  period: Period;
+  timestamp: string;
+}
+
+export interface HistoryData {
+  period: Period;
+  resolution: Resolution;
+  /** False while the store is unavailable: points then cover only the minutes kept in memory. */
+  history_available: boolean;
+  points: HistoryPoint[];
+  timestamp: string;
+}
+
+export interface MonitorData {
+  handler_type: 'memory' | 'redis';
+  instance_id: string;
+  local_connections: number;
+  local_unique_users: number;
+  global_connections: number;
+  global_unique_users: number;
+  connections_per_user: Record<string, number>;
+}
+
+/** Connection counts across every instance (Redis mode). */
+export interface GlobalConnections {
+  connections: number;
+  uniqueUsers: number;
+  perUser: Record<string, number>;
+}
+
+export interface MonitorOptions {
+  /** `memory` (one process) or `redis` (several instances). */
+  handlerType: 'memory' | 'redis';
+  instanceId: string;
+  /** Counts across instances; omitted in memory mode, where global = local. */
+  global?: () => Promise<GlobalConnections>;
+}
+
+export interface StatsServiceOptions {
+  collector: MetricsCollector;
+  system: SystemSampler;
+  store: MetricsStore;
+  /** The in-memory minutes, used while the store is unavailable. */
+  recent: () => readonly Rollup[];
+  registry: ConnectionRegistry;
+  monitor: MonitorOptions;
+  /** The clock. Default `Date.now`. */
+  now?: Now;
+  /** When the service started, for `uptime`. Default: when the collector was created. */
+  startedAt?: number;
+  memoryTrend?: MemoryTrendOptions;
+}
+
+export function connectionView(c: ConnectionSnapshot): ConnectionView {
+  return {
+    id: c.id,
+    client_id: c.clientId,
+    user_id: c.userId,
+    connected_at: isoTime(c.connectedAt),
+    last_event_at: c.lastEventAt === null ? null : isoTime(c.lastEventAt),
+    events_sent: c.eventsSent,
+    subscriptions: c.subscriptions.map((s) => ({ event_type: s.eventType, entity_id: s.entityId })),
+    state: c.state,
+    ip_address: c.ipAddress,
+    user_agent: c.userAgent,
+  };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export class StatsService {
+  readonly #o: StatsServiceOptions;
+  readonly #now: Now;
+
+  constructor(options: StatsServiceOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  stats(): StatsData {
+    const { collector, registry } = this.#o;
+    const system = this.#o.system.latest();
+    return {
+      active_connections: collector.active,
+      total_events_sent: collector.totals.deliveries,
+      events_per_second: round2(collector.live().deliveriesPerSecond),
+      memory_usage: system.rss,
+      cpu_usage: round2(system.cpuPercent),
+      uptime: isoDuration(this.#now() - (this.#o.startedAt ?? collector.startedAt)),
+      event_backlog: registry.backlogBytes(),
+    };
+  }
+
+  connections(): { connections: ConnectionView[]; total: number } {
+    const connections = this.#o.registry.list().map(connectionView);
+    return { connections, total: connections.length };
+  }
+
+  connection(id: string): ConnectionView | undefined {
+    const snapshot = this.#o.registry.get(id);
+    return snapshot && connectionView(snapshot);
+  }
+
+  /** Closes one stream as `admin_closed`; false when there is no such stream. */
+  closeConnection(id: string): boolean {
+    return this.#o.registry.close(id, 'admin_closed');
+  }
+
+  metrics(period: Period): MetricsData {
+    const now = this.#now();
+    const spec = periodSpec(period);
+    const rows = this.#rows(spec.resolution, windowStart(period, now));
+    const live = this.#o.collector.peekMinute();
+    const system = this.#o.system.latest();
+    const liveRow: RollupView = {
+      ts: live.start,
+      durationMs: live.durationMs,
+      ...live.traffic,
+      memRss: system.rss,
+      memRssMax: system.rss,
+      heapUsed: system.heapUsed,
+      heapUsedMax: system.heapUsed,
+      cpuAvg: system.cpuPercent,
+      cpuMax: system.cpuPercent,
+      eluAvg: system.elu,
+      loopDelayP99Max: system.loopDelayP99Ms,
+      netRxBytes: 0,
+      netTxBytes: 0,
+      diskReadBytes: 0,
+      diskWriteBytes: 0,
+    };
+    const metrics = summarize([...rows, liveRow], {
+      connections: this.#o.collector.active,
+      deliveriesPerSecond: this.#o.collector.live().deliveriesPerSecond,
+      memory: system.rss,
+      cpu: system.cpuPercent,
+    });
+    return { metrics, period, timestamp: isoTime(now) };
+  }
+
+  history(period: Period): HistoryData {
+    const now = this.#now();
+    const spec = periodSpec(period);
+    const points = this.#rows(spec.resolution, windowStart(period, now)).map(historyPoint);
+    return { period, resolution: spec.resolution, history_available: this.#o.store.available, points, timestamp: isoTime(now) };
+  }
+
+  async monitor(): Promise<MonitorData> {
+    const perUser: Record<string, number> = {};
+    const list = this.#o.registry.list();
+    for (const c of list) perUser[c.userId] = (perUser[c.userId] ?? 0) + 1;
+    const local = { connections: list.length, uniqueUsers: Object.keys(perUser).length, perUser };
+    const global = this.#o.monitor.global ? await this.#o.monitor.global() : local;
+    return {
+      handler_type: this.#o.monitor.handlerType,
+      instance_id: this.#o.monitor.instanceId,
+      local_connections: local.connections,
+      local_unique_users: local.uniqueUsers,
+      global_connections: global.connections,
+      global_unique_users: global.uniqueUsers,
+      connections_per_user: global.perUser,
+    };
+  }
+
+  /** Process figures, the memory trend with leak suspicion, and plain-language insights. */
+  performance(): {
+    system: SystemSnapshot;
+    memory_trend: MemoryTrend;
+    insights: Insight[];
+    throughput: Record<string, number>;
+    connections: Record<string, unknown>;
+  } {
+    const { collector } = this.#o;
+    const now = this.#now();
+    const system = this.#o.system.latest();
+    const trend = memoryTrend(this.#o.system.history(), now, this.#o.memoryTrend);
+    const live = collector.live();
+    const recent = collector.recent();
+    const hub = recent.hubLatency;
+    const averageMessageBytes = collector.totals.deliveries > 0 ? collector.totals.bytesOut / collector.totals.deliveries : 0;
+    const attempts = recent.deliveries + recent.failures;
+    const insights = performanceInsights({
+      processingP95Ms: hub.quantile(0.95),
+      processingSamples: hub.count,
+      averageMessageBytes,
+      deliveriesPerSecond: live.deliveriesPerSecond,
+      failurePercent: attempts > 0 ? (recent.failures / attempts) * 100 : 0,
+      eventLoopDelayP99Ms: system.loopDelayP99Ms,
+      eventLoopUtilization: system.elu,
+      leakSuspected: trend.leak_suspected,
+      leakReason: trend.reason,
+    });
+    const t = collector.totals;
+    return {
+      system,
+      memory_trend: trend,
+      insights,
+      throughput: {
+        events_received_per_second: round2(live.eventsInPerSecond),
+        events_sent_per_second: round2(live.deliveriesPerSecond),
+        bytes_sent_per_second: round2(live.bytesOutPerSecond),
+        average_message_bytes: Math.round(averageMessageBytes),
+      },
+      connections: {
+        active: live.active,
+        opened_total: t.connOpened,
+        closed_total: t.connClosed,
+        average_duration_seconds: t.connClosed > 0 ? round2(t.connDurationSumMs / t.connClosed / 1000) : 0,
+        close_reasons: t.closeReasons,
+        by_http_version: live.byHttpVersion,
+        by_listener: live.byListener,
+        by_ip: live.byIp,
+      },
+    };
+  }
+
+  /** Stored rollups, or while the store is unavailable the minutes kept in memory (merged into hours for hour periods). */
+  #rows(resolution: Resolution, from: number): RollupView[] {
+    if (this.#o.store.available) return this.#o.store.range(resolution, from);
+    const minutes = this.#o.recent().filter((r) => r.ts >= from);
+    if (resolution === 'minute') return [...minutes];
+    const hours: Rollup[] = [];
+    for (const minute of minutes) {
+      const ts = floorTo(minute.ts, HOUR_MS);
+      const last = hours[hours.length - 1];
+      if (last && last.ts === ts) hours[hours.length - 1] = mergeRollups(last, minute);
+      else hours.push({ ...minute, ts });
+    }
+    return hours;
+  }
+}

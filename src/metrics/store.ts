@@ -1,0 +1,260 @@
+/**
+ * The metrics history in SQLite (better-sqlite3): per-minute rollups (for 1h and 24h) and
+ * per-hour rollups (for 7d and 30d), alert thresholds and alert history.
+ *
+ * - WAL journal, prepared statements, versioned migrations (`schema.ts`).
+ * - One transaction per minute writes the minute row and merges it into its hour row, then
+ *   applies retention.
+ * - A corrupt, locked or unreadable database is logged once, clearly, and the store becomes
+ *   unavailable (`available === false`): writes are dropped, reads return nothing, and the live
+ *   service keeps running on live figures. It never throws out of its public methods.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '../log.ts';
+import { AlertRecords, type AlertPersistence } from './alert-records.ts';
+import { DAY_MS, HOUR_MS, floorTo, type Now } from './clock.ts';
+import { LatencyHistogram } from './histogram.ts';
+import { mergeRollups, type Rollup } from './rollup-record.ts';
+import type { Resolution } from './period.ts';
+import { ROLLUP_COLUMNS, migrate, type RollupTable } from './schema.ts';
+
+export interface MetricsStoreOptions {
+  /** Directory of the database file; the composition root passes `config.dataDir`. Created if missing. */
+  dataDir: string;
+  /** File name inside `dataDir`. Default `metrics.db`. */
+  fileName?: string;
+  /** Days of hourly rollups and resolved alerts kept (option `metrics_retention_days`). Default 30. */
+  retentionDays?: number;
+  /** How long minute rollups are kept, ms (never longer than the retention). Default 48 hours: enough for 24h. */
+  minuteRetentionMs?: number;
+  /** How long to wait for a lock held by another connection before giving up, ms. Default 2000. */
+  busyTimeoutMs?: number;
+  /** The clock. Default `Date.now`. */
+  now?: Now;
+  logger: Logger;
+}
+
+/** A rollup as read for summaries and charts: histograms stay encoded until needed. */
+export type RollupView = Omit<Rollup, 'latency' | 'hubLatency' | 'eventTypes' | 'errors' | 'closeReasons'> & {
+  latency: LatencyHistogram | Uint8Array;
+};
+
+/** SQLite error codes after which the file cannot be trusted: stop using it. */
+const FATAL_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_FULL']);
+
+const TABLE: Record<Resolution, RollupTable> = { minute: 'rollup_minute', hour: 'rollup_hour' };
+const VIEW_FIELDS = ROLLUP_COLUMNS.filter(([, field]) => !['hubLatency', 'eventTypes', 'errors', 'closeReasons'].includes(field));
+const select = (fields: readonly (readonly [string, string, string])[]) => fields.map(([c, f]) => (c === f ? c : `${c} AS ${f}`)).join(', ');
+
+interface Statements {
+  upsert: Record<RollupTable, Database.Statement>;
+  getOne: Record<RollupTable, Database.Statement>;
+  range: Record<RollupTable, Database.Statement>;
+  prune: Record<RollupTable, Database.Statement>;
+  writeMinute: (rollup: Rollup) => void;
+}
+
+export class MetricsStore {
+  readonly path: string;
+  readonly #options: MetricsStoreOptions;
+  readonly #now: Now;
+  readonly #logger: Logger;
+  #db: Database.Database | undefined;
+  #statements: Statements | undefined;
+  #alerts: AlertRecords | undefined;
+  #reason: string | undefined = 'not started';
+
+  constructor(options: MetricsStoreOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
+    this.path = join(options.dataDir, options.fileName ?? 'metrics.db');
+  }
+
+  /** True while history is kept. */
+  get available(): boolean {
+    return this.#db !== undefined;
+  }
+
+  /** Why the store is unavailable (safe to show), undefined when available. */
+  get unavailableReason(): string | undefined {
+    return this.#reason;
+  }
+
+  /** Alert persistence, or undefined while the store is unavailable. */
+  get alerts(): AlertPersistence | undefined {
+    return this.#alerts;
+  }
+
+  /** Opens (creating or migrating) the database. Never throws: failures make the store unavailable. */
+  start(): void {
+    if (this.#db) return;
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(this.#options.dataDir, { recursive: true });
+      db = new Database(this.path, { timeout: this.#options.busyTimeoutMs ?? 2000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw Object.assign(new Error(`integrity check failed: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
+      migrate(db);
+      this.#statements = this.#prepare(db);
+      this.#alerts = new AlertRecords(db);
+      this.#db = db;
+      this.#reason = undefined;
+    } catch (err) {
+      try {
+        db?.close();
+      } catch {
+        // already broken; the error below is the one that matters
+      }
+      this.#disable(err, 'cannot be opened');
+    }
+  }
+
+  stop(): void {
+    const db = this.#db;
+    this.#db = undefined;
+    this.#statements = undefined;
+    this.#alerts = undefined;
+    this.#reason = 'stopped';
+    try {
+      db?.close();
+    } catch (err) {
+      this.#logger.warn({ err }, 'closing the metrics database failed');
+    }
+  }
+
+  /** Writes one minute (merging with a row already there) and its hour, then applies retention. False when not stored. */
+  writeMinute(rollup: Rollup): boolean {
+    const statements = this.#statements;
+    if (!statements) return false;
+    try {
+      statements.writeMinute(rollup);
+      return true;
+    } catch (err) {
+      this.#failed(err, 'writing a minute rollup failed');
+      return false;
+    }
+  }
+
+  /** Rollups of one resolution with `ts >= from`, oldest first; empty while unavailable. */
+  range(resolution: Resolution, from: number): RollupView[] {
+    const statements = this.#statements;
+    if (!statements) return [];
+    try {
+      return statements.range[TABLE[resolution]].all(from) as RollupView[];
+    } catch (err) {
+      this.#failed(err, 'reading rollups failed');
+      return [];
+    }
+  }
+
+  /** One full rollup, decoded; undefined when absent or unavailable. */
+  read(resolution: Resolution, ts: number): Rollup | undefined {
+    const statements = this.#statements;
+    if (!statements) return undefined;
+    try {
+      return decodeRow(statements.getOne[TABLE[resolution]].get(ts));
+    } catch (err) {
+      this.#failed(err, 'reading a rollup failed');
+      return undefined;
+    }
+  }
+
+  /** Runs `fn` against the alert persistence, logging (never throwing) database errors. */
+  withAlerts<T>(fn: (alerts: AlertPersistence) => T): T | undefined {
+    const alerts = this.#alerts;
+    if (!alerts) return undefined;
+    try {
+      return fn(alerts);
+    } catch (err) {
+      this.#failed(err, 'alert persistence failed');
+      return undefined;
+    }
+  }
+
+  #prepare(db: Database.Database): Statements {
+    const tables: RollupTable[] = ['rollup_minute', 'rollup_hour'];
+    const per = (make: (table: RollupTable) => Database.Statement) =>
+      Object.fromEntries(tables.map((t) => [t, make(t)])) as Record<RollupTable, Database.Statement>;
+    const columns = ROLLUP_COLUMNS.map(([c]) => c).join(', ');
+    const params = ROLLUP_COLUMNS.map(([, f]) => `@${f}`).join(', ');
+    const statements = {
+      upsert: per((t) => db.prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (${params})`)),
+      getOne: per((t) => db.prepare(`SELECT ${select(ROLLUP_COLUMNS)} FROM ${t} WHERE ts = ?`)),
+      range: per((t) => db.prepare(`SELECT ${select(VIEW_FIELDS)} FROM ${t} WHERE ts >= ? ORDER BY ts`)),
+      prune: per((t) => db.prepare(`DELETE FROM ${t} WHERE ts < ?`)),
+    };
+    const retentionMs = (this.#options.retentionDays ?? 30) * DAY_MS;
+    const minuteRetentionMs = Math.min(retentionMs, this.#options.minuteRetentionMs ?? 2 * DAY_MS);
+    const upsertMerged = (table: RollupTable, rollup: Rollup) => {
+      const existing = decodeRow(statements.getOne[table].get(rollup.ts));
+      statements.upsert[table].run(encodeRow(existing ? mergeRollups(existing, rollup) : rollup));
+    };
+    const writeMinute = db.transaction((rollup: Rollup) => {
+      upsertMerged('rollup_minute', rollup);
+      upsertMerged('rollup_hour', { ...rollup, ts: floorTo(rollup.ts, HOUR_MS) });
+      const now = this.#now();
+      statements.prune.rollup_minute.run(now - minuteRetentionMs);
+      statements.prune.rollup_hour.run(now - retentionMs);
+      this.#alerts?.prune(now - retentionMs);
+    });
+    return { ...statements, writeMinute };
+  }
+
+  #failed(err: unknown, what: string): void {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && [...FATAL_CODES].some((c) => code.startsWith(c))) {
+      this.stop();
+      this.#disable(err, 'failed');
+    } else {
+      this.#logger.error({ err, path: this.path }, `metrics history: ${what}`);
+    }
+  }
+
+  #disable(err: unknown, what: string): void {
+    const code = (err as { code?: unknown }).code;
+    const detail = `${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message ?? String(err)}`;
+    const hint =
+      code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+        ? 'another process holds a lock on it'
+        : code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
+          ? 'the file is corrupt; move it aside and restart to begin a new history'
+          : 'check the data directory';
+    this.#reason = `metrics database ${what} (${detail}); ${hint}`;
+    this.#logger.error(
+      { err, path: this.path },
+      `metrics history disabled: the database ${this.path} ${what} (${detail}); ${hint}. The service keeps running with live statistics only.`,
+    );
+  }
+}
+
+type RawRow = Record<string, unknown> | undefined;
+
+function decodeRow(row: unknown): Rollup | undefined {
+  const r = row as RawRow;
+  if (!r) return undefined;
+  const json = (v: unknown) => JSON.parse(typeof v === 'string' ? v : '{}') as Record<string, number>;
+  return {
+    ...(r as unknown as Rollup),
+    latency: LatencyHistogram.decode(r.latency as Uint8Array),
+    hubLatency: LatencyHistogram.decode(r.hubLatency as Uint8Array),
+    eventTypes: json(r.eventTypes),
+    errors: json(r.errors),
+    closeReasons: json(r.closeReasons),
+  };
+}
+
+function encodeRow(rollup: Rollup): Record<string, unknown> {
+  return {
+    ...rollup,
+    latency: rollup.latency.encode(),
+    hubLatency: rollup.hubLatency.encode(),
+    eventTypes: JSON.stringify(rollup.eventTypes),
+    errors: JSON.stringify(rollup.errors),
+    closeReasons: JSON.stringify(rollup.closeReasons),
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Folds rollups into the public period summary (`GET /api/sse/metrics`, DESIGN §4) and into chart
+ * points (`GET /api/sse/history`). Pure functions: the same fold serves rows read from SQLite and
+ * the in-memory minutes used while the store is unavailable.
+ *
+ * Percentiles come from the merged histograms of every rollup in the period (DESIGN §5).
+ * Averages are weighted by the measured duration of each rollup.
+ */
+import { LatencyHistogram } from './histogram.ts';
+import { isoTime } from './iso-time.ts';
+import type { RollupView } from './store.ts';
+
+export interface PeriodSummary {
+  connections: { current: number; max: number; average: number };
+  events: { total: number; rate: { current: number; max: number; average: number } };
+  latency: { p50: number; p95: number; p99: number };
+  resources: { memory: { current: number; max: number }; cpu: { current: number; max: number; average: number } };
+}
+
+/** Figures of right now, which no rollup holds yet. */
+export interface LiveFigures {
+  connections: number;
+  /** Deliveries per second over the last minute. */
+  deliveriesPerSecond: number;
+  /** Resident set size, bytes. */
+  memory: number;
+  /** Percent of one core. */
+  cpu: number;
+}
+
+/** Chart point: one minute or one hour. */
+export interface HistoryPoint {
+  timestamp: string;
+  duration_seconds: number;
+  connections_current: number;
+  connections_max: number;
+  connections_average: number;
+  events_received: number;
+  events_sent: number;
+  events_per_second: number;
+  bytes_sent: number;
+  delivery_failures: number;
+  latency_p50: number;
+  latency_p95: number;
+  latency_p99: number;
+  memory_rss: number;
+  memory_rss_max: number;
+  heap_used: number;
+  cpu_average: number;
+  cpu_max: number;
+  event_loop_utilization: number;
+  event_backlog_max: number;
+}
+
+const round = (n: number, digits = 2) => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
+
+function histogramOf(latency: LatencyHistogram | Uint8Array): LatencyHistogram {
+  return latency instanceof LatencyHistogram ? latency : LatencyHistogram.decode(latency);
+}
+
+/**
+ * The period summary of `rows` (the stored rollups of the period plus the live partial minute,
+ * in any order) and the live figures.
+ */
+export function summarize(rows: readonly RollupView[], live: LiveFigures): PeriodSummary {
+  const latency = new LatencyHistogram();
+  let duration = 0;
+  let connWeighted = 0;
+  let cpuWeighted = 0;
+  let deliveries = 0;
+  let connMax = live.connections;
+  let rateMax = live.deliveriesPerSecond;
+  let memMax = live.memory;
+  let cpuMax = live.cpu;
+  for (const row of rows) {
+    if (row.latency instanceof LatencyHistogram) latency.merge(row.latency);
+    else latency.mergeEncoded(row.latency);
+    duration += row.durationMs;
+    connWeighted += row.connAvg * row.durationMs;
+    cpuWeighted += row.cpuAvg * row.durationMs;
+    deliveries += row.deliveries;
+    connMax = Math.max(connMax, row.connMax);
+    rateMax = Math.max(rateMax, row.rateMax);
+    memMax = Math.max(memMax, row.memRssMax);
+    cpuMax = Math.max(cpuMax, row.cpuMax);
+  }
+  return {
+    connections: {
+      current: live.connections,
+      max: connMax,
+      average: round(duration > 0 ? connWeighted / duration : live.connections),
+    },
+    events: {
+      total: deliveries,
+      rate: {
+        current: round(live.deliveriesPerSecond),
+        max: round(rateMax),
+        average: round(duration > 0 ? deliveries / (duration / 1000) : 0),
+      },
+    },
+    latency: latency.percentiles(),
+    resources: {
+      memory: { current: live.memory, max: memMax },
+      cpu: { current: round(live.cpu), max: round(cpuMax), average: round(duration > 0 ? cpuWeighted / duration : live.cpu) },
+    },
+  };
+}
+
+export function historyPoint(row: RollupView): HistoryPoint {
+  const { p50, p95, p99 } = histogramOf(row.latency).percentiles();
+  const seconds = row.durationMs / 1000;
+  return {
+    timestamp: isoTime(row.ts),
+    duration_seconds: round(seconds, 3),
+    connections_current: row.connCurrent,
+    connections_max: row.connMax,
+    connections_average: round(row.connAvg),
+    events_received: row.eventsIn,
+    events_sent: row.deliveries,
+    events_per_second: round(seconds > 0 ? row.deliveries / seconds : 0),
+    bytes_sent: row.bytesOut,
+    delivery_failures: row.deliveryFailures,
+    latency_p50: p50,
+    latency_p95: p95,
+    latency_p99: p99,
+    memory_rss: row.memRss,
+    memory_rss_max: row.memRssMax,
+    heap_used: row.heapUsed,
+    cpu_average: round(row.cpuAvg),
+    cpu_max: round(row.cpuMax),
+    event_loop_utilization: round(row.eluAvg, 4),
+    event_backlog_max: row.backlogMax,
+  };
+}
