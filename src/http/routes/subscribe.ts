@@ -1,0 +1,211 @@
+/**
+ * `GET` and `POST /subscribe_events` (DESIGN §4): parses the request into a typed subscription,
+ * authenticates, applies permissions and limits, writes the SSE headers and hands the socket to
+ * the hub. Everything after the headers is the hub's.
+ *
+ * An EventSource gives up for good on a non-200 answer, so transient refusals (429 rate limits,
+ * 503 client limit or shutdown) are answered to `Accept: text/event-stream` requests as a 200
+ * stream holding one `error` event with a `retry:` hint, then closed: the browser retries later.
+ */
+import Router from '@koa/router';
+import type Koa from 'koa';
+import { z } from 'zod';
+import type { Hub } from '../../hub/hub.ts';
+import { HubFullError, HubStoppedError } from '../../hub/errors.ts';
+import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
+import { encodeFrame, errorPayload } from '../../hub/frame.ts';
+import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../types.ts';
+import { type Authenticator, peerAddress } from '../auth.ts';
+import { readJsonBody } from '../body.ts';
+import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.ts';
+import { listenerOf } from '../listeners.ts';
+import { RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
+
+export interface SubscribeRouterOptions {
+  hub: Hub;
+  auth: Authenticator;
+  limits: RateLimits;
+  /** Told about rate-limit rejections. */
+  observer?: Pick<HubObserver, 'rateLimited'>;
+  /** Seconds a client is told to wait when every stream slot is taken. Default 5. */
+  fullRetrySeconds?: number;
+}
+
+/** A validated subscription request. */
+export interface SubscribeParams {
+  token?: string;
+  /** Requested event types (`events` plus the `type=state` alias); undefined = the user's default. */
+  events?: string[];
+  entityIds: string[];
+  domains: string[];
+  initialState: boolean;
+  lastEventId?: string;
+}
+
+const MAX_ITEMS = 500;
+const SLUG = /^[a-z0-9_]{1,64}$/;
+const ENTITY_ID = /^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/;
+
+/** A comma list (query or body) or a JSON array of strings; empty items are dropped. */
+const list = (pattern: RegExp, what: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) =>
+      (Array.isArray(value) ? value : [value])
+        .flatMap((item) => item.split(','))
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().refine((item) => pattern.test(item), { error: (issue) => `${JSON.stringify(issue.input)} is not a valid ${what}` }))
+        .max(MAX_ITEMS, `at most ${MAX_ITEMS} items`),
+    );
+
+const single = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (Array.isArray(value) && value.length === 1 ? value[0] : value), schema);
+
+const paramsSchema = z.strictObject({
+  token: single(z.string()).optional(),
+  events: list(SLUG, 'event type').optional(),
+  entity_id: list(ENTITY_ID, 'entity id (domain.object_id)').optional(),
+  domain: list(SLUG, 'domain').optional(),
+  type: single(z.literal('state', { error: 'the only type is "state"' })).optional(),
+  initial_state: single(
+    z.union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' })]),
+  ).optional(),
+  last_event_id: single(z.string().max(256).regex(/^[^\r\n\0]*$/, 'must be one line')).optional(),
+});
+
+/** Validates query or body fields; throws a 400 naming every problem as `field: message`. */
+export function parseSubscribeParams(input: Record<string, unknown>): SubscribeParams {
+  const result = paramsSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+        : `${String(issue.path[0] ?? '(root)')}: ${issue.message}`,
+    );
+    throw badRequest(problems.join('; '), 'invalid_parameter');
+  }
+  const p = result.data;
+  const events = [...(p.events ?? []), ...(p.type === 'state' ? ['state_changed'] : [])];
+  return {
+    token: p.token,
+    events: events.length > 0 ? [...new Set(events)] : undefined,
+    entityIds: p.entity_id ?? [],
+    domains: p.domain ?? [],
+    initialState: p.initial_state === true || p.initial_state === 'true' || p.initial_state === '1',
+    lastEventId: p.last_event_id || undefined,
+  };
+}
+
+/** Applies the permission rules: admins take any type; other users only core's allowlist (reference §11). */
+export function filterFor(user: User, params: SubscribeParams): EventFilter {
+  if (!params.events) return createFilter(user.isAdmin ? ALL_TYPES : NON_ADMIN_EVENT_TYPES, params.entityIds, params.domains);
+  if (!user.isAdmin) {
+    const denied = params.events.filter((type) => !NON_ADMIN_EVENT_TYPES.has(type));
+    if (denied.length > 0) {
+      throw forbidden(`Only administrators may subscribe to ${denied.join(', ')}`, 'forbidden_event_type');
+    }
+  }
+  return createFilter(params.events, params.entityIds, params.domains);
+}
+
+function wantsEventStream(ctx: Koa.Context): boolean {
+  return ctx.get('Accept').includes('text/event-stream');
+}
+
+const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
+} as const;
+
+export function subscribeRouter(options: SubscribeRouterOptions): Router {
+  const { hub, auth, limits, observer } = options;
+  const fullRetrySeconds = options.fullRetrySeconds ?? 5;
+
+  const handle = async (ctx: Koa.Context): Promise<void> => {
+    const raw = ctx.method === 'POST' ? await readJsonBody(ctx) : (ctx.query as Record<string, unknown>);
+    const params = parseSubscribeParams(raw);
+    const header = ctx.get('Last-Event-ID');
+    if (header.length > 256) throw badRequest('Last-Event-ID is too long', 'invalid_parameter');
+    const lastEventId = header || params.lastEventId;
+    const state = await auth.authenticate(ctx.req, params.token);
+    const filter = filterFor(state.user, params);
+    const ip = peerAddress(ctx.req);
+    if (state.authSource !== 'ingress') {
+      // Per user and address, so one misbehaving device does not lock out the user's others.
+      const decision = await limits.streams.consume(`${state.user.id}@${ip}`);
+      if (!decision.allowed) {
+        observer?.rateLimited('stream');
+        throw new RateLimitedError('Too many new streams, please try again later', decision);
+      }
+    }
+    try {
+      hub.assertCapacity();
+    } catch (err) {
+      throw hubErrorToHttp(err, fullRetrySeconds);
+    }
+    const res = ctx.res;
+    const socket = res.socket;
+    if (!socket) throw badRequest('The connection is not ready for a stream (pipelined request?)');
+    ctx.respond = false;
+    res.writeHead(200, STREAM_HEADERS);
+    res.flushHeaders();
+    socket.setNoDelay(true); // frames are small and latency matters; Nagle would hold them back
+    socket.setTimeout(0);
+    hub.open({
+      socket,
+      chunked: res.chunkedEncoding,
+      user: state.user,
+      filter,
+      meta: {
+        clientId: state.clientKey,
+        ipAddress: ip,
+        userAgent: ctx.get('User-Agent'),
+        httpVersion: ctx.req.httpVersion,
+        listener: listenerOf(ctx.req),
+      },
+      lastEventId,
+      initialState: params.initialState,
+    });
+  };
+
+  const router = new Router();
+  const chain = [streamRefusals(hub.limits.retryMs), rateLimit(limits.requests, { observer }), handle];
+  router.get('/subscribe_events', ...chain);
+  router.post('/subscribe_events', ...chain);
+  return router;
+}
+
+function hubErrorToHttp(err: unknown, retrySeconds: number): unknown {
+  if (err instanceof HubFullError) return serviceUnavailable(err.message, 'too_many_clients', retrySeconds);
+  if (err instanceof HubStoppedError) return serviceUnavailable(err.message, 'server_shutdown', retrySeconds);
+  return err;
+}
+
+/** Answers transient refusals to EventSource clients as a one-event stream with a retry hint (see the file comment). */
+function streamRefusals(baseRetryMs: number): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (!(err instanceof HttpError) || (err.status !== 429 && err.status !== 503) || !wantsEventStream(ctx)) throw err;
+      if (ctx.headerSent) return;
+      const retryMs =
+        err instanceof RateLimitedError
+          ? Math.max(baseRetryMs, err.retryAfterMs)
+          : Math.max(baseRetryMs, Number(err.headers['Retry-After'] ?? 0) * 1000);
+      const frame = encodeFrame({ retry: retryMs, data: errorPayload(err.code, err.message, new Date().toISOString()) });
+      const headers: Record<string, string> = { ...STREAM_HEADERS };
+      if (err instanceof RateLimitedError) Object.assign(headers, rateLimitHeaders(err.decision));
+      ctx.respond = false;
+      ctx.res.writeHead(200, headers);
+      ctx.res.flushHeaders(); // no Content-Length on an event stream, even a short one
+      ctx.res.end(frame.raw);
+    }
+  };
+}

@@ -1,0 +1,319 @@
+/**
+ * A real server for the `/subscribe_events` tests: the Koa app with the subscribe router, a Hub on
+ * a memory transport, both listeners on 127.0.0.1 port 0, fakes for the Home Assistant side, and
+ * small clients (raw http, raw socket, EventSource).
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { EventSource } from 'eventsource';
+import { createApp } from '../../src/http/app.ts';
+import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
+import { Listener } from '../../src/http/listeners.ts';
+import { RateLimit } from '../../src/http/rate-limit.ts';
+import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
+import { Hub } from '../../src/hub/hub.ts';
+import type { HubLimits } from '../../src/hub/limits.ts';
+import { MemoryTransport } from '../../src/transport/memory.ts';
+import { InvalidTokenError } from '../../src/errors.ts';
+import { createLogger } from '../../src/log.ts';
+import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/types.ts';
+import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hub/fakes.ts';
+
+export { FakeInterest, FakeStates, FakeUpstream, RecordingObserver };
+
+export const ADMIN_TOKEN = 'admin-token-0123456789';
+export const USER_TOKEN = 'user-token-0123456789';
+export const ADMIN: User = { id: 'admin-id', name: 'Admin', isAdmin: true };
+export const NON_ADMIN: User = { id: 'user-id', name: 'User', isAdmin: false };
+
+export class FixedTokenResolver implements UserResolver {
+  async resolve(token: string): Promise<User> {
+    if (token === ADMIN_TOKEN) return ADMIN;
+    if (token === USER_TOKEN) return NON_ADMIN;
+    throw new InvalidTokenError();
+  }
+}
+
+export interface HarnessOptions {
+  limits?: Partial<HubLimits>;
+  capacity?: number;
+  requestsPerMinute?: number;
+  streamLimit?: number;
+  streamWindowSeconds?: number;
+  trustIngress?: boolean;
+  ingressAddress?: string;
+  states?: HaState[];
+  random?: () => number;
+}
+
+export interface Harness {
+  lan: string;
+  ingress: string;
+  hub: Hub;
+  transport: MemoryTransport;
+  interest: FakeInterest;
+  upstream: FakeUpstream;
+  observer: RecordingObserver;
+  logs: string[];
+  publish(event: HubEvent): StampedEvent;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logs.push(chunk.toString());
+        cb();
+      },
+    }),
+  });
+  const transport = new MemoryTransport({ capacity: options.capacity ?? 100, firstId: 1 });
+  const interest = new FakeInterest();
+  const upstream = new FakeUpstream();
+  const observer = new RecordingObserver();
+  const hub = new Hub({
+    transport,
+    interest,
+    states: new FakeStates(options.states ?? []),
+    upstream,
+    observer,
+    limits: { retryJitterMs: 1000, closeGraceMs: 500, ...options.limits },
+    random: options.random,
+  });
+  const auth = new Authenticator({
+    resolver: new FixedTokenResolver(),
+    trustIngress: options.trustIngress ?? false,
+    ingressAddress: options.ingressAddress,
+  });
+  const limits = {
+    requests: new RateLimit({ points: options.requestsPerMinute ?? 1000, windowSeconds: 60 }),
+    streams: new RateLimit({ points: options.streamLimit ?? 1000, windowSeconds: options.streamWindowSeconds ?? 60 }),
+  };
+  const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer })], corsOrigins: [] });
+  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0 });
+  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  await transport.start();
+  await hub.start();
+  await lan.start();
+  await ingress.start();
+  return {
+    lan: `http://127.0.0.1:${lan.port}`,
+    ingress: `http://127.0.0.1:${ingress.port}`,
+    hub,
+    transport,
+    interest,
+    upstream,
+    observer,
+    logs,
+    publish: (event) => transport.publishSync(event),
+    async stop() {
+      await hub.stop();
+      await lan.stop(200);
+      await ingress.stop(200);
+      await transport.stop();
+    },
+  };
+}
+
+/** A Home Assistant event as the bridge would publish it. */
+export function stateEvent(entityId: string, state: string): HubEvent {
+  const now = Date.now();
+  return {
+    type: 'state_changed',
+    data: { entity_id: entityId, state, attributes: {}, old_state: null },
+    timestamp: new Date(now).toISOString(),
+    entityIds: [entityId],
+    domains: [entityId.split('.')[0]!],
+    firedAt: now,
+    receivedAt: now,
+  };
+}
+
+export function typedEvent(type: string, entityIds: string[] = [], domains?: string[], data: unknown = {}): HubEvent {
+  const now = Date.now();
+  return {
+    type,
+    data,
+    timestamp: new Date(now).toISOString(),
+    entityIds,
+    domains: domains ?? entityIds.map((id) => id.split('.')[0]!),
+    firedAt: now,
+    receivedAt: now,
+  };
+}
+
+/** One parsed SSE frame. */
+export interface Frame {
+  id?: string;
+  retry?: number;
+  data: string;
+  json: { type: string; [key: string]: unknown };
+}
+
+/** A minimal incremental SSE parser for tests (the fields this server emits). */
+export class FrameParser {
+  readonly frames: Frame[] = [];
+  #buffer = '';
+
+  push(text: string): void {
+    this.#buffer += text;
+    let end: number;
+    while ((end = this.#buffer.indexOf('\n\n')) >= 0) {
+      const block = this.#buffer.slice(0, end);
+      this.#buffer = this.#buffer.slice(end + 2);
+      const frame: Partial<Frame> & { data: string } = { data: '' };
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        const colon = line.indexOf(':');
+        const field = line.slice(0, colon);
+        const value = line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'id') frame.id = value;
+        else if (field === 'retry') frame.retry = Number(value);
+        else if (field === 'data') data.push(value);
+      }
+      if (data.length === 0) continue;
+      frame.data = data.join('\n');
+      this.frames.push({ ...frame, json: JSON.parse(frame.data) } as Frame);
+    }
+  }
+}
+
+/** A raw HTTP stream client: status, headers, parsed frames, end. */
+export class RawStream {
+  readonly parser = new FrameParser();
+  status = 0;
+  headers: http.IncomingHttpHeaders = {};
+  body = '';
+  ended = false;
+  readonly response: Promise<http.IncomingMessage>;
+  #req: http.ClientRequest;
+  #res: http.IncomingMessage | undefined;
+
+  constructor(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+    this.#req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false });
+    this.response = new Promise((resolve, reject) => {
+      this.#req.on('response', (res) => {
+        this.#res = res;
+        this.status = res.statusCode ?? 0;
+        this.headers = res.headers;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          this.body += chunk;
+          this.parser.push(chunk);
+        });
+        res.on('end', () => (this.ended = true));
+        res.on('close', () => (this.ended = true));
+        resolve(res);
+      });
+      this.#req.on('error', reject);
+    });
+    this.#req.end(init.body);
+  }
+
+  get frames(): Frame[] {
+    return this.parser.frames;
+  }
+
+  /** Frames of Home Assistant events (not connection/ping/error). */
+  get events(): Frame[] {
+    return this.frames.filter((f) => !['connection', 'ping', 'error'].includes(f.json.type));
+  }
+
+  async waitFor(check: (stream: this) => boolean, what = 'condition', timeoutMs = 3000): Promise<void> {
+    await until(() => check(this), `${what} (frames: ${this.frames.map((f) => f.json.type).join(',')})`, timeoutMs);
+  }
+
+  close(): void {
+    this.#res?.destroy();
+    this.#req.destroy();
+  }
+}
+
+/** Opens a stream and waits for its response headers. */
+export async function openStream(url: string, init?: ConstructorParameters<typeof RawStream>[1]): Promise<RawStream> {
+  const stream = new RawStream(url, init);
+  await stream.response;
+  return stream;
+}
+
+/** Sends a request and reads the whole JSON answer. */
+export async function request(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; json: Record<string, unknown> }> {
+  const stream = new RawStream(url, init);
+  await stream.response;
+  await until(() => stream.ended, 'response end');
+  return { status: stream.status, headers: stream.headers, json: stream.body ? JSON.parse(stream.body) : {} };
+}
+
+/** A socket that sends a GET and never reads (for backpressure tests) until `resume()`. */
+export class StalledClient {
+  readonly socket: net.Socket;
+  received = '';
+  closed = false;
+
+  constructor(url: string, path: string) {
+    const { port } = new URL(url);
+    this.socket = net.connect({ host: '127.0.0.1', port: Number(port) });
+    this.socket.on('close', () => (this.closed = true));
+    this.socket.on('error', () => {});
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => (this.received += chunk));
+    this.socket.resume();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** An EventSource (the `eventsource` package) that records every message; extra headers via its fetch option. */
+export class RecordingEventSource {
+  readonly es: EventSource;
+  readonly messages: { id: string; json: Frame['json'] }[] = [];
+  errors = 0;
+  opens = 0;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.es = new EventSource(url, {
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...headers } }),
+    });
+    this.es.onmessage = (e) => this.messages.push({ id: e.lastEventId, json: JSON.parse(e.data) });
+    this.es.onerror = () => this.errors++;
+    this.es.onopen = () => this.opens++;
+  }
+
+  ofType(type: string): { id: string; json: Frame['json'] }[] {
+    return this.messages.filter((m) => m.json.type === type);
+  }
+
+  async waitFor(check: (es: this) => boolean, what = 'condition', timeoutMs = 3000): Promise<void> {
+    await until(() => check(this), `${what} (messages: ${this.messages.map((m) => m.json.type).join(',')})`, timeoutMs);
+  }
+
+  close(): void {
+    this.es.close();
+  }
+}
+
+export async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export type { CloseReason, ConnectionSnapshot, HubObserver };
