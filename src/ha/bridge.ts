@@ -1,0 +1,208 @@
+/**
+ * The bridge between core and the hub (DESIGN §1): reference-counted core subscriptions, the state
+ * cache, normalization, resync after reconnects, and the upstream status.
+ *
+ * - One core subscription per core event type that at least one consumer retains; `*` only while
+ *   someone retains `*`. While the `*` subscription is live, events are published from it alone, so
+ *   nothing is published twice; core's `*` never carries `state_reported`/`homeassistant_close`, so
+ *   those still come from their own subscriptions.
+ * - state_changed always has exactly one core subscription (the cache needs it); its events are
+ *   published only while someone retains `state_changed` (or `*`).
+ * - After every reconnect, fresh `get_states` is diffed against the cache and synthetic
+ *   state_changed events (`resync: true`) are published for what changed while we were away.
+ */
+import type { EventInterest, HaState, HubEvent, StateSource, UpstreamState, UpstreamStatus } from '../types.ts';
+import type { Logger } from '../log.ts';
+import type { HaConnection, HaSubscription } from './connection.ts';
+import { getStates, parseCoreEvent, parseStates, subscribeEvents, type CoreEvent } from './messages.ts';
+import { coreTypeOf, normalizeEvent } from './normalize.ts';
+import { StateCache } from './state-cache.ts';
+
+/** What the bridge needs of a connection (a {@link HaConnection}, or a fake in tests). */
+export type BridgeConnection = Pick<HaConnection, 'subscribe' | 'command' | 'onConnected' | 'onDisconnected' | 'connected'>;
+
+export interface HaBridgeOptions {
+  connection: BridgeConnection;
+  logger: Logger;
+  /** Receives every normalized event; called synchronously, must not throw (errors are logged). */
+  publish: (event: HubEvent) => void;
+  /** Clock in epoch ms (receive times, vanished-entity times). Default Date.now. */
+  now?: () => number;
+}
+
+/** Core's `*` subscribers never get these (core `EVENTS_EXCLUDED_FROM_MATCH_ALL`). */
+const NOT_IN_STAR: ReadonlySet<string> = new Set(['state_reported', 'homeassistant_close']);
+const STAR = '*';
+const STATE_CHANGED = 'state_changed';
+
+export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
+  readonly #connection: BridgeConnection;
+  readonly #log: Logger;
+  readonly #publish: (event: HubEvent) => void;
+  readonly #now: () => number;
+  readonly #cache = new StateCache();
+  /** Interest per core event type (`*` included). */
+  readonly #interest = new Map<string, number>();
+  /** Core subscriptions per core event type, except state_changed (see #stateSubscription). */
+  readonly #subscriptions = new Map<string, HaSubscription>();
+  readonly #statusListeners = new Set<(state: UpstreamState) => void>();
+  readonly #unlisten: (() => void)[] = [];
+  #stateSubscription: HaSubscription | undefined;
+  #state: UpstreamState = 'disconnected';
+  #hasSnapshot = false;
+  #generation = 0;
+
+  constructor(options: HaBridgeOptions) {
+    this.#connection = options.connection;
+    this.#log = options.logger.child({ component: 'ha-bridge' });
+    this.#publish = options.publish;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.#unlisten.push(
+      this.#connection.onConnected(() => void this.#resync()),
+      this.#connection.onDisconnected(() => this.#setState('disconnected')),
+    );
+    this.#stateSubscription = this.#connection.subscribe(subscribeEvents(STATE_CHANGED), {
+      onEvent: (payload) => this.#onStateChanged(payload),
+    });
+    for (const coreType of this.#interest.keys()) this.#subscribe(coreType);
+    if (this.#connection.connected) void this.#resync();
+  }
+
+  async stop(): Promise<void> {
+    for (const unlisten of this.#unlisten.splice(0)) unlisten();
+    const subscriptions = [...this.#subscriptions.values()];
+    this.#subscriptions.clear();
+    if (this.#stateSubscription) subscriptions.push(this.#stateSubscription);
+    this.#stateSubscription = undefined;
+    await Promise.all(subscriptions.map((s) => s.unsubscribe()));
+    this.#generation++;
+    this.#setState('disconnected');
+  }
+
+  // ---- EventInterest ----
+
+  retain(productType: string): () => void {
+    const coreType = coreTypeOf(productType);
+    const count = this.#interest.get(coreType) ?? 0;
+    this.#interest.set(coreType, count + 1);
+    if (count === 0 && this.#stateSubscription) this.#subscribe(coreType);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#interest.get(coreType) ?? 1) - 1;
+      if (left > 0) {
+        this.#interest.set(coreType, left);
+        return;
+      }
+      this.#interest.delete(coreType);
+      const subscription = this.#subscriptions.get(coreType);
+      this.#subscriptions.delete(coreType);
+      void subscription?.unsubscribe();
+    };
+  }
+
+  /** Core event types currently retained, with their reference counts (for stats and tests). */
+  interests(): Record<string, number> {
+    return Object.fromEntries(this.#interest);
+  }
+
+  // ---- StateSource ----
+
+  getStates(): readonly HaState[] {
+    return this.#cache.all();
+  }
+
+  getState(entityId: string): HaState | undefined {
+    return this.#cache.get(entityId);
+  }
+
+  // ---- UpstreamStatus ----
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  onChange(listener: (state: UpstreamState) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  // ---- internals ----
+
+  #subscribe(coreType: string): void {
+    if (coreType === STATE_CHANGED || this.#subscriptions.has(coreType)) return;
+    const subscription = this.#connection.subscribe(subscribeEvents(coreType), {
+      onEvent: (payload) => this.#onEvent(coreType, payload),
+    });
+    this.#subscriptions.set(coreType, subscription);
+  }
+
+  /** True while core delivers every (star-eligible) event on the `*` subscription too. */
+  #starLive(): boolean {
+    return this.#subscriptions.get(STAR)?.active === true;
+  }
+
+  #onEvent(coreType: string, payload: unknown): void {
+    // Switching on the `*` result is exact: core sends that result before any event on it.
+    if (coreType !== STAR && this.#starLive() && !NOT_IN_STAR.has(coreType)) return;
+    const event = this.#parse(payload);
+    if (event) this.#emit(event);
+  }
+
+  #onStateChanged(payload: unknown): void {
+    const event = this.#parse(payload);
+    if (!event) return;
+    this.#cache.apply(event);
+    if (this.#interest.has(STATE_CHANGED) && !this.#starLive()) this.#emit(event);
+  }
+
+  #parse(payload: unknown): CoreEvent | null {
+    const event = parseCoreEvent(payload);
+    if (!event) this.#log.warn('dropped a malformed event from Home Assistant');
+    return event;
+  }
+
+  #emit(event: CoreEvent, resync = false): void {
+    try {
+      const normalized = normalizeEvent(event, this.#now());
+      this.#publish(resync ? { ...normalized, resync: true, data: { ...(normalized.data as object), resync: true } } : normalized);
+    } catch (err) {
+      this.#log.error({ err, eventType: event.event_type }, 'publishing an event failed');
+    }
+  }
+
+  async #resync(): Promise<void> {
+    const generation = ++this.#generation;
+    let fresh: HaState[];
+    try {
+      fresh = parseStates(await this.#connection.command(getStates()));
+    } catch (err) {
+      // The connection dropped again; the next connect resyncs.
+      this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'get_states failed');
+      return;
+    }
+    if (generation !== this.#generation) return;
+    const missed = this.#cache.replace(fresh, new Date(this.#now()).toISOString());
+    const publishStates = this.#interest.has(STATE_CHANGED) || this.#interest.has(STAR);
+    if (this.#hasSnapshot && publishStates) for (const event of missed) this.#emit(event, true);
+    if (this.#hasSnapshot && missed.length > 0) this.#log.info({ changed: missed.length }, 'resynchronized states after reconnect');
+    this.#hasSnapshot = true;
+    this.#setState('connected');
+  }
+
+  #setState(state: UpstreamState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    for (const listener of this.#statusListeners) {
+      try {
+        listener(state);
+      } catch (err) {
+        this.#log.error({ err }, 'upstream status listener failed');
+      }
+    }
+  }
+}

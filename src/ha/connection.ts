@@ -1,0 +1,366 @@
+/**
+ * The long-lived websocket to Home Assistant core (reference §2–§5, §12).
+ *
+ * One {@link HaConnection} owns at most one authenticated socket at a time. It numbers commands
+ * with strictly increasing ids (starting over on every socket), matches results by id, keeps core
+ * honest with app-level pings, and reconnects with capped exponential backoff and jitter. Durable
+ * subscriptions re-create themselves with fresh ids on every new socket (STYLE §8), as
+ * home-assistant-js-websocket's `connection.ts` does.
+ */
+import type { WebSocket, RawData } from 'ws';
+import type { Logger } from '../log.ts';
+import { backoffDelay } from './backoff.ts';
+import { HaAuthInvalidError, HaCommandError, HaConnectionLostError, HaUpgradeRejectedError } from './errors.ts';
+import { encodeCommand, parseFrame, ping, supportedFeatures, unsubscribeEvents, type HaCommand, type ServerMessage } from './messages.ts';
+import { frameText, openAuthenticatedSocket } from './socket.ts';
+
+export interface HaConnectionOptions {
+  /** Core websocket URL, or a function read at every attempt (demo mode learns its port at start). */
+  url: string | (() => string);
+  /** Access token, or a function read at every attempt. Never logged. */
+  token: string | (() => string);
+  logger: Logger;
+  /** App-level `ping` interval in ms. Default 30 000. */
+  pingIntervalMs?: number;
+  /** A `pong` must arrive within this many ms or the socket is dropped and reopened. Default 10 000. */
+  pongTimeoutMs?: number;
+  /** Upgrade plus auth phase deadline in ms. Default 10 000. */
+  authTimeoutMs?: number;
+  /** Backoff: upper bound of the first reconnect delay in ms. Default 1 000. */
+  backoffBaseMs?: number;
+  /** Backoff: largest reconnect delay in ms. Default 30 000. */
+  backoffCapMs?: number;
+  /**
+   * Delay in ms before retrying after `auth_invalid`, doubled on every further rejection up to
+   * {@link invalidAuthRetryCapMs}. Default 60 000: each rejection is a failed login in core and can
+   * get our IP banned (addon-facts §7), so never a tight loop.
+   */
+  invalidAuthRetryMs?: number;
+  /** Cap of the auth_invalid retry delay in ms. Default 1 800 000 (30 min). */
+  invalidAuthRetryCapMs?: number;
+  /** Random source in [0, 1) for backoff jitter. Default Math.random. */
+  random?: () => number;
+}
+
+export type HaConnectionStatus = 'idle' | 'connecting' | 'connected' | 'retrying' | 'auth_invalid' | 'stopped';
+
+/** What a subscriber hears. Callbacks run synchronously, in frame order. */
+export interface SubscriptionHandlers {
+  /** Each `event` message's `event` payload. */
+  onEvent(event: unknown): void;
+  /** Core acknowledged the subscription on the current socket (called again after each reconnect). */
+  onSubscribed?(): void;
+}
+
+/** A subscription that survives reconnects until {@link unsubscribe} is called. */
+export interface HaSubscription {
+  /** True while core has acknowledged it on the current socket. */
+  readonly active: boolean;
+  /** The id it has on the current socket, if sent. */
+  readonly id: number | undefined;
+  unsubscribe(): Promise<void>;
+}
+
+type ResultHandler = (message: Extract<ServerMessage, { type: 'result' | 'pong' }>) => void;
+
+interface Pending {
+  onResult: ResultHandler;
+  /** Called instead of onResult when the socket closes first. */
+  onLost?: () => void;
+}
+
+/** One authenticated socket and everything numbered on it. */
+interface Session {
+  ws: WebSocket;
+  nextId: number;
+  pending: Map<number, Pending>;
+  subscriptions: Map<number, Subscription>;
+  pingTimer?: NodeJS.Timeout;
+  pongTimer?: NodeJS.Timeout;
+}
+
+class Subscription implements HaSubscription {
+  active = false;
+  id: number | undefined;
+  constructor(
+    readonly message: HaCommand,
+    readonly handlers: SubscriptionHandlers,
+    readonly unsubscribe: () => Promise<void>,
+  ) {}
+}
+
+const resolveValue = (value: string | (() => string)) => (typeof value === 'function' ? value() : value);
+
+export class HaConnection {
+  readonly #options: HaConnectionOptions;
+  readonly #log: Logger;
+  readonly #subscriptions = new Set<Subscription>();
+  readonly #connectedListeners = new Set<() => void>();
+  readonly #disconnectedListeners = new Set<() => void>();
+  #session: Session | undefined;
+  #status: HaConnectionStatus = 'idle';
+  #haVersion: string | undefined;
+  #attempt = 0;
+  #invalidAuthCount = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #connecting: Promise<void> | undefined;
+  #abort: AbortController | undefined;
+
+  constructor(options: HaConnectionOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'ha-connection' });
+  }
+
+  get status(): HaConnectionStatus {
+    return this.#status;
+  }
+
+  get connected(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /** Core's version from the last `auth_ok`. */
+  get haVersion(): string | undefined {
+    return this.#haVersion;
+  }
+
+  /** Starts connecting in the background; never fails because core is down (it retries). */
+  async start(): Promise<void> {
+    if (this.#status !== 'idle' && this.#status !== 'stopped') return;
+    this.#status = 'connecting';
+    this.#connecting = this.#connect();
+  }
+
+  /** Closes the socket, rejects pending commands with {@link HaConnectionLostError}, stops retrying. */
+  async stop(): Promise<void> {
+    this.#status = 'stopped';
+    clearTimeout(this.#retryTimer);
+    this.#abort?.abort();
+    await this.#connecting;
+    const session = this.#session;
+    if (!session) return;
+    const closed = new Promise<void>((resolve) => session.ws.once('close', () => resolve()));
+    session.ws.close(1000);
+    // A hung core never completes the closing handshake.
+    const force = setTimeout(() => session.ws.terminate(), 1000);
+    await closed;
+    clearTimeout(force);
+  }
+
+  /** Called after every successful (re)connect, once durable subscriptions have been re-sent. */
+  onConnected(listener: () => void): () => void {
+    this.#connectedListeners.add(listener);
+    return () => this.#connectedListeners.delete(listener);
+  }
+
+  /** Called when an authenticated socket is lost. */
+  onDisconnected(listener: () => void): () => void {
+    this.#disconnectedListeners.add(listener);
+    return () => this.#disconnectedListeners.delete(listener);
+  }
+
+  /**
+   * Sends one command and resolves with its `result`. Rejects with {@link HaCommandError} when core
+   * answers `success: false`, {@link HaConnectionLostError} when not connected or the socket drops first.
+   */
+  command<T = unknown>(command: HaCommand): Promise<T> {
+    const session = this.#session;
+    if (!session) return Promise.reject(new HaConnectionLostError('Not connected to Home Assistant'));
+    return new Promise<T>((resolve, reject) => {
+      this.#send(
+        session,
+        command,
+        (message) => {
+          if (message.type === 'result' && !message.success) reject(new HaCommandError(message.error.code, message.error.message));
+          else resolve((message.type === 'result' ? message.result : null) as T);
+        },
+        () => reject(new HaConnectionLostError()),
+      );
+    });
+  }
+
+  /**
+   * Starts a durable subscription (`subscribe_events`, `subscribe_entities`, …). It is sent now if
+   * connected and re-sent with a fresh id after every reconnect, until `unsubscribe()`.
+   */
+  subscribe(message: HaCommand, handlers: SubscriptionHandlers): HaSubscription {
+    const subscription: Subscription = new Subscription(message, handlers, () => this.#unsubscribe(subscription));
+    this.#subscriptions.add(subscription);
+    if (this.#session) this.#sendSubscribe(this.#session, subscription);
+    return subscription;
+  }
+
+  async #unsubscribe(subscription: Subscription): Promise<void> {
+    if (!this.#subscriptions.delete(subscription)) return;
+    subscription.active = false;
+    const session = this.#session;
+    const id = subscription.id;
+    subscription.id = undefined;
+    if (!session || id === undefined) return;
+    session.subscriptions.delete(id);
+    // Core processes messages in order, so this works even before the subscribe result arrived.
+    await new Promise<void>((resolve) => this.#send(session, unsubscribeEvents(id), () => resolve(), resolve));
+  }
+
+  #sendSubscribe(session: Session, subscription: Subscription): void {
+    const id = this.#send(session, subscription.message, (message) => {
+      if (subscription.id !== id) return;
+      if (message.type === 'result' && message.success) {
+        subscription.active = true;
+        subscription.handlers.onSubscribed?.();
+      } else {
+        const error = message.type === 'result' && !message.success ? message.error : undefined;
+        this.#log.warn({ command: subscription.message.type, code: error?.code, coreMessage: error?.message }, 'Home Assistant refused a subscription');
+        session.subscriptions.delete(id);
+        subscription.id = undefined;
+      }
+    });
+    subscription.id = id;
+    session.subscriptions.set(id, subscription);
+  }
+
+  /** Numbers and sends a command; `onResult` runs synchronously when its result or pong arrives. */
+  #send(session: Session, command: HaCommand, onResult: ResultHandler, onLost?: () => void): number {
+    const id = session.nextId++;
+    session.pending.set(id, { onResult, onLost });
+    session.ws.send(encodeCommand(id, command), () => {
+      // A send on a closing socket fails here; the close handler rejects what is pending.
+    });
+    return id;
+  }
+
+  async #connect(): Promise<void> {
+    this.#retryTimer = undefined;
+    if (this.#status === 'stopped') return;
+    this.#abort = new AbortController();
+    try {
+      const { ws, haVersion } = await openAuthenticatedSocket({
+        url: resolveValue(this.#options.url),
+        token: resolveValue(this.#options.token),
+        timeoutMs: this.#options.authTimeoutMs ?? 10_000,
+        signal: this.#abort.signal,
+      });
+      // stop() may have run while we awaited (TS cannot see that across the await).
+      if ((this.#status as HaConnectionStatus) === 'stopped') {
+        ws.terminate();
+        return;
+      }
+      this.#attach(ws, haVersion);
+    } catch (err) {
+      this.#scheduleRetry(err);
+    }
+  }
+
+  #scheduleRetry(err: unknown): void {
+    if (this.#status === 'stopped') return;
+    const o = this.#options;
+    let delay: number;
+    if (err instanceof HaAuthInvalidError) {
+      const base = o.invalidAuthRetryMs ?? 60_000;
+      delay = Math.min(o.invalidAuthRetryCapMs ?? 1_800_000, base * 2 ** Math.min(this.#invalidAuthCount++, 20));
+      this.#status = 'auth_invalid';
+      this.#log.error(
+        { coreMessage: err.coreMessage, retryInMs: delay },
+        'Home Assistant rejected the access token (auth_invalid); check the configured token. Retrying slowly to avoid an IP ban',
+      );
+    } else {
+      delay = backoffDelay(this.#attempt++, { baseMs: o.backoffBaseMs ?? 1000, capMs: o.backoffCapMs ?? 30_000 }, o.random);
+      this.#status = 'retrying';
+      if (err instanceof HaUpgradeRejectedError && err.status === 502) {
+        this.#log.warn({ retryInMs: delay }, 'Home Assistant is restarting (HTTP 502 on upgrade); retrying');
+      } else {
+        this.#log.warn({ reason: err instanceof Error ? err.message : String(err), retryInMs: delay }, 'cannot connect to Home Assistant; retrying');
+      }
+    }
+    this.#retryTimer = setTimeout(() => {
+      this.#connecting = this.#connect();
+    }, delay);
+  }
+
+  #attach(ws: WebSocket, haVersion: string): void {
+    const session: Session = { ws, nextId: 1, pending: new Map(), subscriptions: new Map() };
+    this.#session = session;
+    this.#status = 'connected';
+    this.#haVersion = haVersion;
+    this.#invalidAuthCount = 0;
+    ws.on('message', (data, isBinary) => this.#onFrame(session, data, isBinary));
+    ws.on('close', (code) => this.#onClose(session, code));
+    ws.on('error', (err) => this.#log.warn({ reason: err.message }, 'Home Assistant websocket error'));
+    this.#log.info({ haVersion }, 'connected to Home Assistant');
+
+    // Id 1 negotiates coalescing, as the developer docs ask. A core that answers commands is healthy,
+    // so only then does the backoff start over (an auth_ok followed by a close is not success).
+    this.#send(session, supportedFeatures(), (message) => {
+      if (message.type === 'result' && message.success) this.#attempt = 0;
+    });
+    for (const subscription of this.#subscriptions) this.#sendSubscribe(session, subscription);
+    this.#startPing(session);
+    for (const listener of this.#connectedListeners) this.#safely(listener);
+  }
+
+  #startPing(session: Session): void {
+    const interval = this.#options.pingIntervalMs ?? 30_000;
+    const deadline = this.#options.pongTimeoutMs ?? 10_000;
+    session.pingTimer = setInterval(() => {
+      if (session.pongTimer) return;
+      session.pongTimer = setTimeout(() => {
+        this.#log.warn({ pongTimeoutMs: deadline }, 'Home Assistant did not answer ping in time; reconnecting');
+        session.ws.terminate();
+      }, deadline);
+      this.#send(session, ping(), () => {
+        clearTimeout(session.pongTimer);
+        session.pongTimer = undefined;
+      });
+    }, interval);
+  }
+
+  #onFrame(session: Session, data: RawData, isBinary: boolean): void {
+    const text = frameText(data, isBinary);
+    if (text === null) {
+      this.#log.warn('dropped a binary frame from Home Assistant');
+      return;
+    }
+    const { messages, dropped } = parseFrame(text);
+    if (dropped > 0) this.#log.warn({ dropped, frameLength: text.length }, 'dropped malformed message(s) from Home Assistant');
+    for (const message of messages) {
+      if (message.type === 'result' || message.type === 'pong') {
+        const pending = session.pending.get(message.id);
+        session.pending.delete(message.id);
+        if (pending) this.#safely(() => pending.onResult(message));
+      } else if (message.type === 'event') {
+        const subscription = session.subscriptions.get(message.id);
+        // Events for a subscription we just ended can still be in flight; they are expected.
+        if (subscription) this.#safely(() => subscription.handlers.onEvent(message.event));
+      } else {
+        this.#log.warn({ type: message.type }, 'unexpected auth message after authentication; dropped');
+      }
+    }
+  }
+
+  #onClose(session: Session, code: number): void {
+    if (this.#session !== session) return;
+    this.#session = undefined;
+    clearInterval(session.pingTimer);
+    clearTimeout(session.pongTimer);
+    const pending = [...session.pending.values()];
+    session.pending.clear();
+    for (const subscription of this.#subscriptions) {
+      subscription.active = false;
+      subscription.id = undefined;
+    }
+    for (const { onLost } of pending) if (onLost) this.#safely(onLost);
+    for (const listener of this.#disconnectedListeners) this.#safely(listener);
+    if (this.#status === 'stopped') return;
+    this.#log.warn({ code }, 'connection to Home Assistant lost; reconnecting');
+    this.#scheduleRetry(new HaConnectionLostError());
+  }
+
+  /** A listener's exception must never take the connection down. */
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log.error({ err }, 'Home Assistant listener failed');
+    }
+  }
+}
