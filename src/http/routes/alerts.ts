@@ -1,0 +1,52 @@
+/**
+ * Alert endpoints, admins only:
+ * - `GET /api/sse/alerts`: alerts firing now → `data:{alerts, total}`
+ * - `GET /api/sse/alerts/history?limit=1..1000` (default 100), newest first → `data:{alerts, total}`
+ * - `GET /api/sse/alerts/thresholds` → `data:{thresholds, defaults, overrides, persisted}`
+ * - `PUT /api/sse/alerts/thresholds` with any subset of the threshold keys (a number sets an
+ *   override that survives restarts, `null` goes back to the add-on option); 400 on unknown keys
+ *   or values out of range.
+ */
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { AlertEngine } from '../../metrics/alerts.ts';
+import { thresholdsUpdateSchema } from '../../metrics/alert-rules.ts';
+import { type Authenticator, requireAdmin } from '../auth.ts';
+import { readJsonBody } from '../body.ts';
+import { badRequest } from '../errors.ts';
+
+export interface AlertsRouterOptions {
+  auth: Authenticator;
+  alerts: AlertEngine;
+}
+
+const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`).join('; ');
+}
+
+export function alertsRouter({ auth, alerts }: AlertsRouterOptions): Router {
+  const router = new Router();
+  const admin = requireAdmin(auth);
+
+  router.get('/api/sse/alerts', admin, (ctx) => {
+    const active = alerts.active();
+    ctx.body = { success: true, data: { alerts: active, total: active.length } };
+  });
+  router.get('/api/sse/alerts/history', admin, (ctx) => {
+    const limit = limitSchema.safeParse(ctx.query.limit);
+    if (!limit.success) throw badRequest(`limit: ${limit.error.issues[0]?.message ?? 'invalid'}`, 'invalid_limit');
+    const history = alerts.history(limit.data);
+    ctx.body = { success: true, data: { alerts: history, total: history.length } };
+  });
+  router.get('/api/sse/alerts/thresholds', admin, (ctx) => {
+    ctx.body = { success: true, data: alerts.thresholds() };
+  });
+  router.put('/api/sse/alerts/thresholds', admin, async (ctx) => {
+    const parsed = thresholdsUpdateSchema.safeParse(await readJsonBody(ctx));
+    if (!parsed.success) throw badRequest(issues(parsed.error), 'invalid_thresholds');
+    ctx.body = { success: true, data: alerts.updateThresholds(parsed.data) };
+  });
+  return router;
+}

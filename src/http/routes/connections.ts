@@ -1,0 +1,38 @@
+/**
+ * Connection management (DESIGN §4), admins only: `GET /api/sse/connections`,
+ * `GET /api/sse/connections/{id}` and `DELETE /api/sse/connections/{id}` (closes the stream with
+ * an `error` event; 404 when there is no such stream).
+ */
+import Router from '@koa/router';
+import type { StatsService } from '../../metrics/stats-service.ts';
+import { type Authenticator, requireAdmin } from '../auth.ts';
+import { notFound } from '../errors.ts';
+
+export interface ConnectionsRouterOptions {
+  auth: Authenticator;
+  stats: StatsService;
+}
+
+const missing = () => notFound('Connection not found', 'connection_not_found');
+
+export function connectionsRouter({ auth, stats }: ConnectionsRouterOptions): Router {
+  const router = new Router();
+  const admin = requireAdmin(auth);
+
+  router.get('/api/sse/connections', admin, (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { success: true, data: stats.connections() };
+  });
+  router.get('/api/sse/connections/:id', admin, (ctx) => {
+    const connection = stats.connection(ctx.params.id ?? '');
+    if (!connection) throw missing();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { success: true, data: { connection } };
+  });
+  router.delete('/api/sse/connections/:id', admin, (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!stats.closeConnection(id)) throw missing();
+    ctx.body = { success: true, data: { id, closed: true } };
+  });
+  return router;
+}

@@ -1,0 +1,219 @@
+/**
+ * The statistics WebSocket API at `/ws` (DESIGN §4), admins only.
+ *
+ * Authentication happens at the upgrade, exactly like HTTP (`Authorization: Bearer`, `token`
+ * query, or ingress): a refused upgrade gets a real HTTP answer (401/403/429/503) with the JSON
+ * error envelope, never a half-open socket.
+ *
+ * Requests are JSON objects with a `type` and an optional `id` (string or number) echoed back:
+ * - `{type:"get_sse_stats"}` → `{id, type, success:true, data:{…same as GET /api/sse/stats…}}`
+ * - `{type:"get_sse_connection", connection_id}` → `data:{connection}` (or `connection_not_found`)
+ * - `{type:"get_sse_metrics", period}` → same `data` as `GET /api/sse/metrics`
+ * - `{type:"subscribe_sse_stats"}` → an acknowledgement, then `{id, type:"sse_stats",
+ *   success:true, data}` at once and every `pushIntervalMs`; `{type:"unsubscribe_sse_stats"}` ends it.
+ * Anything else gets `{id?, type?, success:false, message, error_code}`; nothing closes the socket.
+ */
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Logger } from '../log.ts';
+import { InvalidPeriodError, parsePeriod } from '../metrics/period.ts';
+import type { StatsService } from '../metrics/stats-service.ts';
+import { type Authenticator, authErrorToHttp } from './auth.ts';
+import { HttpError, badRequest, envelope, forbidden, notFound } from './errors.ts';
+import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';
+
+export interface WsApiOptions {
+  auth: Authenticator;
+  stats: StatsService;
+  logger: Logger;
+  /** The HTTP servers to serve `/ws` on, each with the listener it is (ingress authentication depends on it). */
+  servers: readonly { server: Server; listener: ListenerName }[];
+  /** Default `/ws`. */
+  path?: string;
+  /** Milliseconds between live stats pushes of `subscribe_sse_stats`. Default 5000. */
+  pushIntervalMs?: number;
+  /** Largest accepted message, bytes. Default 64 KiB. */
+  maxPayloadBytes?: number;
+  /** A push is skipped while this many bytes are still queued for the client. Default 1 MiB. */
+  maxBufferedBytes?: number;
+}
+
+type Reply = Record<string, unknown>;
+
+export class WsApi {
+  readonly #o: WsApiOptions;
+  readonly #path: string;
+  readonly #attached: { server: Server; handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void }[] = [];
+  readonly #subscriptions = new Map<WebSocket, NodeJS.Timeout>();
+  #wss: WebSocketServer | undefined;
+
+  constructor(options: WsApiOptions) {
+    this.#o = options;
+    this.#path = options.path ?? '/ws';
+  }
+
+  /** Open WebSocket clients. */
+  get clientCount(): number {
+    return this.#wss?.clients.size ?? 0;
+  }
+
+  start(): void {
+    if (this.#wss) return;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#o.maxPayloadBytes ?? 64 * 1024 });
+    for (const { server, listener } of this.#o.servers) {
+      const handler = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(server, listener, req, socket, head);
+      server.on('upgrade', handler);
+      this.#attached.push({ server, handler });
+    }
+  }
+
+  /** Detaches from the servers and closes every client with 1001 (going away). */
+  async stop(): Promise<void> {
+    for (const { server, handler } of this.#attached.splice(0)) server.off('upgrade', handler);
+    for (const timer of this.#subscriptions.values()) clearInterval(timer);
+    this.#subscriptions.clear();
+    const wss = this.#wss;
+    this.#wss = undefined;
+    if (!wss) return;
+    for (const client of wss.clients) client.close(1001, 'server shutting down');
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    for (const client of wss.clients) client.terminate();
+  }
+
+  #upgrade(server: Server, listener: ListenerName, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== this.#path) {
+      // Another upgrade handler may own this path; when there is none, answer instead of hanging.
+      if (server.listenerCount('upgrade') <= 1) refuse(socket, notFound(`No WebSocket endpoint at ${path}`));
+      return;
+    }
+    (req as TaggedRequest)[LISTENER] = listener;
+    this.#o.auth
+      .authenticate(req)
+      .then((state) => {
+        if (!state.user.isAdmin) throw forbidden('The statistics API is for Home Assistant administrators', 'admin_required');
+        const wss = this.#wss;
+        if (!wss || socket.destroyed) return void socket.destroy();
+        wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws));
+      })
+      .catch((err: unknown) => {
+        const error = authErrorToHttp(err);
+        if (!(error instanceof HttpError)) this.#o.logger.error({ err: error }, 'WebSocket upgrade failed');
+        refuse(socket, error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'Internal server error'));
+      });
+  }
+
+  #serve(ws: WebSocket): void {
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.#handle(ws, data, isBinary);
+      } catch (err) {
+        this.#o.logger.error({ err }, 'WebSocket API request failed');
+        send(ws, { success: false, message: 'Internal server error', error_code: 'internal_error' });
+      }
+    });
+    ws.on('error', (err) => this.#o.logger.debug({ err }, 'WebSocket API client error'));
+    ws.on('close', () => this.#unsubscribe(ws));
+  }
+
+  #handle(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    let message: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      message = JSON.parse(rawText(data));
+    } catch {
+      return send(ws, errorReply({}, badRequest('Messages must be JSON text', 'invalid_json')));
+    }
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+      return send(ws, errorReply({}, badRequest('A message must be a JSON object', 'invalid_message')));
+    }
+    const m = message as Record<string, unknown>;
+    const head: Reply = {};
+    if (typeof m.id === 'string' || typeof m.id === 'number') head.id = m.id;
+    if (typeof m.type !== 'string') return send(ws, errorReply(head, badRequest('A message needs a string "type"', 'invalid_message')));
+    head.type = m.type;
+    const stats = this.#o.stats;
+    switch (m.type) {
+      case 'get_sse_stats':
+        return send(ws, { ...head, success: true, data: stats.stats() });
+      case 'get_sse_connection': {
+        if (typeof m.connection_id !== 'string' || !m.connection_id) {
+          return send(ws, errorReply(head, badRequest('connection_id is required', 'invalid_request')));
+        }
+        const connection = stats.connection(m.connection_id);
+        if (!connection) return send(ws, errorReply(head, notFound('Connection not found', 'connection_not_found')));
+        return send(ws, { ...head, success: true, data: { connection } });
+      }
+      case 'get_sse_metrics': {
+        let period;
+        try {
+          period = parsePeriod(m.period);
+        } catch (err) {
+          if (err instanceof InvalidPeriodError) return send(ws, errorReply(head, badRequest(err.message, 'invalid_period')));
+          throw err;
+        }
+        return send(ws, { ...head, success: true, data: stats.metrics(period) });
+      }
+      case 'subscribe_sse_stats':
+        this.#subscribe(ws, head.id);
+        return;
+      case 'unsubscribe_sse_stats':
+        this.#unsubscribe(ws);
+        return send(ws, { ...head, success: true, data: { subscribed: false } });
+      default:
+        return send(ws, errorReply(head, badRequest(`Unknown message type "${m.type}"`, 'unknown_type')));
+    }
+  }
+
+  #subscribe(ws: WebSocket, id: unknown): void {
+    this.#unsubscribe(ws);
+    const push = () => {
+      if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > (this.#o.maxBufferedBytes ?? 1024 * 1024)) return;
+      send(ws, { ...(id === undefined ? {} : { id }), type: 'sse_stats', success: true, data: this.#o.stats.stats() });
+    };
+    send(ws, { ...(id === undefined ? {} : { id }), type: 'subscribe_sse_stats', success: true, data: { subscribed: true } });
+    push();
+    const timer = setInterval(push, this.#o.pushIntervalMs ?? 5000);
+    timer.unref();
+    this.#subscriptions.set(ws, timer);
+  }
+
+  #unsubscribe(ws: WebSocket): void {
+    const timer = this.#subscriptions.get(ws);
+    if (timer) clearInterval(timer);
+    this.#subscriptions.delete(ws);
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+function errorReply(head: Reply, error: HttpError): Reply {
+  return { ...head, ...envelope(error) };
+}
+
+function send(ws: WebSocket, reply: Reply): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply));
+}
+
+/** Answers a refused upgrade with a plain HTTP response carrying the error envelope, then closes. */
+function refuse(socket: Duplex, error: HttpError): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify(envelope(error));
+  const headers = Object.entries(error.headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n' +
+      headers +
+      '\r\n' +
+      body,
+  );
+}

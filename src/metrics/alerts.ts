@@ -1,0 +1,218 @@
+/**
+ * The alert engine: evaluates {@link ALERT_RULES} every few seconds against live figures.
+ * A condition that holds for `sustain_seconds` fires (unless the same alert fired less than
+ * `cooldown_minutes` ago; then it fires when the cooldown ends, if it still holds); a firing alert
+ * resolves when its condition no longer holds. Transitions are persisted (history and firing
+ * alerts survive a restart, so a notification raised before a restart is dismissed after it) and
+ * delivered by the {@link AlertNotifier}.
+ *
+ * Thresholds: the options' values, overridden at runtime through the API; overrides are persisted
+ * and win over the options until removed (set to null).
+ */
+import type { Logger } from '../log.ts';
+import type { AlertPersistence, AlertRecord } from './alert-records.ts';
+import type { AlertNotifier, AlertView } from './alert-notifier.ts';
+import {
+  ALERT_RULES,
+  THRESHOLD_KEYS,
+  thresholdSchema,
+  type AlertInputs,
+  type AlertRule,
+  type ThresholdKey,
+  type Thresholds,
+  type ThresholdsUpdate,
+} from './alert-rules.ts';
+import { MINUTE_MS, systemTimers, type Now, type TimerHandle, type Timers } from './clock.ts';
+import { isoTime } from './iso-time.ts';
+
+/** Where alerts are persisted (implemented by {@link MetricsStore}; never throws, undefined while unavailable). */
+export interface AlertStore {
+  withAlerts<T>(fn: (alerts: AlertPersistence) => T): T | undefined;
+}
+
+export interface AlertEngineOptions {
+  /** Thresholds from the options (`thresholdsFromOptions(config.options)`). */
+  defaults: Thresholds;
+  inputs: { read(): AlertInputs };
+  store: AlertStore;
+  notifier: AlertNotifier;
+  logger: Logger;
+  /** The clock. Default `Date.now`. */
+  now?: Now;
+  /** Default: Node's timers (unref'd). */
+  timers?: Timers;
+  /** Milliseconds between evaluations. Default 5000. */
+  evaluateIntervalMs?: number;
+  /** Transitions kept in memory for the history endpoint while the store is unavailable. Default 200. */
+  memoryHistory?: number;
+}
+
+export interface ThresholdsView {
+  /** In effect: defaults with overrides applied. */
+  thresholds: Thresholds;
+  /** From the add-on options. */
+  defaults: Thresholds;
+  /** Set through the API. */
+  overrides: Partial<Thresholds>;
+  /** False when overrides could not be saved (store unavailable): they last until restart. */
+  persisted: boolean;
+}
+
+interface RuleState {
+  pendingSince?: number;
+  firing?: AlertRecord;
+  lastFiredAt?: number;
+}
+
+export class AlertEngine {
+  readonly #o: AlertEngineOptions;
+  readonly #now: Now;
+  readonly #timers: Timers;
+  readonly #states = new Map<string, RuleState>();
+  readonly #memoryHistory: AlertRecord[] = [];
+  #overrides: Partial<Thresholds> = {};
+  #timer: TimerHandle | undefined;
+  #nextId = 1;
+  #inFlight: Promise<void> = Promise.resolve();
+
+  constructor(options: AlertEngineOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers();
+  }
+
+  /** Loads overrides, firing alerts and cooldowns from the store, then evaluates periodically. */
+  start(): void {
+    const { store, logger } = this.#o;
+    const overrides = store.withAlerts((a) => a.loadOverrides()) ?? {};
+    for (const [key, value] of Object.entries(overrides)) {
+      if ((THRESHOLD_KEYS as string[]).includes(key) && thresholdSchema(key as ThresholdKey).safeParse(value).success) {
+        this.#overrides[key as ThresholdKey] = value;
+      } else {
+        logger.warn({ key }, 'ignoring an invalid stored alert threshold');
+      }
+    }
+    for (const record of store.withAlerts((a) => a.firing()) ?? []) this.#state(record.alert).firing = record;
+    for (const [alert, at] of Object.entries(store.withAlerts((a) => a.lastFired()) ?? {})) this.#state(alert).lastFiredAt = at;
+    this.#timer = this.#timers.setInterval(() => void this.evaluate(), this.#o.evaluateIntervalMs ?? 5000);
+  }
+
+  /** Stops evaluating and waits for notifications under way. */
+  async stop(): Promise<void> {
+    this.#timers.clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#inFlight;
+  }
+
+  thresholds(): ThresholdsView {
+    return {
+      thresholds: { ...this.#o.defaults, ...this.#overrides },
+      defaults: { ...this.#o.defaults },
+      overrides: { ...this.#overrides },
+      persisted: this.#o.store.withAlerts(() => true) ?? false,
+    };
+  }
+
+  /** Applies a validated update (`thresholdsUpdateSchema`): numbers override, null removes an override. */
+  updateThresholds(update: ThresholdsUpdate): ThresholdsView {
+    const changes: Record<string, number | null> = {};
+    for (const key of THRESHOLD_KEYS) {
+      const value = update[key];
+      if (value === undefined) continue;
+      changes[key] = value;
+      if (value === null) delete this.#overrides[key];
+      else this.#overrides[key] = value;
+    }
+    const saved = this.#o.store.withAlerts((a) => {
+      a.saveOverrides(changes, this.#now());
+      return true;
+    });
+    this.#o.logger.info({ changes }, 'alert thresholds updated');
+    return { ...this.thresholds(), persisted: saved ?? false };
+  }
+
+  /** Alerts firing now, oldest first. */
+  active(): AlertView[] {
+    const firing = [...this.#states.values()].flatMap((s) => (s.firing ? [s.firing] : []));
+    return firing.sort((a, b) => a.firedAt - b.firedAt).map(view);
+  }
+
+  /** Transitions, newest first. */
+  history(limit = 100): AlertView[] {
+    const stored = this.#o.store.withAlerts((a) => a.history(limit));
+    return (stored ?? [...this.#memoryHistory].reverse().slice(0, limit)).map(view);
+  }
+
+  /** Evaluates every rule once; resolves when the resulting notifications were attempted. */
+  evaluate(): Promise<void> {
+    let inputs: AlertInputs;
+    try {
+      inputs = this.#o.inputs.read();
+    } catch (err) {
+      this.#o.logger.error({ err }, 'alert inputs could not be read');
+      return this.#inFlight;
+    }
+    const thresholds = { ...this.#o.defaults, ...this.#overrides };
+    const notifications: Promise<void>[] = [];
+    for (const rule of ALERT_RULES) notifications.push(...this.#evaluateRule(rule, inputs, thresholds));
+    const done = Promise.all(notifications).then(() => undefined);
+    this.#inFlight = Promise.all([this.#inFlight, done]).then(() => undefined);
+    return done;
+  }
+
+  #evaluateRule(rule: AlertRule, inputs: AlertInputs, t: Thresholds): Promise<void>[] {
+    const now = this.#now();
+    const state = this.#state(rule.key);
+    const result = rule.check(inputs, t);
+    if (!result?.active) {
+      state.pendingSince = undefined;
+      if (!state.firing) return [];
+      const record = state.firing;
+      state.firing = undefined;
+      record.resolvedAt = now;
+      record.resolveMessage = result ? rule.message(result) : 'Rule turned off or no data';
+      this.#o.store.withAlerts((a) => a.markResolved(record.id, now, record.resolveMessage ?? ''));
+      return [this.#o.notifier.resolved(view(record))];
+    }
+    if (state.firing) return [];
+    state.pendingSince ??= now;
+    const sustainMs = rule.sustained ? t.sustain_seconds * 1000 : 0;
+    const cooledDown = state.lastFiredAt === undefined || now - state.lastFiredAt >= t.cooldown_minutes * MINUTE_MS;
+    if (now - state.pendingSince < sustainMs || !cooledDown) return [];
+    const fields = { alert: rule.key, severity: rule.severity, message: rule.message(result), value: result.value, threshold: result.threshold, firedAt: now };
+    const id = this.#o.store.withAlerts((a) => a.insertFiring(fields)) ?? this.#nextId++;
+    const record: AlertRecord = { id, ...fields, resolvedAt: null, resolveMessage: null };
+    state.firing = record;
+    state.lastFiredAt = now;
+    state.pendingSince = undefined;
+    this.#memoryHistory.push(record);
+    while (this.#memoryHistory.length > (this.#o.memoryHistory ?? 200)) this.#memoryHistory.shift();
+    return [this.#o.notifier.fired(view(record))];
+  }
+
+  #state(alert: string): RuleState {
+    let state = this.#states.get(alert);
+    if (!state) {
+      state = {};
+      this.#states.set(alert, state);
+    }
+    return state;
+  }
+}
+
+const TITLES: Record<string, string> = Object.fromEntries(ALERT_RULES.map((r) => [r.key, r.title]));
+
+function view(r: AlertRecord): AlertView {
+  return {
+    id: r.id,
+    alert: r.alert,
+    severity: r.severity,
+    state: r.resolvedAt === null ? 'firing' : 'resolved',
+    title: TITLES[r.alert] ?? r.alert,
+    message: r.message,
+    value: r.value,
+    threshold: r.threshold,
+    fired_at: isoTime(r.firedAt),
+    resolved_at: r.resolvedAt === null ? null : isoTime(r.resolvedAt),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Wires the metrics parts from the options, for the composition root: the store, the system
+ * sampler, the rollup clock, the alert engine, the stats service and the Prometheus exporter.
+ * The collector is created first and given to the hub as its observer, then passed in here with
+ * the hub as the registry. Constructing does no work; `start()` opens the store and starts the
+ * clocks; `stop()` stops the alerts, flushes the partial minute and closes the store.
+ */
+import type { Options } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { ConnectionRegistry, UpstreamStatus } from '../types.ts';
+import { AlertInputSource } from './alert-inputs.ts';
+import { AlertNotifier, type HomeAssistantServices } from './alert-notifier.ts';
+import { thresholdsFromOptions } from './alert-rules.ts';
+import { AlertEngine } from './alerts.ts';
+import type { Now, Timers } from './clock.ts';
+import type { MetricsCollector } from './collector.ts';
+import { PrometheusExporter } from './prometheus.ts';
+import { RollupScheduler } from './rollup.ts';
+import { StatsService, type MonitorOptions } from './stats-service.ts';
+import { MetricsStore } from './store.ts';
+import { SystemSampler } from './system.ts';
+
+export interface MetricsModuleOptions {
+  /** The validated add-on options (`config.options`): retention, alert thresholds, notify service. */
+  options: Readonly<Options>;
+  /** Where the SQLite file lives (`config.dataDir`). */
+  dataDir: string;
+  /** The hub's observer, created before the hub. */
+  collector: MetricsCollector;
+  /** The hub. */
+  registry: ConnectionRegistry;
+  /** The upstream link, for the `upstream_down` alert and `event_rate_low`; absent = always connected. */
+  upstream?: Pick<UpstreamStatus, 'state'>;
+  /** Home Assistant for notifications and the `sse_hub_alert` event; absent = log and SSE only. */
+  ha?: HomeAssistantServices;
+  /** Handler type and instance id for `/api/admin/sse-monitor` (and global counts in Redis mode). */
+  monitor: MonitorOptions;
+  logger: Logger;
+  /** The clock. Default `Date.now`. */
+  now?: Now;
+  /** Default: Node's timers (unref'd). */
+  timers?: Timers;
+}
+
+export class MetricsModule {
+  readonly collector: MetricsCollector;
+  readonly system: SystemSampler;
+  readonly store: MetricsStore;
+  readonly rollup: RollupScheduler;
+  readonly alerts: AlertEngine;
+  readonly stats: StatsService;
+  readonly prometheus: PrometheusExporter;
+
+  constructor(o: MetricsModuleOptions) {
+    const { collector, registry, logger, now, timers } = o;
+    this.collector = collector;
+    this.system = new SystemSampler({ now });
+    this.store = new MetricsStore({ dataDir: o.dataDir, retentionDays: o.options.metrics_retention_days, now, logger });
+    this.rollup = new RollupScheduler({ collector, system: this.system, store: this.store, registry, logger, now, timers });
+    this.alerts = new AlertEngine({
+      defaults: thresholdsFromOptions(o.options),
+      inputs: new AlertInputSource({ collector, system: this.system, registry, upstream: o.upstream, now }),
+      store: this.store,
+      notifier: new AlertNotifier({ logger, admins: registry, ha: o.ha, notifyService: o.options.notify_service }),
+      logger,
+      now,
+      timers,
+    });
+    this.stats = new StatsService({
+      collector,
+      system: this.system,
+      store: this.store,
+      recent: () => this.rollup.recent(),
+      registry,
+      monitor: o.monitor,
+      now,
+    });
+    this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });
+  }
+
+  async start(): Promise<void> {
+    this.store.start();
+    this.rollup.start();
+    this.alerts.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.alerts.stop();
+    this.rollup.stop();
+    this.store.stop();
+  }
+}
