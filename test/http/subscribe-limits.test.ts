@@ -1,0 +1,210 @@
+/** `/subscribe_events` limits: clients, streams per window, requests per minute, slow consumers, inactivity, max age. */
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ADMIN_TOKEN,
+  type Harness,
+  type HarnessOptions,
+  RecordingEventSource,
+  StalledClient,
+  USER_TOKEN,
+  openStream,
+  request,
+  startHarness,
+  stateEvent,
+  until,
+} from './subscribe-harness.ts';
+
+const harnesses: Harness[] = [];
+const closers: (() => void)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) close();
+  for (const h of harnesses.splice(0)) await h.stop();
+});
+
+async function harness(options: HarnessOptions): Promise<Harness> {
+  const h = await startHarness(options);
+  harnesses.push(h);
+  return h;
+}
+
+const track = <T extends { close(): void }>(x: T): T => {
+  closers.push(() => x.close());
+  return x;
+};
+
+const SSE = { Accept: 'text/event-stream' };
+
+describe('max clients', () => {
+  test('a JSON client gets a 503 envelope with Retry-After; an EventSource gets a 200 stream with an error and a retry hint', async () => {
+    const h = await harness({ limits: { maxClients: 2, retryMs: 1000 } });
+    const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
+    track(await openStream(url));
+    track(await openStream(url));
+    await until(() => h.hub.list().length === 2, 'two streams');
+
+    const json = await request(url);
+    assert.equal(json.status, 503);
+    assert.deepEqual(Object.keys(json.json).sort(), ['error_code', 'message', 'success']);
+    assert.equal(json.json.error_code, 'too_many_clients');
+    assert.equal(json.headers['retry-after'], '5');
+
+    const raw = track(await openStream(url, { headers: SSE }));
+    await raw.waitFor(() => raw.ended, 'end of the refusal stream');
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers['content-type'], 'text/event-stream');
+    assert.equal(raw.headers['content-length'], undefined);
+    assert.equal(raw.frames.length, 1);
+    assert.equal(raw.frames[0]!.json.type, 'error');
+    assert.equal(raw.frames[0]!.json.error, 'too_many_clients');
+    assert.equal(raw.frames[0]!.retry, 5000);
+
+    const es = track(new RecordingEventSource(url));
+    await es.waitFor((e) => e.messages.length === 1 && e.errors >= 1, 'error message then the end of the stream');
+    assert.equal(es.messages[0]!.json.error, 'too_many_clients');
+    assert.equal(h.hub.list().length, 2);
+  });
+});
+
+describe('new streams per user/IP per window', () => {
+  test('the stream after the limit gets 429 with X-RateLimit-* and Retry-After; other users are counted apart', async () => {
+    const h = await harness({ streamLimit: 2, streamWindowSeconds: 60 });
+    const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
+    track(await openStream(url));
+    track(await openStream(url));
+    const refused = await request(url);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.json.error_code, 'rate_limit_exceeded');
+    assert.equal(refused.headers['x-ratelimit-limit'], '2');
+    assert.equal(refused.headers['x-ratelimit-remaining'], '0');
+    const retryAfter = Number(refused.headers['retry-after']);
+    assert.ok(retryAfter > 0 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    assert.ok(Number(refused.headers['x-ratelimit-reset']) >= Math.floor(Date.now() / 1000));
+    assert.deepEqual(h.observer.limited, ['stream']);
+
+    const other = track(await openStream(`${h.lan}/subscribe_events?token=${USER_TOKEN}`));
+    assert.equal(other.status, 200);
+
+    const es = track(await openStream(url, { headers: SSE }));
+    await es.waitFor(() => es.ended, 'refusal stream');
+    assert.equal(es.status, 200);
+    assert.equal(es.frames[0]!.json.error, 'rate_limit_exceeded');
+    assert.ok(es.frames[0]!.retry! > 55_000 && es.frames[0]!.retry! <= 60_000, `retry ${es.frames[0]!.retry}`);
+  });
+
+  test('the window resets', async () => {
+    const h = await harness({ streamLimit: 1, streamWindowSeconds: 0.3 });
+    const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
+    track(await openStream(url));
+    assert.equal((await request(url)).status, 429);
+    await new Promise((r) => setTimeout(r, 350));
+    assert.equal(track(await openStream(url)).status, 200);
+  });
+
+  test('ingress streams are exempt', async () => {
+    const h = await harness({ streamLimit: 1, trustIngress: true, ingressAddress: '127.0.0.1' });
+    for (let i = 0; i < 3; i++) {
+      const s = track(await openStream(`${h.ingress}/subscribe_events`, { headers: { 'X-Remote-User-Id': 'u1' } }));
+      assert.equal(s.status, 200, `ingress stream ${i}`);
+    }
+  });
+});
+
+describe('requests per minute per client', () => {
+  test('X-RateLimit-* on every answer; over the limit a 429 envelope with Retry-After, or an error event for EventSource', async () => {
+    const h = await harness({ requestsPerMinute: 3 });
+    const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
+    const first = track(await openStream(url));
+    assert.equal(first.headers['x-ratelimit-limit'], '3');
+    assert.equal(first.headers['x-ratelimit-remaining'], '2');
+    const reset = Number(first.headers['x-ratelimit-reset']);
+    const nowSeconds = Date.now() / 1000;
+    assert.ok(reset > nowSeconds + 55 && reset <= nowSeconds + 61, `reset ${reset}`);
+    const bad = await request(`${h.lan}/subscribe_events?bogus=1`);
+    assert.equal(bad.status, 400, 'requests that fail validation count too');
+    assert.equal(bad.headers['x-ratelimit-remaining'], '1');
+    track(await openStream(url));
+
+    const refused = await request(url);
+    assert.equal(refused.status, 429);
+    assert.deepEqual(refused.json, {
+      success: false,
+      message: 'Too many requests, please try again later',
+      error_code: 'rate_limit_exceeded',
+    });
+    assert.equal(refused.headers['x-ratelimit-remaining'], '0');
+    assert.ok(Number(refused.headers['retry-after']) >= 55);
+
+    const es = track(await openStream(url, { headers: SSE }));
+    await es.waitFor(() => es.ended, 'refusal stream');
+    assert.equal(es.frames[0]!.json.type, 'error');
+    assert.equal(es.frames[0]!.json.error, 'rate_limit_exceeded');
+    assert.ok(Math.abs(es.frames[0]!.retry! - (reset * 1000 - Date.now())) < 2000, 'retry points at the reset time');
+    assert.deepEqual(h.observer.limited, ['request', 'request']);
+  });
+});
+
+/** Publishes large events until `done()` or a bound; returns how many it published. */
+async function flood(h: Harness, entity: string, done: () => boolean, max = 2000): Promise<number> {
+  const big = 'x'.repeat(32 * 1024);
+  let n = 0;
+  while (!done() && n < max) {
+    for (let i = 0; i < 20; i++, n++) h.publish({ ...stateEvent(entity, String(n)), data: { entity_id: entity, big } });
+    await new Promise((r) => setImmediate(r));
+  }
+  return n;
+}
+
+describe('slow consumers', () => {
+  test('a client that never reads is told slow_consumer and closed; the others keep receiving', async () => {
+    const h = await harness({ limits: { slowConsumerLimitBytes: 64 * 1024, closeGraceMs: 5000 } });
+    const path = `/subscribe_events?token=${ADMIN_TOKEN}&entity_id=sensor.flood`;
+    const stalled = track(new StalledClient(h.lan, path));
+    await until(() => h.hub.list().length === 1, 'stalled stream registered');
+    const healthy = track(await openStream(`${h.lan}${path}`));
+    await healthy.waitFor(() => healthy.frames.length === 1, 'connection');
+
+    const published = await flood(h, 'sensor.flood', () => h.observer.reasons().includes('slow_consumer'));
+    assert.deepEqual(h.observer.reasons(), ['slow_consumer'], `after ${published} events`);
+    assert.deepEqual(h.observer.failures, [{ reason: 'slow_consumer', count: 1 }]);
+    assert.ok(h.hub.backlogBytes() < 64 * 1024 + 64 * 1024, 'the backlog stays bounded by the limit plus a frame or two');
+
+    stalled.resume();
+    await until(() => stalled.closed, 'stalled socket closed', 8000);
+    assert.match(stalled.received, /"error":"slow_consumer"/);
+    assert.ok(stalled.received.endsWith('0\r\n\r\n'), 'the response was ended properly');
+    await healthy.waitFor(() => healthy.events.length === published, 'every event on the healthy stream', 8000);
+    assert.equal(healthy.ended, false);
+  });
+
+  test('a socket that does not drain for the inactivity timeout is closed as inactive', async () => {
+    const h = await harness({
+      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 300, sweepIntervalMs: 50 },
+    });
+    track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
+    await until(() => h.hub.list().length === 1, 'registered');
+    const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
+    await flood(h, 'sensor.flood', congested);
+    assert.ok(congested(), 'the socket is congested');
+    const since = Date.now();
+    await until(() => h.observer.reasons().includes('inactive'), 'inactive close');
+    assert.ok(Date.now() - since >= 200, 'not before the timeout');
+  });
+});
+
+describe('max connection age', () => {
+  test('an old stream is told max_connection_age with a jittered retry hint and closed', async () => {
+    const h = await harness({
+      limits: { maxConnectionAgeMs: 300, sweepIntervalMs: 20, retryMs: 1000, retryJitterMs: 4000 },
+      random: () => 0.25,
+    });
+    const s = track(await openStream(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`));
+    const opened = Date.now();
+    await s.waitFor(() => s.ended, 'end', 3000);
+    assert.ok(Date.now() - opened >= 250, 'the age spread is at most 10 %');
+    const last = s.frames.at(-1)!;
+    assert.equal(last.json.error, 'max_connection_age');
+    assert.equal(last.retry, 2000, 'retryMs + 0.25 × jitter');
+    assert.deepEqual(h.observer.reasons(), ['max_age']);
+  });
+});

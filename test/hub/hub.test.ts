@@ -1,0 +1,285 @@
+/** The Hub on real loopback sockets (no HTTP): handover, interest, system frames, upstream, shutdown, registry. */
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Hub, type OpenRequest } from '../../src/hub/hub.ts';
+import { HubFullError, HubStoppedError } from '../../src/hub/errors.ts';
+import { ALL_TYPES, createFilter, type EventFilter, matches } from '../../src/hub/filter.ts';
+import type { HubLimits } from '../../src/hub/limits.ts';
+import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { ReplayResult } from '../../src/transport/transport.ts';
+import type { HubEvent, StampedEvent, User } from '../../src/types.ts';
+import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
+import { FrameParser } from './sse-parser.ts';
+
+const ADMIN: User = { id: 'a', name: 'A', isAdmin: true };
+const USER: User = { id: 'u', name: 'U', isAdmin: false };
+
+function ev(entityId: string, n = 0): HubEvent {
+  return {
+    type: 'state_changed',
+    data: { entity_id: entityId, n },
+    timestamp: new Date().toISOString(),
+    entityIds: [entityId],
+    domains: [entityId.split('.')[0]!],
+    firedAt: Date.now(),
+    receivedAt: Date.now(),
+  };
+}
+
+/** A client end of a loopback TCP pair whose server end is handed to the hub. */
+class Client {
+  readonly parser = new FrameParser();
+  ended = false;
+  constructor(readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.parser.push(chunk));
+    socket.on('end', () => (this.ended = true));
+    socket.on('error', () => {});
+  }
+  get frames() {
+    return this.parser.frames;
+  }
+  get events() {
+    return this.frames.filter((f) => f.json.type === 'state_changed');
+  }
+  ofType(type: string) {
+    return this.frames.filter((f) => f.json.type === type);
+  }
+}
+
+/** A transport whose replay lets the test publish "concurrently" before and after the history snapshot. */
+class RacingTransport extends MemoryTransport {
+  duringReplay: ((phase: 'before' | 'after') => Promise<void> | void) | undefined;
+  override async replay(sinceId: string): Promise<ReplayResult> {
+    await this.duringReplay?.('before');
+    const result = await super.replay(sinceId);
+    await this.duringReplay?.('after');
+    return result;
+  }
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(limits: Partial<HubLimits> = {}) {
+  const transport = new RacingTransport({ capacity: 1000, firstId: 1 });
+  const interest = new FakeInterest();
+  const upstream = new FakeUpstream();
+  const observer = new RecordingObserver();
+  const states = new FakeStates();
+  const hub = new Hub({ transport, interest, upstream, observer, states, limits: { closeGraceMs: 200, ...limits }, random: () => 0.5 });
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await transport.start();
+  await hub.start();
+  cleanups.push(async () => {
+    await hub.stop();
+    await transport.stop();
+    await new Promise((r) => server.close(r));
+  });
+  const connect = async (user: User, filter: EventFilter, extra: Partial<OpenRequest> = {}) => {
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+    const client = new Client(net.connect(port, '127.0.0.1'));
+    const socket = await accepted;
+    const meta = { clientId: user.id, ipAddress: '127.0.0.1', userAgent: 't', httpVersion: '1.1', listener: 'lan' as const };
+    const opened = hub.open({ socket, chunked: false, user, filter, meta, ...extra });
+    cleanups.push(() => void client.socket.destroy());
+    return { client, opened, socket };
+  };
+  return { hub, transport, interest, upstream, observer, states, connect };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('replay handover (STYLE §6)', () => {
+  test('events published before, during and after reading history arrive once each, in order', async () => {
+    const { transport, connect } = await setup();
+    const filter = createFilter(['state_changed'], [], ['light']);
+    const all: StampedEvent[] = [];
+    const pub = (id: string, n: number) => all.push(transport.publishSync(ev(id, n)));
+    for (let i = 0; i < 10; i++) pub(i % 2 ? 'light.a' : 'switch.b', i);
+    const since = all[3]!.id;
+    let n = 100;
+    // Before the snapshot: in both history and the queue. After: only in the queue. The last
+    // event of the snapshot does not match the filter, the case a naive "drop up to the last
+    // replayed id" dedup gets wrong.
+    transport.duringReplay = async (phase) => {
+      if (phase === 'before') {
+        pub('light.a', n++);
+        pub('switch.b', n++);
+        await new Promise((r) => setImmediate(r));
+      } else {
+        pub('light.a', n++);
+        pub('light.a', n++);
+      }
+    };
+    const ticker = setInterval(() => pub(n % 3 ? 'light.a' : 'switch.b', n++), 1);
+    const { client, opened } = await connect(ADMIN, filter, { lastEventId: since });
+    await opened.ready;
+    await new Promise((r) => setTimeout(r, 30));
+    clearInterval(ticker);
+    const expected = all.slice(4).filter((s) => matches(filter, s.event)).map((s) => s.id);
+    await until(() => client.events.length >= expected.length, 'all events');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(
+      client.events.map((f) => f.id),
+      expected,
+    );
+    assert.ok(expected.length > 8, 'the test published during the handover');
+  });
+
+  test('several subscribers resuming from different ids under continuous publishing', async () => {
+    const { transport, connect } = await setup();
+    const all: StampedEvent[] = [];
+    for (let i = 0; i < 20; i++) all.push(transport.publishSync(ev(`sensor.s${i % 4}`, i)));
+    transport.duringReplay = () => new Promise((r) => setTimeout(r, Math.random() * 10));
+    const ticker = setInterval(() => all.push(transport.publishSync(ev(`sensor.s${all.length % 4}`, all.length))), 1);
+    const filters = [createFilter(ALL_TYPES), createFilter(['state_changed'], ['sensor.s1', 'sensor.s2']), createFilter(['state_changed'], [], ['sensor'])];
+    // Opened one after the other (so each accept pairs with its client), handovers still overlap.
+    const subs = [];
+    for (const [i, filter] of filters.entries()) {
+      subs.push({ ...(await connect(ADMIN, filter, { lastEventId: all[i * 5]!.id })), filter, from: i * 5 });
+    }
+    await Promise.all(subs.map((s) => s.opened.ready));
+    await new Promise((r) => setTimeout(r, 40));
+    clearInterval(ticker);
+    for (const s of subs) {
+      const expected = all.slice(s.from + 1).filter((e) => matches(s.filter, e.event)).map((e) => e.id);
+      await until(() => s.client.events.length >= expected.length, 'events');
+      assert.deepEqual(
+        s.client.events.map((f) => f.id),
+        expected,
+      );
+    }
+  });
+
+  test('a gap sends replay_gap carrying the head id at registration, then live events', async () => {
+    const { transport, connect } = await setup();
+    const head = transport.head();
+    const { client, opened } = await connect(ADMIN, createFilter(ALL_TYPES), { lastEventId: '999999' });
+    await opened.ready;
+    const live = transport.publishSync(ev('light.a'));
+    await until(() => client.frames.length === 3, 'frames');
+    assert.deepEqual(
+      client.frames.map((f) => [f.json.type, f.json.error, f.id]),
+      [
+        ['connection', undefined, '999999'],
+        ['error', 'replay_gap', head],
+        ['state_changed', undefined, live.id],
+      ],
+    );
+  });
+});
+
+describe('interest', () => {
+  test('one retain per distinct type per stream (* for admins without events), released on close', async () => {
+    const { hub, interest, connect } = await setup();
+    const a = await connect(ADMIN, createFilter(ALL_TYPES));
+    const b = await connect(USER, createFilter(['state_changed', 'themes_updated'], ['light.x']));
+    const c = await connect(ADMIN, createFilter(['state_changed']));
+    assert.deepEqual(interest.held, ['*', 'state_changed', 'themes_updated']);
+    assert.equal(interest.counts.get('state_changed'), 2);
+    assert.equal(hub.close(b.opened.id, 'admin_closed'), true);
+    assert.deepEqual(interest.held, ['*', 'state_changed']);
+    c.client.socket.destroy();
+    await until(() => interest.held.length === 1, 'release on client close');
+    assert.deepEqual(interest.held, ['*']);
+    a.client.socket.destroy();
+    await until(() => interest.held.length === 0, 'all released');
+    assert.equal(interest.retains, interest.releases);
+  });
+});
+
+describe('system frames', () => {
+  test('pings carry the id of the last event the stream has seen, or the head at connect time', async () => {
+    const { transport, connect } = await setup({ pingIntervalMs: 40 });
+    transport.publishSync(ev('light.z'));
+    const head = transport.head();
+    const { client } = await connect(ADMIN, createFilter(['state_changed'], ['light.a']));
+    await until(() => client.ofType('ping').length >= 1, 'first ping');
+    assert.equal(client.ofType('ping')[0]!.id, head);
+    const seen = transport.publishSync(ev('light.a'));
+    transport.publishSync(ev('light.other'));
+    const pings = client.ofType('ping').length;
+    await until(() => client.ofType('ping').length > pings, 'next ping');
+    assert.equal(client.ofType('ping').at(-1)!.id, seen.id);
+  });
+
+  test('notifyAdmins reaches admin streams only', async () => {
+    const { hub, connect } = await setup();
+    const admin = await connect(ADMIN, createFilter(ALL_TYPES));
+    const user = await connect(USER, createFilter(['state_changed']));
+    hub.notifyAdmins('alert', { name: 'high_cpu' });
+    await until(() => admin.client.ofType('alert').length === 1, 'alert');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(admin.client.ofType('alert')[0]!.json.data, { name: 'high_cpu' });
+    assert.equal(user.client.ofType('alert').length, 0);
+  });
+
+  test('upstream loss: one upstream_unavailable per stream, streams stay open, events flow again after', async () => {
+    const { transport, upstream, connect } = await setup();
+    const a = await connect(ADMIN, createFilter(ALL_TYPES));
+    upstream.set('disconnected');
+    upstream.set('disconnected');
+    const late = await connect(USER, createFilter(['state_changed']));
+    await until(() => a.client.ofType('error').length === 1 && late.client.ofType('error').length === 1, 'notices');
+    assert.equal(a.client.ofType('error')[0]!.json.error, 'upstream_unavailable');
+    assert.equal(late.client.frames[1]!.json.error, 'upstream_unavailable', 'a stream opened while down is told at once');
+    upstream.set('connected');
+    const resync = transport.publishSync({ ...ev('light.a'), resync: true });
+    await until(() => a.client.events.length === 1 && late.client.events.length === 1, 'resync event');
+    assert.equal(a.client.events[0]!.id, resync.id);
+    assert.equal(a.client.ofType('error').length, 1);
+    assert.equal(a.client.ended, false);
+  });
+
+  test('stop sends server_shutdown with a jittered retry hint, ends the streams and refuses new ones', async () => {
+    const { hub, connect } = await setup({ retryMs: 1000, retryJitterMs: 2000 });
+    const a = await connect(ADMIN, createFilter(ALL_TYPES));
+    await hub.stop();
+    await until(() => a.client.ended, 'end');
+    const last = a.client.frames.at(-1)!;
+    assert.equal(last.json.error, 'server_shutdown');
+    assert.equal(last.retry, 2000, 'retryMs + random(0.5) × jitter');
+    assert.throws(() => hub.assertCapacity(), HubStoppedError);
+  });
+});
+
+describe('registry and observer', () => {
+  test('list, get, close, capacity and observer counts', async () => {
+    const { hub, transport, observer, connect } = await setup({ maxClients: 2 });
+    const a = await connect(ADMIN, createFilter(['state_changed'], ['light.a'], ['switch']));
+    const b = await connect(USER, createFilter(['state_changed']));
+    assert.throws(() => hub.assertCapacity(), HubFullError);
+    const snap = hub.get(a.opened.id)!;
+    assert.deepEqual(snap.subscriptions, [
+      { eventType: 'state_changed', entityId: 'light.a' },
+      { eventType: 'state_changed', entityId: 'switch.*' },
+    ]);
+    assert.equal(snap.state, 'active');
+    transport.publishSync(ev('light.a'));
+    transport.publishSync(ev('sensor.b'));
+    await until(() => b.client.events.length === 2, 'events');
+    assert.equal(observer.received, 2);
+    assert.equal(observer.deliveries, 3);
+    assert.equal(hub.get(b.opened.id)!.eventsSent, 2);
+    assert.equal(hub.list().length, 2);
+    assert.equal(hub.close(a.opened.id, 'admin_closed'), true);
+    assert.equal(hub.close(a.opened.id, 'admin_closed'), false, 'already closing');
+    assert.equal(hub.close('nope', 'admin_closed'), false);
+    await until(() => hub.list().length === 1, 'closed one removed');
+    assert.deepEqual(observer.reasons(), ['admin_closed']);
+    assert.equal(observer.opened.length, 2);
+    assert.equal(hub.backlogBytes(), 0);
+  });
+});
