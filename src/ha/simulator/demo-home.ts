@@ -89,7 +89,9 @@ export function populateDemoHome(core: SimulatedCore): void {
   const set = (id: string, state: string, attributes: Record<string, unknown>) => core.states.set(id, state, attributes, context());
 
   for (const [id, name] of LIGHTS) {
-    set(id, 'off', lightOffAttributes({ min_color_temp_kelvin: 2202, max_color_temp_kelvin: 6535, supported_color_modes: ['color_temp', 'xy'], friendly_name: name, supported_features: 40 }));
+    // Key order as core's light entity writes it (fixtures): capability, color state, then name and features.
+    const capabilities = { min_color_temp_kelvin: 2202, max_color_temp_kelvin: 6535, supported_color_modes: ['color_temp', 'xy'] };
+    set(id, 'off', { ...lightOffAttributes(capabilities), friendly_name: name, supported_features: 40 });
   }
   for (const [id, name, deviceClass] of SWITCHES) set(id, 'off', { device_class: deviceClass, friendly_name: name });
   for (const [id, name, value, attributes] of SENSORS) set(id, value, { ...attributes, friendly_name: name });

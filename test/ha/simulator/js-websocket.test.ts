@@ -1,0 +1,95 @@
+/**
+ * Faithfulness proof: Home Assistant's own frontend client library (home-assistant-js-websocket)
+ * works against the simulator: connect, subscribe to events and entities, read states and config,
+ * call services, and recover its subscriptions after the core drops the connection.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import {
+  callService,
+  createConnection,
+  createLongLivedTokenAuth,
+  getConfig,
+  getStates,
+  getUser,
+  subscribeEntities,
+  type Connection,
+  type HassEntities,
+  type HassEvent,
+} from 'home-assistant-js-websocket';
+import { HaSimulator } from '../../../src/ha/simulator/index.ts';
+import { waitFor } from '../helpers.ts';
+
+// Node 20 has no global WebSocket; the library's default createSocket uses the global one.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+let sim: HaSimulator;
+let conn: Connection;
+before(async () => {
+  sim = new HaSimulator({ seed: 11 });
+  await sim.start();
+  conn = await createConnection({ auth: createLongLivedTokenAuth(sim.url, sim.adminToken) });
+});
+after(async () => {
+  conn.close();
+  await sim.stop();
+});
+
+test('connects, negotiates features and reads user, config and states', async () => {
+  assert.equal(conn.haVersion, '2025.8.1');
+  const user = await getUser(conn);
+  assert.equal(user.id, sim.adminUser.id);
+  assert.equal(user.is_admin, true);
+  const config = await getConfig(conn);
+  assert.equal(config.state, 'RUNNING');
+  const states = await getStates(conn);
+  assert.ok(states.length >= 30);
+  assert.ok(states.some((s) => s.entity_id === 'climate.living_room'));
+});
+
+test('subscribeEvents and callService', async () => {
+  const events: HassEvent[] = [];
+  const unsubscribe = await conn.subscribeEvents<HassEvent>((event) => events.push(event), 'state_changed');
+  const result = (await callService(conn, 'light', 'turn_on', { brightness_pct: 50 }, { entity_id: 'light.kitchen' })) as { context: { user_id: string } };
+  assert.equal(result.context.user_id, sim.adminUser.id);
+  await waitFor('state_changed for light.kitchen', () => events.some((e) => e.data.entity_id === 'light.kitchen'));
+  const event = events.find((e) => e.data.entity_id === 'light.kitchen');
+  assert.equal((event?.data.new_state as { state: string }).state, 'on');
+  assert.equal((event?.data.new_state as { attributes: { brightness: number } }).attributes.brightness, 128);
+  await unsubscribe();
+  await waitFor('unsubscribed at the simulator', () => !sim.activeSubscriptions().some((s) => s.eventTypes.includes('state_changed')));
+});
+
+test('subscribeEntities: initial states, then diffs applied by the library', async () => {
+  let entities: HassEntities | undefined;
+  const unsubscribe = subscribeEntities(conn, (value) => {
+    entities = value;
+  });
+  await waitFor('initial entities', () => entities !== undefined && Object.keys(entities).length >= 30);
+  const before = entities?.['light.bedroom'];
+  assert.equal(before?.state, 'off');
+  await callService(conn, 'light', 'turn_on', { entity_id: 'light.bedroom', color_temp_kelvin: 4000 });
+  await waitFor('light.bedroom on', () => entities?.['light.bedroom']?.state === 'on');
+  const after = entities?.['light.bedroom'];
+  const server = sim.core.states.get('light.bedroom');
+  assert.deepEqual(after?.attributes, server?.attributes, 'diffs rebuild exactly the server attributes');
+  assert.equal(after?.context.id, server?.context.id);
+  assert.equal(Date.parse(after?.last_changed ?? ''), Math.floor(Date.parse(server?.last_changed ?? '')));
+
+  sim.removeEntity('sensor.phone_battery');
+  await waitFor('removed entity', () => entities !== undefined && !('sensor.phone_battery' in entities));
+  unsubscribe();
+});
+
+test('after the core drops the connection the library reconnects and its subscriptions work again', async () => {
+  const events: HassEvent[] = [];
+  await conn.subscribeEvents<HassEvent>((event) => events.push(event), 'demo_ping');
+  let ready = 0;
+  conn.addEventListener('ready', () => ready++);
+  sim.dropAllConnections();
+  await waitFor('reconnected', () => ready > 0 && sim.activeSubscriptions().some((s) => s.eventTypes.includes('demo_ping')), 8000);
+  sim.fireEvent('demo_ping', { n: 1 });
+  await waitFor('event after reconnect', () => events.length === 1);
+  assert.deepEqual(events[0]?.data, { n: 1 });
+});
