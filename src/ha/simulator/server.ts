@@ -148,7 +148,7 @@ export class HaSimulator extends EventEmitter {
 
   /** Closes every websocket abruptly (no close frame), as a crashing core or network would. */
   dropAllConnections(): void {
-    for (const session of this.#sessions) session.ws.terminate();
+    for (const session of this.#sessions) session.terminate();
   }
 
   /** Drops everything, closes the listening socket and listens again on the same port; states persist. */

@@ -95,6 +95,12 @@ export class SimSession implements CommandSession {
     return true;
   }
 
+  /** Drops the connection without a close frame; nothing more is sent on it. */
+  terminate(): void {
+    this.#cleanup();
+    this.ws.terminate();
+  }
+
   #flush(): void {
     this.#flushScheduled = false;
     const queued = this.#outbox;

@@ -1,0 +1,155 @@
+/** HaBridge with a real HaConnection and the simulator: ref-counted subscriptions, cache, resync, status. */
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HubEvent, UpstreamState } from '../../src/types.ts';
+import { HaBridge } from '../../src/ha/bridge.ts';
+import { HaConnection } from '../../src/ha/connection.ts';
+import { HaSimulator } from '../../src/ha/simulator/index.ts';
+import { captureLogger, sleep, waitFor } from './helpers.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup() {
+  const sim = new HaSimulator({ seed: 9 });
+  await sim.start();
+  cleanups.push(() => sim.stop());
+  const { logger } = captureLogger();
+  const connection = new HaConnection({ url: sim.wsUrl, token: sim.adminToken, logger, backoffBaseMs: 20, backoffCapMs: 100 });
+  const published: HubEvent[] = [];
+  const bridge = new HaBridge({ connection, logger, publish: (event) => published.push(event) });
+  const statuses: UpstreamState[] = [];
+  bridge.onChange((state) => statuses.push(state));
+  await bridge.start();
+  await connection.start();
+  cleanups.push(async () => {
+    await bridge.stop();
+    await connection.stop();
+  });
+  await waitFor('bridge connected', () => bridge.state === 'connected');
+  const subscribed = () => sim.activeSubscriptions().flatMap((s) => s.eventTypes).sort();
+  return { sim, connection, bridge, published, statuses, subscribed };
+}
+
+test('one core subscription per needed type: subscribed on first interest, unsubscribed on last', async () => {
+  const { bridge, subscribed } = await setup();
+  assert.deepEqual(subscribed(), ['state_changed'], 'only the cache subscription at first');
+
+  const releaseA = bridge.retain('service_called');
+  const releaseB = bridge.retain('service_called');
+  await waitFor('call_service subscribed', () => subscribed().includes('call_service'));
+  assert.deepEqual(subscribed(), ['call_service', 'state_changed']);
+  const releaseScript = bridge.retain('script_executed');
+  const releaseState = bridge.retain('state_changed');
+  await waitFor('script_started subscribed', () => subscribed().includes('script_started'));
+  assert.deepEqual(subscribed(), ['call_service', 'script_started', 'state_changed'], 'state_changed is never subscribed twice');
+
+  releaseA();
+  releaseA(); // releasing twice is harmless
+  await sleep(50);
+  assert.ok(subscribed().includes('call_service'), 'still held by B');
+  releaseB();
+  releaseScript();
+  releaseState();
+  await waitFor('unsubscribed', () => subscribed().length === 1);
+  assert.deepEqual(subscribed(), ['state_changed']);
+
+  const releaseStar = bridge.retain('*');
+  await waitFor('* subscribed', () => subscribed().includes('*'));
+  releaseStar();
+  await waitFor('* unsubscribed', () => !subscribed().includes('*'));
+  assert.deepEqual(bridge.interests(), {});
+});
+
+test('never published twice when * and specific types are both held', async () => {
+  const { sim, bridge, published, subscribed } = await setup();
+  const releases = [bridge.retain('*'), bridge.retain('state_changed'), bridge.retain('service_called'), bridge.retain('state_reported')];
+  await waitFor('all subscribed', () => subscribed().length === 4);
+  await waitFor('* live', () => sim.activeSubscriptions()[0]?.eventTypes.includes('*') === true);
+  await sleep(20);
+  sim.callService('switch', 'turn_on', { entity_id: 'switch.tv' });
+  const tv = sim.core.states.get('switch.tv');
+  sim.setState('switch.tv', 'on', tv?.attributes); // identical → state_reported, which * never carries
+  sim.fireEvent('custom_thing', { a: 1 });
+  await waitFor('custom_thing published', () => published.some((e) => e.type === 'custom_thing'));
+  assert.deepEqual(
+    published.map((e) => e.type),
+    ['service_called', 'state_changed', 'state_reported', 'custom_thing'],
+  );
+
+  releases[0]?.(); // without *, the specific subscriptions publish
+  await waitFor('* gone', () => !subscribed().includes('*'));
+  published.length = 0;
+  sim.callService('switch', 'turn_off', { entity_id: 'switch.tv' });
+  sim.fireEvent('custom_thing', { a: 2 });
+  await waitFor('state_changed published', () => published.some((e) => e.type === 'state_changed'));
+  await sleep(30);
+  assert.deepEqual(published.map((e) => e.type), ['service_called', 'state_changed'], 'custom_thing is no longer wanted');
+  for (const release of releases) release();
+});
+
+test('state cache: filled at connect, kept current, state_changed published only while retained', async () => {
+  const { sim, bridge, published } = await setup();
+  assert.equal(bridge.getStates().length, sim.core.states.all().length);
+  sim.setState('sensor.office_co2', '999');
+  await waitFor('cache updated', () => bridge.getState('sensor.office_co2')?.state === '999');
+  assert.equal(published.length, 0, 'nobody retained state_changed');
+  const release = bridge.retain('state_changed');
+  await sleep(30);
+  sim.setState('sensor.office_co2', '1001');
+  await waitFor('published', () => published.length === 1);
+  const event = published[0];
+  assert.equal(event?.type, 'state_changed');
+  assert.deepEqual(event?.entityIds, ['sensor.office_co2']);
+  assert.deepEqual(event?.domains, ['sensor']);
+  assert.equal((event?.data as { state: string }).state, '1001');
+  assert.equal(((event?.data as { old_state: { state: string } }).old_state).state, '999');
+  release();
+});
+
+test('core restarted 10 times during a stream: resync events for what changed while away, status each time', async () => {
+  const { sim, bridge, published, statuses } = await setup();
+  const release = bridge.retain('state_changed');
+  await sleep(30);
+  assert.deepEqual(statuses, ['connected']);
+  statuses.length = 0;
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 3; i++) sim.demoStep(); // live traffic
+    const restarted = sim.restart();
+    // While core is away: one change, one new entity, one removal (every other round).
+    sim.setState('sensor.outdoor_temperature', String(10 + round));
+    sim.setState(`sensor.extra_${round}`, 'new', { friendly_name: `Extra ${round}` });
+    if (round > 0) sim.removeEntity(`sensor.extra_${round - 1}`);
+    await restarted;
+    await waitFor(`reconnected (round ${round})`, () => statuses.length === 2 * (round + 1) && bridge.state === 'connected');
+    const resync = published.filter((e) => e.resync);
+    const forOutdoor = resync.filter((e) => e.entityIds[0] === 'sensor.outdoor_temperature' && (e.data as { state: string }).state === String(10 + round));
+    assert.equal(forOutdoor.length, 1, `exactly one resync event for the changed sensor (round ${round})`);
+    assert.equal((forOutdoor[0]?.data as { resync?: boolean }).resync, true);
+    assert.ok(resync.some((e) => e.entityIds[0] === `sensor.extra_${round}` && (e.data as { old_state: unknown }).old_state === null), 'appeared');
+    if (round > 0) {
+      const removed = resync.filter((e) => e.entityIds[0] === `sensor.extra_${round - 1}` && (e.data as { state: unknown }).state === null);
+      assert.equal(removed.length, 1, 'disappeared');
+      assert.deepEqual((removed[0]?.data as { attributes: unknown }).attributes, {});
+    }
+  }
+  assert.deepEqual(statuses, Array.from({ length: 10 }, () => ['disconnected', 'connected']).flat());
+  assert.equal(bridge.getState('sensor.outdoor_temperature')?.state, '19');
+  assert.equal(bridge.getStates().length, sim.core.states.all().length);
+  // A state version (entity + last_updated) is resynchronized at most once.
+  const changes = published.filter((e) => e.resync).map((e) => `${e.entityIds[0]}@${(e.data as { last_updated: string }).last_updated}`);
+  assert.equal(new Set(changes).size, changes.length, 'no resync event published twice');
+  release();
+});
+
+test('stop() removes every core subscription', async () => {
+  const { bridge, subscribed } = await setup();
+  bridge.retain('*');
+  bridge.retain('automation_triggered');
+  await waitFor('subscribed', () => subscribed().length === 3);
+  await bridge.stop();
+  await waitFor('all gone', () => subscribed().length === 0);
+  assert.equal(bridge.state, 'disconnected');
+});
