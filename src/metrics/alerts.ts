@@ -143,7 +143,7 @@ export class AlertEngine {
     return (stored ?? [...this.#memoryHistory].reverse().slice(0, limit)).map(view);
   }
 
-  /** Evaluates every rule once; resolves when the resulting notifications were attempted. */
+  /** Evaluates every rule once; resolves when the notifications of this and every earlier evaluation were attempted. */
   evaluate(): Promise<void> {
     let inputs: AlertInputs;
     try {
@@ -155,9 +155,8 @@ export class AlertEngine {
     const thresholds = { ...this.#o.defaults, ...this.#overrides };
     const notifications: Promise<void>[] = [];
     for (const rule of ALERT_RULES) notifications.push(...this.#evaluateRule(rule, inputs, thresholds));
-    const done = Promise.all(notifications).then(() => undefined);
-    this.#inFlight = Promise.all([this.#inFlight, done]).then(() => undefined);
-    return done;
+    this.#inFlight = Promise.all([this.#inFlight, ...notifications]).then(() => undefined);
+    return this.#inFlight;
   }
 
   #evaluateRule(rule: AlertRule, inputs: AlertInputs, t: Thresholds): Promise<void>[] {
