@@ -1,0 +1,43 @@
+/** Supervisor /core/info → core's base URL for user token checks (addon-facts §6–§7). */
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { UpstreamUnavailableError } from '../../src/errors.ts';
+import { fetchCoreBaseUrl } from '../../src/ha/supervisor.ts';
+
+const TOKEN = 'supervisor-token-0123456789abcdef';
+let server: Server | undefined;
+afterEach(() => server?.close());
+
+async function supervisor(reply: (auth: string | undefined) => [number, unknown]): Promise<string> {
+  server = createServer((req, res) => {
+    const [status, body] = req.url === '/core/info' ? reply(req.headers.authorization) : [404, {}];
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+test('port and ssl from /core/info, asked with the Bearer token', async () => {
+  const url = await supervisor((auth) =>
+    auth === `Bearer ${TOKEN}` ? [200, { result: 'ok', data: { version: '2025.8.1', port: 8123, ssl: false } }] : [401, { result: 'error' }],
+  );
+  assert.equal(await fetchCoreBaseUrl({ supervisorUrl: url, token: TOKEN }), 'http://homeassistant:8123');
+});
+
+test('ssl → https', async () => {
+  const url = await supervisor(() => [200, { result: 'ok', data: { port: 443, ssl: true } }]);
+  assert.equal(await fetchCoreBaseUrl({ supervisorUrl: `${url}/`, token: TOKEN }), 'https://homeassistant:443');
+});
+
+test('errors become UpstreamUnavailableError without the token', async () => {
+  const url = await supervisor(() => [403, { result: 'error', message: 'forbidden' }]);
+  const err = await fetchCoreBaseUrl({ supervisorUrl: url, token: TOKEN }).catch((e: unknown) => e);
+  assert.ok(err instanceof UpstreamUnavailableError);
+  assert.ok(!err.message.includes(TOKEN));
+  server?.close();
+  const odd = await supervisor(() => [200, { result: 'ok', data: {} }]);
+  await assert.rejects(fetchCoreBaseUrl({ supervisorUrl: odd, token: TOKEN }), UpstreamUnavailableError);
+});

@@ -1,0 +1,56 @@
+/** HaUpstream wires the connection, REST client and user directory for each mode. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HaUpstream } from '../../src/ha/upstream.ts';
+import { HaSimulator } from '../../src/ha/simulator/index.ts';
+import { captureLogger, waitFor } from './helpers.ts';
+
+test('demo mode: starts the simulator, says so, prints the demo token, and everything works against it', async () => {
+  const log = captureLogger('info');
+  const upstream = new HaUpstream({ upstream: { kind: 'demo', eventRate: 0 }, logger: log.logger });
+  assert.equal(upstream.connection.connected, false, 'the constructor does no work');
+  await upstream.start();
+  try {
+    const sim = upstream.simulator;
+    assert.ok(sim);
+    const banner = log.lines().find((l) => String(l.msg).includes('DEMO MODE'));
+    assert.ok(banner, 'demo mode is announced');
+    assert.ok(String(banner.msg).includes('SIMULATED'));
+    assert.ok(String(banner.msg).includes(sim.adminToken), 'the demo token is printed on purpose');
+    await waitFor('connected', () => upstream.connection.connected);
+    assert.equal((await upstream.users.resolve(sim.userToken, 'lan')).isAdmin, false);
+    await upstream.rest.callService('notify', 'demo', { message: 'm' });
+    assert.equal(sim.core.notifyCalls.length, 1);
+  } finally {
+    await upstream.stop();
+  }
+});
+
+test('standalone mode: websocket, REST and token checks go to HA_URL', async () => {
+  const sim = new HaSimulator({ seed: 51 });
+  await sim.start();
+  const upstream = new HaUpstream({
+    upstream: { kind: 'standalone', url: sim.wsUrl, token: sim.adminToken, restUrl: sim.url },
+    logger: captureLogger().logger,
+  });
+  await upstream.start();
+  try {
+    await waitFor('connected', () => upstream.connection.connected);
+    assert.equal(upstream.simulator, undefined);
+    assert.equal((await upstream.users.resolve(sim.adminToken, 'lan')).id, sim.adminUser.id);
+    await upstream.rest.fireEvent('standalone_check');
+    assert.equal((await sim.waitForRest((c) => c.path === '/api/events/standalone_check')).status, 200);
+  } finally {
+    await upstream.stop();
+    await sim.stop();
+  }
+});
+
+test('add-on mode: REST goes through the Supervisor core proxy', () => {
+  const upstream = new HaUpstream({
+    upstream: { kind: 'addon', url: 'ws://supervisor/core/websocket', token: 'supervisor-token-xyz-123', supervisorUrl: 'http://supervisor' },
+    logger: captureLogger().logger,
+  });
+  assert.equal(upstream.rest.options.baseUrl, 'http://supervisor/core');
+  assert.equal(upstream.connection.status, 'idle');
+});
