@@ -22,7 +22,7 @@ export interface PrometheusExporterOptions {
   now?: Now;
 }
 
-/** Histogram boundaries in seconds; each is a bucket edge of {@link LatencyHistogram}, so counts are exact. */
+/** Histogram boundaries in seconds; each is a bucket edge of {@link LatencyHistogram}, so counts are exact for whole-millisecond latencies. */
 export const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type Labels = Record<string, string>;

@@ -53,6 +53,7 @@ export class FakeClock implements Timers {
 
   /** Moves time forward by `ms`, firing every timer that comes due, in time order. */
   advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('a fake clock only moves forward');
     const end = this.#t + ms;
     for (;;) {
       const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];

@@ -10,7 +10,7 @@ import { RollupScheduler } from '../../src/metrics/rollup.ts';
 import { StatsService } from '../../src/metrics/stats-service.ts';
 import { MetricsStore, type MetricsStoreOptions } from '../../src/metrics/store.ts';
 import { SystemSampler } from '../../src/metrics/system.ts';
-import { FakeClock, FakeRegistry, hubEvent, testLogger } from './helpers.ts';
+import { type FakeClock, FakeRegistry, hubEvent, testLogger } from './helpers.ts';
 
 /** Fake process figures: memory is settable; CPU advances by `cpuPerSecondMicros` of real time. */
 export class FakeProcess {

@@ -1,0 +1,157 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import { snapshot } from '../metrics/helpers.ts';
+import { ADMIN_TOKEN, USER_TOKEN, startStatsServer, type StatsServer } from './stats-harness.ts';
+
+let s: StatsServer;
+before(async () => {
+  s = await startStatsServer();
+  s.rig.registry.add(snapshot({ id: 'conn_123' }));
+  s.rig.collector.connectionOpened(snapshot({ id: 'conn_123' }));
+  s.rig.deliver(7, 3);
+});
+after(() => s.stop());
+
+/** A connected client that collects every message. */
+async function connect(headers: Record<string, string> = { Authorization: `Bearer ${ADMIN_TOKEN}` }, query = '') {
+  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws${query}`, { headers });
+  const inbox: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data) => {
+    inbox.push(JSON.parse(data.toString()) as Record<string, unknown>);
+    for (const w of waiters.splice(0)) w();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  /** The next message matching `predicate`, within 2 s. */
+  async function next(predicate: (m: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const i = inbox.findIndex(predicate);
+      if (i >= 0) return inbox.splice(i, 1)[0] ?? {};
+      if (Date.now() > deadline) throw new Error(`no matching message; inbox: ${JSON.stringify(inbox)}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+  const request = async (message: unknown) => {
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    return next();
+  };
+  return { ws, next, request, close: () => ws.close() };
+}
+
+/** The HTTP status a refused upgrade gets, and its body. */
+function refused(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('open', () => reject(new Error('upgrade should have been refused')));
+    ws.on('error', () => undefined);
+  });
+}
+
+test('answers get_sse_stats, get_sse_connection and get_sse_metrics with the REST envelopes, echoing ids', async () => {
+  const c = await connect();
+  try {
+    const stats = await c.request({ type: 'get_sse_stats', id: 1 });
+    const rest = await s.call('GET', '/api/sse/stats', ADMIN_TOKEN);
+    assert.equal(stats.id, 1);
+    assert.equal(stats.type, 'get_sse_stats');
+    assert.equal(stats.success, true);
+    assert.deepEqual(Object.keys(stats.data as object).sort(), Object.keys(rest.data).sort());
+    assert.equal((stats.data as { total_events_sent: number }).total_events_sent, 3);
+
+    const conn = await c.request({ type: 'get_sse_connection', connection_id: 'conn_123', id: 'abc' });
+    assert.equal(conn.id, 'abc');
+    assert.equal(conn.success, true);
+    const restConn = await s.call('GET', '/api/sse/connections/conn_123', ADMIN_TOKEN);
+    assert.deepEqual(conn.data, restConn.data);
+
+    const metrics = await c.request({ type: 'get_sse_metrics', period: '24h', id: 3 });
+    assert.equal(metrics.id, 3);
+    assert.equal(metrics.success, true);
+    const restMetrics = await s.call('GET', '/api/sse/metrics?period=24h', ADMIN_TOKEN);
+    assert.deepEqual((metrics.data as { metrics: unknown }).metrics, restMetrics.data.metrics);
+    assert.equal((metrics.data as { period: string }).period, '24h');
+
+    const noId = await c.request({ type: 'get_sse_stats' });
+    assert.equal('id' in noId, false);
+  } finally {
+    c.close();
+  }
+});
+
+test('bad messages get error envelopes and the socket stays usable', async () => {
+  const c = await connect();
+  try {
+    assert.deepEqual(await c.request('not json'), { success: false, message: 'Messages must be JSON text', error_code: 'invalid_json' });
+    assert.equal((await c.request([1, 2])).error_code, 'invalid_message');
+    assert.equal((await c.request({ id: 9 })).error_code, 'invalid_message');
+    const unknown = await c.request({ type: 'drop_tables', id: 4 });
+    assert.deepEqual(unknown, { id: 4, type: 'drop_tables', success: false, message: 'Unknown message type "drop_tables"', error_code: 'unknown_type' });
+    const missing = await c.request({ type: 'get_sse_connection', id: 5 });
+    assert.equal(missing.error_code, 'invalid_request');
+    const notFound = await c.request({ type: 'get_sse_connection', connection_id: 'nope', id: 6 });
+    assert.deepEqual(notFound, { id: 6, type: 'get_sse_connection', success: false, message: 'Connection not found', error_code: 'connection_not_found' });
+    const badPeriod = await c.request({ type: 'get_sse_metrics', period: '2d', id: 7 });
+    assert.equal(badPeriod.error_code, 'invalid_period');
+    c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    assert.equal((await c.next()).error_code, 'invalid_json');
+    const still = await c.request({ type: 'get_sse_stats', id: 8 });
+    assert.equal(still.success, true);
+  } finally {
+    c.close();
+  }
+});
+
+test('subscribe_sse_stats pushes live stats until unsubscribed', async () => {
+  const c = await connect();
+  try {
+    const ack = await c.request({ type: 'subscribe_sse_stats', id: 'sub' });
+    assert.deepEqual(ack, { id: 'sub', type: 'subscribe_sse_stats', success: true, data: { subscribed: true } });
+    const first = await c.next((m) => m.type === 'sse_stats');
+    assert.equal(first.id, 'sub');
+    assert.equal((first.data as { active_connections: number }).active_connections, 1);
+    await c.next((m) => m.type === 'sse_stats'); // a periodic one
+    const done = await c.request({ type: 'unsubscribe_sse_stats' });
+    assert.equal(done.success, true);
+  } finally {
+    c.close();
+  }
+});
+
+test('upgrades are authenticated: 401 without or with a bad token, 403 for non-admins, token query accepted', async () => {
+  const url = `ws://127.0.0.1:${s.port}/ws`;
+  const none = await refused(url);
+  assert.equal(none.status, 401);
+  assert.deepEqual(JSON.parse(none.body), { success: false, message: 'A Home Assistant access token is required', error_code: 'missing_token' });
+  assert.equal((await refused(url, { Authorization: 'Bearer wrong-token-000000000' })).status, 401);
+  const user = await refused(url, { Authorization: `Bearer ${USER_TOKEN}` });
+  assert.equal(user.status, 403);
+  assert.equal(JSON.parse(user.body).error_code, 'admin_required');
+  assert.equal((await refused(`ws://127.0.0.1:${s.port}/elsewhere`, { Authorization: `Bearer ${ADMIN_TOKEN}` })).status, 404);
+  const viaQuery = await connect({}, `?token=${ADMIN_TOKEN}`);
+  assert.equal((await viaQuery.request({ type: 'get_sse_stats' })).success, true);
+  viaQuery.close();
+});
+
+test('stop() closes clients with 1001 and detaches from the server', async () => {
+  const other = await startStatsServer();
+  const ws = new WebSocket(`ws://127.0.0.1:${other.port}/ws`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  await new Promise((resolve) => ws.once('open', resolve));
+  assert.equal(other.ws.clientCount, 1);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await other.ws.stop();
+  assert.equal(await closed, 1001);
+  await other.stop();
+});
