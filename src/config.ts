@@ -4,7 +4,7 @@
  * Sources, in order: the Supervisor's options file (`/data/options.json`, overridable with
  * `OPTIONS_PATH`), environment variables for standalone use, then the defaults below.
  * `config.yaml` (`options`/`schema`) and `translations/en.yaml` must agree with {@link optionsSchema};
- * `test/packaging.test.ts` checks that they do.
+ * `test/packaging/options.test.ts` checks that they do.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -171,7 +171,9 @@ function readOptionsFile(path: string): Record<string, unknown> {
     return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null));
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError([`${path}: is not valid JSON (${(err as Error).message})`]);
+    // V8 quotes a piece of the text in some messages; the file may hold secrets, so keep only the position.
+    const where = /at position \d+/.exec((err as Error).message)?.[0];
+    throw new ConfigError([`${path}: is not valid JSON${where ? ` (${where})` : ''}`]);
   }
 }
 
@@ -225,7 +227,13 @@ export function loadConfig(env: Env = process.env): Config {
   );
   if (!optionsResult.success) issues.push(...formatIssues(optionsResult.error, 'options.'));
 
-  if (!envResult.success || !optionsResult.success) throw new ConfigError(issues);
+  // Half a standalone configuration is a mistake, not a request for demo mode.
+  if (!env.SUPERVISOR_TOKEN) {
+    if (env.HA_URL && !env.HA_TOKEN) issues.push('env.HA_TOKEN: required when HA_URL is set');
+    if (env.HA_TOKEN && !env.HA_URL) issues.push('env.HA_URL: required when HA_TOKEN is set');
+  }
+
+  if (issues.length > 0 || !envResult.success || !optionsResult.success) throw new ConfigError(issues);
   const e = envResult.data;
 
   let upstream: Upstream;
@@ -238,8 +246,6 @@ export function loadConfig(env: Env = process.env): Config {
     };
   } else if (e.HA_URL && e.HA_TOKEN) {
     upstream = { kind: 'standalone', url: websocketUrl(e.HA_URL), token: e.HA_TOKEN, restUrl: restUrl(e.HA_URL) };
-  } else if (e.HA_URL || e.HA_TOKEN) {
-    throw new ConfigError([e.HA_URL ? 'env.HA_TOKEN: required when HA_URL is set' : 'env.HA_URL: required when HA_TOKEN is set']);
   } else {
     upstream = { kind: 'demo', eventRate: e.DEMO_EVENT_RATE };
   }

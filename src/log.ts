@@ -1,7 +1,8 @@
 /**
  * Logging with pino. Secrets never reach the output: known header and field paths are redacted,
- * `token`/`access_token` query parameters are masked in logged URLs, and every secret the process
- * knows (Supervisor token, HA token, demo token) is scrubbed from each line as a last line of defence.
+ * `token`/`access_token` query parameters are masked in logged URLs, token-shaped text is masked
+ * in every line whatever field holds it, and every secret the process knows (Supervisor token, HA
+ * token, demo token) is scrubbed from each line as a last line of defence.
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger, type DestinationStream } from 'pino';
@@ -41,6 +42,24 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:access_)?token=)[^&#]*/gi, `$1${REDACTED}`);
 }
 
+/**
+ * Token-shaped text anywhere in a serialized line, whatever the depth or field it was logged under
+ * (the redact paths above reach fixed depths only): `token`/`access_token` query values, Bearer
+ * credentials, and JSON fields with secret names.
+ */
+const TOKEN_SHAPES: readonly [RegExp, string][] = [
+  [/([?&](?:access_)?token=)[^&#"\s\\]+/gi, `$1${REDACTED}`],
+  [/(\bBearer\s+)[^\s"\\]+/gi, `$1${REDACTED}`],
+  [/("(?:access_token|token|authorization|cookie|x-supervisor-token)":)"(?:[^"\\]|\\.)*"/gi, `$1"${REDACTED}"`],
+];
+
+/** Masks {@link TOKEN_SHAPES} in one output line. */
+export function maskTokenShapes(line: string): string {
+  let out = line;
+  for (const [pattern, replacement] of TOKEN_SHAPES) out = out.replace(pattern, replacement);
+  return out;
+}
+
 /** Secrets scrubbed from every output line; a Set so registering the same token twice is harmless. */
 export class SecretScrubber {
   readonly #secrets = new Set<string>();
@@ -68,7 +87,7 @@ export function createLogger({ level, destination, scrubber = new SecretScrubber
   const target = destination ?? process.stdout;
   const scrubbing = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      target.write(scrubber.scrub(chunk.toString()));
+      target.write(scrubber.scrub(maskTokenShapes(chunk.toString())));
       callback();
     },
   });

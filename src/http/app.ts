@@ -23,11 +23,24 @@ export function createApp({ logger, routers, corsOrigins }: AppOptions): Koa {
 
   app.use(errorFunnel(logger));
   app.use(cors(corsOrigins));
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
-  app.use((ctx) => {
-    throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
-  });
+  app.use(unanswered);
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
+}
+
+/**
+ * Turns what the routers left unanswered into errors for the funnel: 404 when no route matched,
+ * 405 (with the `Allow` header `allowedMethods` set) and 501 for unknown methods. It wraps the
+ * routers instead of following them: `allowedMethods` inspects the result of `next()`, so a
+ * terminal middleware that throws would hide every 405 and OPTIONS answer. Streams that took over
+ * the socket (`ctx.respond = false`) are left alone.
+ */
+async function unanswered(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  await next();
+  if (ctx.body != null || ctx.respond === false || ctx.headerSent) return;
+  if (ctx.status === 404) throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+  if (ctx.status === 405) throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+  if (ctx.status === 501) throw new HttpError(501, 'not_implemented', `${ctx.method} is not implemented`);
 }
 
 /** Turns every thrown error into `{success:false, message, error_code}`; unknown errors become a 500 with a safe message. */
@@ -38,7 +51,7 @@ function errorFunnel(logger: Logger): Koa.Middleware {
       await next();
     } catch (err) {
       const error = toHttpError(err);
-      if (error.status >= 500 && !(err instanceof HttpError)) {
+      if (error.code === 'internal_error') {
         logger.error({ err, method: ctx.method, url: ctx.url }, 'request failed');
       }
       if (ctx.headerSent || !ctx.writable) return;

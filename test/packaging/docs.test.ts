@@ -1,0 +1,79 @@
+/**
+ * The user documentation keeps up with the code: README.md and DOCS.md list every option with
+ * its default, DOCS.md covers every endpoint and message of the public contract, and README.md
+ * lists every environment variable the configuration reads.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { optionsSchema } from '../../src/config.ts';
+import { readText } from './repo.ts';
+
+const readme = readText('README.md');
+const docs = readText('DOCS.md');
+const defaults = optionsSchema.parse({}) as Record<string, unknown>;
+
+/** The table row of an option: `| \`key\` | default | ...`. */
+function row(text: string, key: string): string | undefined {
+  return text.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
+}
+
+function shownDefault(value: unknown): string {
+  if (value === undefined) return '(none)';
+  if (Array.isArray(value) && value.length === 0) return '(empty)';
+  return typeof value === 'string' ? `\`${value}\`` : String(value);
+}
+
+describe('configuration tables', () => {
+  for (const [name, text] of [['README.md', readme], ['DOCS.md', docs]] as const) {
+    it(`${name} lists every option with its default`, () => {
+      for (const key of Object.keys(optionsSchema.shape)) {
+        const line = row(text, key);
+        assert.ok(line, `${name}: no row for ${key}`);
+        assert.equal(line.split('|')[2]!.trim(), shownDefault(defaults[key]), `${name}: default of ${key}`);
+      }
+    });
+  }
+});
+
+describe('DOCS.md API reference', () => {
+  it('covers every endpoint and WebSocket message of the contract', () => {
+    const mentions = [
+      'GET /subscribe_events', 'POST /subscribe_events', 'POST /get_sse_stats', 'GET /api/sse/stats',
+      'GET /api/sse/connections', 'GET /api/sse/connections/{id}', 'DELETE /api/sse/connections/{id}',
+      'GET /api/sse/metrics?period=1h\\|24h\\|7d\\|30d', 'GET /api/sse/history', 'GET /api/sse/alerts',
+      'GET /api/sse/alerts/history', 'GET /api/sse/alerts/thresholds', 'PUT /api/sse/alerts/thresholds',
+      'GET /api/admin/sse-monitor', '/ws', 'GET /metrics', 'GET /healthz', 'Last-Event-ID',
+      '"type":"get_sse_stats"', '"type":"get_sse_connection","connection_id"', '"type":"get_sse_metrics","period"',
+      '"type":"subscribe_sse_stats"', 'entity_id=light.living_room&domain=switch',
+    ];
+    for (const text of mentions) assert.ok(docs.includes(text), `DOCS.md should mention ${text}`);
+  });
+
+  it('names every payload type, stream error code and HTTP status of the contract', () => {
+    for (const type of ['connection', 'state_changed', 'service_called', 'automation_triggered', 'script_executed', 'ping', 'error']) {
+      assert.ok(docs.includes(`| \`${type}\` |`), `payload ${type}`);
+    }
+    for (const code of ['rate_limit_exceeded', 'slow_consumer', 'replay_gap', 'upstream_unavailable', 'server_shutdown']) {
+      assert.ok(docs.includes(`| \`${code}\` |`), `stream error ${code}`);
+    }
+    for (const status of [400, 401, 403, 404, 413, 429, 503]) assert.ok(docs.includes(`| ${status} |`), `status ${status}`);
+    assert.ok(docs.includes('{success:false, message, error_code}'));
+  });
+});
+
+describe('README.md', () => {
+  it('documents every environment variable the configuration reads', () => {
+    const source = readText('src/config.ts');
+    const envKeys = [...source.slice(source.indexOf('const envSchema')).matchAll(/^\s{2}([A-Z_]+):/gm)].map((m) => m[1]!);
+    assert.ok(envKeys.includes('HA_URL') && envKeys.includes('PORT'), 'envSchema was found');
+    for (const key of [...envKeys.filter((k) => !k.startsWith('SUPERVISOR_')), 'OPTIONS_PATH', 'REDIS_URL', 'LOG_LEVEL']) {
+      assert.ok(readme.includes(`\`${key}\``), `README.md should document ${key}`);
+    }
+  });
+
+  it('links the add-on repository the way my.home-assistant.io expects', () => {
+    const url = 'https://github.com/sse-hub/sse-hub';
+    assert.ok(readme.includes(`repository_url=${encodeURIComponent(url)}`));
+    assert.ok(docs.includes(`repository_url=${encodeURIComponent(url)}`));
+  });
+});
