@@ -7,12 +7,13 @@
  * subscriptions re-create themselves with fresh ids on every new socket (STYLE §8), as
  * home-assistant-js-websocket's `connection.ts` does.
  */
-import type { WebSocket, RawData } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import { backoffDelay } from './backoff.ts';
 import { HaAuthInvalidError, HaCommandError, HaConnectionLostError, HaUpgradeRejectedError } from './errors.ts';
-import { encodeCommand, parseFrame, ping, supportedFeatures, unsubscribeEvents, type HaCommand, type ServerMessage } from './messages.ts';
-import { frameText, openAuthenticatedSocket } from './socket.ts';
+import { supportedFeatures, unsubscribeEvents, type HaCommand } from './messages.ts';
+import { HaSession } from './session.ts';
+import { openAuthenticatedSocket } from './socket.ts';
 
 export interface HaConnectionOptions {
   /** Core websocket URL, or a function read at every attempt (demo mode learns its port at start). */
@@ -61,24 +62,6 @@ export interface HaSubscription {
   unsubscribe(): Promise<void>;
 }
 
-type ResultHandler = (message: Extract<ServerMessage, { type: 'result' | 'pong' }>) => void;
-
-interface Pending {
-  onResult: ResultHandler;
-  /** Called instead of onResult when the socket closes first. */
-  onLost?: () => void;
-}
-
-/** One authenticated socket and everything numbered on it. */
-interface Session {
-  ws: WebSocket;
-  nextId: number;
-  pending: Map<number, Pending>;
-  subscriptions: Map<number, Subscription>;
-  pingTimer?: NodeJS.Timeout;
-  pongTimer?: NodeJS.Timeout;
-}
-
 class Subscription implements HaSubscription {
   active = false;
   id: number | undefined;
@@ -97,7 +80,9 @@ export class HaConnection {
   readonly #subscriptions = new Set<Subscription>();
   readonly #connectedListeners = new Set<() => void>();
   readonly #disconnectedListeners = new Set<() => void>();
-  #session: Session | undefined;
+  #session: HaSession | undefined;
+  /** Subscription per id on the current session. */
+  #routes = new Map<number, Subscription>();
   #status: HaConnectionStatus = 'idle';
   #haVersion: string | undefined;
   #attempt = 0;
@@ -137,14 +122,7 @@ export class HaConnection {
     clearTimeout(this.#retryTimer);
     this.#abort?.abort();
     await this.#connecting;
-    const session = this.#session;
-    if (!session) return;
-    const closed = new Promise<void>((resolve) => session.ws.once('close', () => resolve()));
-    session.ws.close(1000);
-    // A hung core never completes the closing handshake.
-    const force = setTimeout(() => session.ws.terminate(), 1000);
-    await closed;
-    clearTimeout(force);
+    await this.#session?.close();
   }
 
   /** Called after every successful (re)connect, once durable subscriptions have been re-sent. */
@@ -167,8 +145,7 @@ export class HaConnection {
     const session = this.#session;
     if (!session) return Promise.reject(new HaConnectionLostError('Not connected to Home Assistant'));
     return new Promise<T>((resolve, reject) => {
-      this.#send(
-        session,
+      session.send(
         command,
         (message) => {
           if (message.type === 'result' && !message.success) reject(new HaCommandError(message.error.code, message.error.message));
@@ -197,13 +174,13 @@ export class HaConnection {
     const id = subscription.id;
     subscription.id = undefined;
     if (!session || id === undefined) return;
-    session.subscriptions.delete(id);
+    this.#routes.delete(id);
     // Core processes messages in order, so this works even before the subscribe result arrived.
-    await new Promise<void>((resolve) => this.#send(session, unsubscribeEvents(id), () => resolve(), resolve));
+    await new Promise<void>((resolve) => session.send(unsubscribeEvents(id), () => resolve(), resolve));
   }
 
-  #sendSubscribe(session: Session, subscription: Subscription): void {
-    const id = this.#send(session, subscription.message, (message) => {
+  #sendSubscribe(session: HaSession, subscription: Subscription): void {
+    const id = session.send(subscription.message, (message) => {
       if (subscription.id !== id) return;
       if (message.type === 'result' && message.success) {
         subscription.active = true;
@@ -211,22 +188,12 @@ export class HaConnection {
       } else {
         const error = message.type === 'result' && !message.success ? message.error : undefined;
         this.#log.warn({ command: subscription.message.type, code: error?.code, coreMessage: error?.message }, 'Home Assistant refused a subscription');
-        session.subscriptions.delete(id);
+        this.#routes.delete(id);
         subscription.id = undefined;
       }
     });
     subscription.id = id;
-    session.subscriptions.set(id, subscription);
-  }
-
-  /** Numbers and sends a command; `onResult` runs synchronously when its result or pong arrives. */
-  #send(session: Session, command: HaCommand, onResult: ResultHandler, onLost?: () => void): number {
-    const id = session.nextId++;
-    session.pending.set(id, { onResult, onLost });
-    session.ws.send(encodeCommand(id, command), () => {
-      // A send on a closing socket fails here; the close handler rejects what is pending.
-    });
-    return id;
+    this.#routes.set(id, subscription);
   }
 
   async #connect(): Promise<void> {
@@ -278,77 +245,39 @@ export class HaConnection {
   }
 
   #attach(ws: WebSocket, haVersion: string): void {
-    const session: Session = { ws, nextId: 1, pending: new Map(), subscriptions: new Map() };
+    const session: HaSession = new HaSession(ws, {
+      logger: this.#log,
+      pingIntervalMs: this.#options.pingIntervalMs ?? 30_000,
+      pongTimeoutMs: this.#options.pongTimeoutMs ?? 10_000,
+      // Events for a subscription we just ended can still be in flight; they are expected and dropped.
+      onEvent: (id, event) => this.#routes.get(id)?.handlers.onEvent(event),
+      onClose: (code) => this.#onClose(session, code),
+    });
     this.#session = session;
+    this.#routes = new Map();
     this.#status = 'connected';
     this.#haVersion = haVersion;
     this.#invalidAuthCount = 0;
-    ws.on('message', (data, isBinary) => this.#onFrame(session, data, isBinary));
-    ws.on('close', (code) => this.#onClose(session, code));
-    ws.on('error', (err) => this.#log.warn({ reason: err.message }, 'Home Assistant websocket error'));
+    session.start();
     this.#log.info({ haVersion }, 'connected to Home Assistant');
 
     // Id 1 negotiates coalescing, as the developer docs ask. A core that answers commands is healthy,
     // so only then does the backoff start over (an auth_ok followed by a close is not success).
-    this.#send(session, supportedFeatures(), (message) => {
+    session.send(supportedFeatures(), (message) => {
       if (message.type === 'result' && message.success) this.#attempt = 0;
     });
     for (const subscription of this.#subscriptions) this.#sendSubscribe(session, subscription);
-    this.#startPing(session);
     for (const listener of this.#connectedListeners) this.#safely(listener);
   }
 
-  #startPing(session: Session): void {
-    const interval = this.#options.pingIntervalMs ?? 30_000;
-    const deadline = this.#options.pongTimeoutMs ?? 10_000;
-    session.pingTimer = setInterval(() => {
-      if (session.pongTimer) return;
-      session.pongTimer = setTimeout(() => {
-        this.#log.warn({ pongTimeoutMs: deadline }, 'Home Assistant did not answer ping in time; reconnecting');
-        session.ws.terminate();
-      }, deadline);
-      this.#send(session, ping(), () => {
-        clearTimeout(session.pongTimer);
-        session.pongTimer = undefined;
-      });
-    }, interval);
-  }
-
-  #onFrame(session: Session, data: RawData, isBinary: boolean): void {
-    const text = frameText(data, isBinary);
-    if (text === null) {
-      this.#log.warn('dropped a binary frame from Home Assistant');
-      return;
-    }
-    const { messages, dropped } = parseFrame(text);
-    if (dropped > 0) this.#log.warn({ dropped, frameLength: text.length }, 'dropped malformed message(s) from Home Assistant');
-    for (const message of messages) {
-      if (message.type === 'result' || message.type === 'pong') {
-        const pending = session.pending.get(message.id);
-        session.pending.delete(message.id);
-        if (pending) this.#safely(() => pending.onResult(message));
-      } else if (message.type === 'event') {
-        const subscription = session.subscriptions.get(message.id);
-        // Events for a subscription we just ended can still be in flight; they are expected.
-        if (subscription) this.#safely(() => subscription.handlers.onEvent(message.event));
-      } else {
-        this.#log.warn({ type: message.type }, 'unexpected auth message after authentication; dropped');
-      }
-    }
-  }
-
-  #onClose(session: Session, code: number): void {
+  #onClose(session: HaSession, code: number): void {
     if (this.#session !== session) return;
     this.#session = undefined;
-    clearInterval(session.pingTimer);
-    clearTimeout(session.pongTimer);
-    const pending = [...session.pending.values()];
-    session.pending.clear();
+    this.#routes = new Map();
     for (const subscription of this.#subscriptions) {
       subscription.active = false;
       subscription.id = undefined;
     }
-    for (const { onLost } of pending) if (onLost) this.#safely(onLost);
     for (const listener of this.#disconnectedListeners) this.#safely(listener);
     if (this.#status === 'stopped') return;
     this.#log.warn({ code }, 'connection to Home Assistant lost; reconnecting');
