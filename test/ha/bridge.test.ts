@@ -144,6 +144,24 @@ test('core restarted 10 times during a stream: resync events for what changed wh
   release();
 });
 
+test('automation and script events are published normalized, concerning their entity', async () => {
+  const { sim, bridge, published, subscribed } = await setup();
+  const releases = [bridge.retain('automation_triggered'), bridge.retain('script_executed')];
+  await waitFor('subscribed', () => subscribed().length === 3);
+  await sleep(20);
+  sim.setState('binary_sensor.front_door', 'on'); // → automation → script.evening_lights
+  await waitFor('both published', () => published.length === 2);
+  assert.deepEqual(
+    published.map((e) => [e.type, e.entityIds, e.domains]),
+    [
+      ['automation_triggered', ['automation.front_door_evening'], ['automation']],
+      ['script_executed', ['script.evening_lights'], ['script']],
+    ],
+  );
+  assert.deepEqual(published[1]?.data, { script_id: 'script.evening_lights', name: 'Evening lights', execution_data: { status: 'started' } });
+  for (const release of releases) release();
+});
+
 test('stop() removes every core subscription', async () => {
   const { bridge, subscribed } = await setup();
   bridge.retain('*');

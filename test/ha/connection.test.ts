@@ -97,7 +97,7 @@ test('auth_invalid: logged clearly without the token, retried slowly, never in a
 
 test('a core that stops answering pings is dropped and reconnected', async () => {
   const sim = await simulator();
-  const { conn, log } = connection({ url: sim.wsUrl, token: sim.adminToken, pingIntervalMs: 40, pongTimeoutMs: 80 });
+  const { conn, log } = connection({ url: sim.wsUrl, token: sim.adminToken, pingIntervalMs: 40, pongTimeoutMs: 250 });
   let disconnects = 0;
   conn.onDisconnected(() => disconnects++);
   await conn.start();
