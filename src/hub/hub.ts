@@ -18,26 +18,19 @@ import type {
   StateSource,
   UpstreamState,
   UpstreamStatus,
+  User,
 } from '../types.ts';
 import type { Transport } from '../transport/transport.ts';
+import { TickBatch } from './batch.ts';
 import { closeNotice } from './close-reason.ts';
 import { HubFullError, HubStoppedError } from './errors.ts';
-import { ALL_TYPES, type EventFilter, domainOf, matches } from './filter.ts';
-import {
-  type WireFrame,
-  connectionPayload,
-  encodeFrame,
-  errorPayload,
-  eventPayload,
-  initialStatePayload,
-  pingPayload,
-  systemPayload,
-} from './frame.ts';
+import { ALL_TYPES, type EventFilter } from './filter.ts';
+import { type WireFrame, encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
+import { type OpeningContext, UPSTREAM_MESSAGE, iso, openStream } from './opening.ts';
 import { RoutingIndex } from './routing.ts';
 import { type StreamSocket, Subscriber, type SubscriberMeta } from './subscriber.ts';
-import type { User } from '../types.ts';
 
 export interface HubOptions {
   /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
@@ -96,6 +89,8 @@ export class Hub implements ConnectionRegistry {
   /** Encoded frames of recent events, reused when the same stamped event is replayed. */
   readonly #frames = new WeakMap<StampedEvent, WireFrame>();
   readonly #cleanups: (() => void)[] = [];
+  readonly #batch: TickBatch;
+  readonly #opening: OpeningContext;
   #running = false;
   #upstreamDown = false;
   #whenEmpty: (() => void) | undefined;
@@ -110,6 +105,17 @@ export class Hub implements ConnectionRegistry {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#onError = options.onError ?? (() => {});
+    this.#batch = new TickBatch(this.#now, (sub) => this.#close(sub, 'slow_consumer'));
+    this.#opening = {
+      transport: this.#transport,
+      states: this.#states,
+      retryMs: this.limits.retryMs,
+      upstreamDown: () => this.#upstreamDown,
+      now: this.#now,
+      frameOf: (stamped) => this.#frameOf(stamped),
+      delivered: (event, bytes, now) => this.#observer.delivered(event, 1, bytes, now),
+      onError: this.#onError,
+    };
   }
 
   async start(): Promise<void> {
@@ -168,7 +174,7 @@ export class Hub implements ConnectionRegistry {
     const types = request.filter.types === ALL_TYPES ? [ALL_TYPES] : [...request.filter.types];
     for (const type of types) sub.releases.push(this.#interest.retain(type));
     request.socket.on('close', () => this.#onSocketClose(sub));
-    request.socket.on('error', () => {}); // 'close' follows; the HTTP server logs nothing for it either
+    request.socket.on('error', ignore); // 'close' follows; the HTTP server logs nothing for it either
     this.#observer.connectionOpened(sub.snapshot());
     if (request.socket.destroyed) {
       // The client left before we registered; its 'close' may already have been emitted.
@@ -176,67 +182,12 @@ export class Hub implements ConnectionRegistry {
       return { id: sub.id, ready: Promise.resolve() };
     }
 
-    // Everything published after this point reaches the subscriber live (or its handover queue).
-    const head = this.#transport.head();
-    const resume = request.lastEventId;
-    const states = resume === undefined && request.initialState ? this.#statesFor(sub.filter) : [];
-    // Frames before a state snapshot carry no id, so a drop in the middle of the snapshot makes
-    // the browser's next reconnect ask for it again instead of resuming after it.
-    sub.lastId = resume ?? (states.length > 0 ? null : head);
-    let ok = sub.write(
-      encodeFrame({ retry: this.limits.retryMs, id: sub.lastId, data: connectionPayload(sub.id, iso(now)) }),
-      now,
-    );
-    if (this.#upstreamDown) ok = this.#writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now) && ok;
-    if (resume === undefined) {
-      ok = this.#writeStates(sub, states, head, now) && ok;
-      sub.lastId = head;
-      sub.state = 'live';
-      if (!ok) this.#close(sub, 'slow_consumer');
-      return { id: sub.id, ready: Promise.resolve() };
-    }
+    const { ok, ready } = openStream(this.#opening, sub, request.lastEventId, request.initialState === true);
     if (!ok) this.#close(sub, 'slow_consumer');
-    return { id: sub.id, ready: this.#handover(sub, resume, head, request.initialState === true) };
-  }
-
-  /** STYLE §6: live events queue while history is read; then history, then the queue minus what history held. */
-  async #handover(sub: Subscriber, since: string, head: string, initialState: boolean): Promise<void> {
-    let replayed: readonly StampedEvent[] | undefined;
-    try {
-      const result = await this.#transport.replay(since);
-      if (result.kind === 'events') replayed = result.events;
-    } catch (err) {
-      this.#onError(err, 'replay failed');
-    }
-    if (sub.state !== 'handover') return;
-    const now = this.#now();
-    let ok = true;
-    let skip: Set<string> | undefined;
-    if (replayed === undefined) {
-      const states = initialState ? this.#statesFor(sub.filter) : [];
-      sub.lastId = states.length > 0 ? null : head;
-      ok = this.#writeError(sub, 'replay_gap', `Events after ${since} are no longer available; continuing live`, now);
-      ok = this.#writeStates(sub, states, head, now) && ok;
-      sub.lastId = head;
-    } else {
-      skip = new Set();
-      for (const stamped of replayed) {
-        skip.add(stamped.id);
-        if (matches(sub.filter, stamped.event)) ok = sub.writeEvent(stamped, this.#frameOf(stamped), now) && ok;
-      }
-      const last = replayed.at(-1);
-      if (last) sub.lastId = last.id;
-    }
-    // Queued events count as deliveries; replayed history does not (its latency would be the outage's).
-    for (const { stamped, frame } of sub.queue) {
-      if (skip?.has(stamped.id)) continue;
-      ok = sub.writeEvent(stamped, frame, now) && ok;
-      this.#observer.delivered(stamped.event, 1, frame.raw.length, now);
-    }
-    sub.queue = [];
-    sub.queuedBytes = 0;
-    sub.state = 'live';
-    if (!ok) this.#close(sub, 'slow_consumer');
+    const live = ready?.then((held) => {
+      if (!held) this.#close(sub, 'slow_consumer');
+    });
+    return { id: sub.id, ready: live ?? Promise.resolve() };
   }
 
   #onEvent(stamped: StampedEvent): void {
@@ -244,6 +195,7 @@ export class Hub implements ConnectionRegistry {
     this.#observer.eventReceived(event);
     if (this.#routing.size === 0) return;
     const now = this.#now();
+    const batch = this.#batch.begin();
     let frame: WireFrame | undefined;
     let written = 0;
     let overflowed: Subscriber[] | undefined;
@@ -251,6 +203,7 @@ export class Hub implements ConnectionRegistry {
       frame ??= this.#frameOf(stamped);
       if (sub.state === 'live') {
         written++;
+        if (batch) this.#batch.add(sub);
         if (!sub.writeEvent(stamped, frame, now)) (overflowed ??= []).push(sub);
       } else if (sub.state === 'handover' && !sub.hold(stamped, frame)) {
         (overflowed ??= []).push(sub);
@@ -306,32 +259,6 @@ export class Hub implements ConnectionRegistry {
         this.#close(sub, 'max_age');
       }
     }
-  }
-
-  #writeError(sub: Subscriber, code: string, message: string, now: number): boolean {
-    return sub.write(encodeFrame({ id: sub.lastId, data: errorPayload(code, message, iso(now)) }), now);
-  }
-
-  /** Writes the state snapshot; only the last frame carries `head` as its id (see `open`). */
-  #writeStates(sub: Subscriber, states: readonly string[], head: string, now: number): boolean {
-    let ok = true;
-    states.forEach((payload, i) => {
-      ok = sub.write(encodeFrame({ id: i === states.length - 1 ? head : null, data: payload }), now) && ok;
-    });
-    return ok;
-  }
-
-  /** The current states passing `filter`, as `state_changed` payloads. */
-  #statesFor(filter: EventFilter): string[] {
-    const timestamp = iso(this.#now());
-    const out: string[] = [];
-    for (const state of this.#states.getStates()) {
-      const id = state.entity_id;
-      if (matches(filter, { type: 'state_changed', entityIds: [id], domains: [domainOf(id)] })) {
-        out.push(initialStatePayload(state, timestamp));
-      }
-    }
-    return out;
   }
 
   /** Ends a stream: unroutes it, releases its interest, tells it why, and destroys the socket if it will not flush. */
@@ -397,8 +324,4 @@ export class Hub implements ConnectionRegistry {
   }
 }
 
-const UPSTREAM_MESSAGE = 'Home Assistant is not reachable; events resume when it is back';
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+function ignore(): void {}

@@ -6,6 +6,11 @@
  * subscriber is congested until the socket emits `drain`; while congested it may still buffer up
  * to `limitBytes` of unwritten data, and the write that passes the limit reports an overflow so
  * the hub can close it as a slow consumer. Nothing ever waits for a socket.
+ *
+ * Batching: when the hub corks a subscriber (several events in one tick, or a replay), frames
+ * collect in the socket and leave in one `writev` at {@link Subscriber.flush}. Bytes held back on
+ * purpose are not the client's fault, so the limit is checked after the flush; a batch that grows
+ * past `batchBytes` is flushed early so the check stays meaningful.
  */
 import { randomUUID } from 'node:crypto';
 import type { ConnectionSnapshot, StampedEvent, User } from '../types.ts';
@@ -18,7 +23,11 @@ export interface StreamSocket {
   write(chunk: Uint8Array): boolean;
   end(): unknown;
   destroy(): unknown;
+  cork(): void;
+  uncork(): void;
   readonly writableLength: number;
+  /** True when a write returned false and `drain` has not been emitted yet. */
+  readonly writableNeedDrain: boolean;
   readonly destroyed: boolean;
   on(event: 'drain' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
@@ -46,6 +55,8 @@ export interface SubscriberInit {
   connectedAt: number;
   /** Unwritten bytes allowed before the subscriber counts as a slow consumer. */
   limitBytes: number;
+  /** A corked batch larger than this is flushed at once. Default: half the limit, at most 64 KiB. */
+  batchBytes?: number;
   /** When the stream must be asked to reconnect (max connection age), or null. */
   expiresAt: number | null;
 }
@@ -59,9 +70,12 @@ export class Subscriber implements Routable {
   readonly meta: SubscriberMeta;
   readonly connectedAt: number;
   readonly limitBytes: number;
+  readonly batchBytes: number;
   readonly expiresAt: number | null;
 
   routeMark = 0;
+  /** True while the hub holds this subscriber's frames for one batched write. */
+  corked = false;
   state: SubscriberState = 'handover';
   /** The SSE id of the last event written, or the position the stream started from; system frames carry it. */
   lastId: string | null = null;
@@ -84,6 +98,7 @@ export class Subscriber implements Routable {
     this.meta = init.meta;
     this.connectedAt = init.connectedAt;
     this.limitBytes = init.limitBytes;
+    this.batchBytes = init.batchBytes ?? Math.min(64 * 1024, Math.floor(init.limitBytes / 2));
     this.expiresAt = init.expiresAt;
     // One listener for the subscriber's life, not one per write.
     this.socket.on('drain', () => {
@@ -103,8 +118,29 @@ export class Subscriber implements Routable {
     const bytes = this.chunked ? frame.chunked : frame.raw;
     const flowing = this.socket.write(bytes);
     this.bytesSent += bytes.length;
+    if (this.corked) return this.socket.writableLength < this.batchBytes || this.flush(now);
     if (flowing) return true;
     if (this.congestedSince === null) this.congestedSince = now;
+    return this.socket.writableLength <= this.limitBytes;
+  }
+
+  /** Starts a batch: frames stay in the socket until {@link flush}. */
+  cork(): void {
+    if (this.corked || this.socket.destroyed) return;
+    this.corked = true;
+    this.socket.cork();
+  }
+
+  /** Sends the batch in one write; false when the unwritten bytes then exceed the limit. */
+  flush(now: number): boolean {
+    if (!this.corked) return true;
+    this.corked = false;
+    if (this.socket.destroyed) return true;
+    this.socket.uncork();
+    // Congested only if the socket owes a 'drain' (which will clear the mark) and holds bytes.
+    if (this.socket.writableNeedDrain && this.socket.writableLength > 0 && this.congestedSince === null) {
+      this.congestedSince = now;
+    }
     return this.socket.writableLength <= this.limitBytes;
   }
 

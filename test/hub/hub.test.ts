@@ -181,6 +181,25 @@ describe('replay handover (STYLE §6)', () => {
   });
 });
 
+describe('batched writes', () => {
+  test('a burst in one tick arrives complete and in order, and held-back bytes do not count against the limit', async () => {
+    const { transport, observer, connect } = await setup({ slowConsumerLimitBytes: 48 * 1024 });
+    const { client } = await connect(ADMIN, createFilter(ALL_TYPES));
+    const payload = 'y'.repeat(1024);
+    const ids: string[] = [];
+    // 120 KiB in one tick: more than the limit, but the batch is flushed every 24 KiB and the
+    // client reads, so nothing is left unwritten for long.
+    for (let i = 0; i < 120; i++) ids.push(transport.publishSync({ ...ev('light.a', i), data: { payload } }).id);
+    await until(() => client.events.length === 120, 'the whole burst');
+    assert.deepEqual(
+      client.events.map((f) => f.id),
+      ids,
+    );
+    assert.deepEqual(observer.reasons(), []);
+    assert.equal(observer.deliveries, 120);
+  });
+});
+
 describe('interest', () => {
   test('one retain per distinct type per stream (* for admins without events), released on close', async () => {
     const { hub, interest, connect } = await setup();

@@ -1,0 +1,32 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- <scenario> [options]`. Each scenario lives in its own
+ * folder and is loaded only when asked for; add one by adding an entry to SCENARIOS.
+ */
+interface Scenario {
+  description: string;
+  run(args: string[]): Promise<void>;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  hub: {
+    description: 'SSE fan-out: N subscribers, steady and burst event rates, latency, RSS and CPU per delivery',
+    run: async (args) => (await import('./hub/scenario.ts')).run(args),
+  },
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const scenario = name ? SCENARIOS[name] : undefined;
+  if (!scenario) {
+    console.log('usage: npm run bench -- <scenario> [options]\n\nscenarios:');
+    for (const [key, s] of Object.entries(SCENARIOS)) console.log(`  ${key.padEnd(8)} ${s.description}`);
+    process.exitCode = name ? 2 : 0;
+    return;
+  }
+  await scenario.run(args);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+/**
+ * Write batching per tick. The first fan-out of a tick writes straight to the sockets, so a lone
+ * event pays no delay; from the second fan-out in the same tick on (a burst, core's coalesced
+ * frames, a chain of awaited publishes), subscribers are corked and each socket gets one writev
+ * when the tick ends. On loopback, one write per socket per event is most of the cost.
+ */
+import type { Subscriber } from './subscriber.ts';
+
+export class TickBatch {
+  #fanouts = 0;
+  #corked: Subscriber[] = [];
+
+  /** `overflowed` is told about every subscriber whose flush passed its limit. */
+  constructor(
+    readonly now: () => number,
+    readonly overflowed: (sub: Subscriber) => void,
+  ) {}
+
+  /** Call at the start of every fan-out; true when its writes should be batched. */
+  begin(): boolean {
+    if (this.#fanouts++ === 0) process.nextTick(this.#end);
+    return this.#fanouts > 1;
+  }
+
+  /** Corks `sub` until the tick ends (once per tick). */
+  add(sub: Subscriber): void {
+    if (sub.corked) return;
+    sub.cork();
+    if (sub.corked) this.#corked.push(sub);
+  }
+
+  readonly #end = (): void => {
+    this.#fanouts = 0;
+    if (this.#corked.length === 0) return;
+    const corked = this.#corked;
+    this.#corked = [];
+    const now = this.now();
+    for (const sub of corked) if (!sub.flush(now)) this.overflowed(sub);
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * How a stream starts (DESIGN §4, STYLE §6): `connection` (with `retry:`), `upstream_unavailable`
+ * when core is down, then either the replay of what the client missed or, on a fresh start or a
+ * gap, the current states when asked for. The functions write frames and report whether the
+ * slow-consumer limit held; closing is the hub's decision.
+ *
+ * Ids: the connection frame carries the client's own Last-Event-ID when it resumes (so a drop
+ * during the replay makes the browser ask again from the same place), otherwise the transport's
+ * head. Frames before a state snapshot carry no id and only the snapshot's last frame carries the
+ * head: a drop in the middle of the snapshot makes the next reconnect ask for it again.
+ */
+import type { HaState, HubEvent, StampedEvent, StateSource } from '../types.ts';
+import type { Transport } from '../transport/transport.ts';
+import { type EventFilter, domainOf, matches } from './filter.ts';
+import { type WireFrame, connectionPayload, encodeFrame, errorPayload, initialStatePayload } from './frame.ts';
+import type { Subscriber } from './subscriber.ts';
+
+export const UPSTREAM_MESSAGE = 'Home Assistant is not reachable; events resume when it is back';
+
+/** What opening a stream needs from the hub. */
+export interface OpeningContext {
+  transport: Transport;
+  states: StateSource;
+  retryMs: number;
+  upstreamDown(): boolean;
+  now(): number;
+  /** The shared encoding of a stamped event. */
+  frameOf(stamped: StampedEvent): WireFrame;
+  /** Reports a queued live event written after the handover. */
+  delivered(event: HubEvent, bytes: number, now: number): void;
+  onError(err: unknown, context: string): void;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The current states passing `filter`, as `state_changed` payloads. */
+export function initialStates(states: readonly HaState[], filter: EventFilter, timestamp: string): string[] {
+  const out: string[] = [];
+  for (const state of states) {
+    const id = state.entity_id;
+    if (matches(filter, { type: 'state_changed', entityIds: [id], domains: [domainOf(id)] })) {
+      out.push(initialStatePayload(state, timestamp));
+    }
+  }
+  return out;
+}
+
+export function writeError(sub: Subscriber, code: string, message: string, now: number): boolean {
+  return sub.write(encodeFrame({ id: sub.lastId, data: errorPayload(code, message, iso(now)) }), now);
+}
+
+function writeStates(sub: Subscriber, states: readonly string[], head: string, now: number): boolean {
+  let ok = true;
+  states.forEach((payload, i) => {
+    ok = sub.write(encodeFrame({ id: i === states.length - 1 ? head : null, data: payload }), now) && ok;
+  });
+  return ok;
+}
+
+/**
+ * Writes the first frames of a just-registered subscriber. Without `resume` the stream is live on
+ * return; with it, `ready` settles after the handover. Both report whether the limit held.
+ */
+export function openStream(
+  ctx: OpeningContext,
+  sub: Subscriber,
+  resume: string | undefined,
+  initialState: boolean,
+): { ok: boolean; ready: Promise<boolean> | undefined } {
+  const now = ctx.now();
+  // Everything published after this point reaches the subscriber live (or its handover queue).
+  const head = ctx.transport.head();
+  const states = resume === undefined && initialState ? initialStates(ctx.states.getStates(), sub.filter, iso(now)) : [];
+  sub.lastId = resume ?? (states.length > 0 ? null : head);
+  let ok = sub.write(encodeFrame({ retry: ctx.retryMs, id: sub.lastId, data: connectionPayload(sub.id, iso(now)) }), now);
+  if (ctx.upstreamDown()) ok = writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now) && ok;
+  if (resume !== undefined) return { ok, ready: handover(ctx, sub, resume, head, initialState) };
+  ok = writeStates(sub, states, head, now) && ok;
+  sub.lastId = head;
+  sub.state = 'live';
+  return { ok, ready: undefined };
+}
+
+/** Live events queue while history is read; then history, then the queue minus what history held. */
+async function handover(ctx: OpeningContext, sub: Subscriber, since: string, head: string, initialState: boolean): Promise<boolean> {
+  let replayed: readonly StampedEvent[] | undefined;
+  try {
+    const result = await ctx.transport.replay(since);
+    if (result.kind === 'events') replayed = result.events;
+  } catch (err) {
+    ctx.onError(err, 'replay failed');
+  }
+  if (sub.state !== 'handover') return true;
+  const now = ctx.now();
+  sub.cork(); // history and queue leave in as few writes as the batch size allows
+  let ok = true;
+  let skip: Set<string> | undefined;
+  if (replayed === undefined) {
+    const states = initialState ? initialStates(ctx.states.getStates(), sub.filter, iso(now)) : [];
+    sub.lastId = states.length > 0 ? null : head;
+    ok = writeError(sub, 'replay_gap', `Events after ${since} are no longer available; continuing live`, now);
+    ok = writeStates(sub, states, head, now) && ok;
+    sub.lastId = head;
+  } else {
+    // Exact dedup by id: a queued event is dropped when history already held it, whether or
+    // not history's last event passed the filter.
+    skip = new Set();
+    for (const stamped of replayed) {
+      skip.add(stamped.id);
+      if (matches(sub.filter, stamped.event)) ok = sub.writeEvent(stamped, ctx.frameOf(stamped), now) && ok;
+    }
+    const last = replayed.at(-1);
+    if (last) sub.lastId = last.id;
+  }
+  // Queued events count as deliveries; replayed history does not (its latency would be the outage's).
+  for (const { stamped, frame } of sub.queue) {
+    if (skip?.has(stamped.id)) continue;
+    ok = sub.writeEvent(stamped, frame, now) && ok;
+    ctx.delivered(stamped.event, frame.raw.length, now);
+  }
+  sub.queue = [];
+  sub.queuedBytes = 0;
+  sub.state = 'live';
+  return sub.flush(now) && ok;
+}
