@@ -26,7 +26,8 @@ export const MAX_TRACKABLE_MS = 2 ** (LAST_EXPONENT + 1) - 1;
 /** Number of buckets. */
 export const BUCKET_COUNT = LINEAR_BUCKETS + (LAST_EXPONENT - FIRST_EXPONENT + 1) * SUB_BUCKETS;
 
-const FORMAT_VERSION = 1;
+/** First byte of {@link LatencyHistogram.encode}'s output. */
+export const HISTOGRAM_FORMAT_VERSION = 1;
 
 /** Thrown by {@link LatencyHistogram.decode} for bytes that are not a histogram of this format. */
 export class HistogramFormatError extends Error {
@@ -89,7 +90,7 @@ export class LatencyHistogram {
 
   /** Adds the samples of an {@link encode}d histogram without building an intermediate object. */
   mergeEncoded(bytes: Uint8Array): this {
-    const { sum, buckets } = decode(bytes);
+    const { sum, buckets } = decodeHistogram(bytes);
     for (let i = 0; i < buckets.length; i += 2) {
       const index = buckets[i] ?? 0;
       const count = buckets[i + 1] ?? 0;
@@ -157,15 +158,48 @@ export class LatencyHistogram {
       previous = index;
     }
     const out = Buffer.allocUnsafe(9 + bytes.length);
-    out[0] = FORMAT_VERSION;
+    out[0] = HISTOGRAM_FORMAT_VERSION;
     out.writeDoubleLE(this.#sum, 1);
     for (let i = 0; i < bytes.length; i++) out[9 + i] = bytes[i] ?? 0;
     return out;
   }
 
+  /** A histogram from dense per-bucket counts (index = bucket) and the sum of the values. */
+  static fromCounts(counts: ArrayLike<number>, sum: number): LatencyHistogram {
+    const h = new LatencyHistogram();
+    const n = Math.min(counts.length, BUCKET_COUNT);
+    for (let i = 0; i < n; i++) {
+      const count = counts[i] ?? 0;
+      if (count > 0) {
+        h.#counts.set(i, count);
+        h.#total += count;
+      }
+    }
+    h.#sum = sum;
+    return h;
+  }
+
   static decode(bytes: Uint8Array): LatencyHistogram {
     return new LatencyHistogram().mergeEncoded(bytes);
   }
+}
+
+/** p50/p95/p99 of an encoded histogram, straight from its (already ordered) buckets. */
+export function encodedPercentiles(bytes: Uint8Array): { p50: number; p95: number; p99: number } {
+  const { buckets } = decodeHistogram(bytes);
+  let total = 0;
+  for (let i = 1; i < buckets.length; i += 2) total += buckets[i] ?? 0;
+  const out = [0, 0, 0];
+  if (total > 0) {
+    const ranks = [0.5, 0.95, 0.99].map((q) => Math.max(1, Math.ceil(q * total)));
+    let seen = 0;
+    let next = 0;
+    for (let i = 0; i < buckets.length && next < 3; i += 2) {
+      seen += buckets[i + 1] ?? 0;
+      while (next < 3 && seen >= (ranks[next] ?? 0)) out[next++] = bucketLowerBound(buckets[i] ?? 0);
+    }
+  }
+  return { p50: out[0] ?? 0, p95: out[1] ?? 0, p99: out[2] ?? 0 };
 }
 
 function pushVarint(out: number[], value: number): void {
@@ -177,9 +211,13 @@ function pushVarint(out: number[], value: number): void {
   out.push(v);
 }
 
-/** Validates and decodes everything before anything is merged, so a bad blob changes nothing. */
-function decode(bytes: Uint8Array): { sum: number; buckets: number[] } {
-  if (bytes.length < 9 || bytes[0] !== FORMAT_VERSION) {
+/**
+ * Decodes an {@link LatencyHistogram.encode}d histogram into its sum and flat `[index, count, …]`
+ * pairs, validating everything before anyone merges it, so a bad blob changes nothing.
+ * Throws {@link HistogramFormatError}.
+ */
+export function decodeHistogram(bytes: Uint8Array): { sum: number; buckets: number[] } {
+  if (bytes.length < 9 || bytes[0] !== HISTOGRAM_FORMAT_VERSION) {
     throw new HistogramFormatError('not an encoded latency histogram (bad header)');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -66,6 +66,11 @@ export interface Rollup extends TrafficFields, ResourceFields {
   durationMs: number;
 }
 
+/** A rollup as read for summaries and charts: the latency histogram may stay encoded until needed. */
+export type RollupView = Omit<Rollup, 'latency' | 'hubLatency' | 'eventTypes' | 'errors' | 'closeReasons'> & {
+  latency: LatencyHistogram | Uint8Array;
+};
+
 export function emptyTraffic(): TrafficFields {
   return {
     connCurrent: 0,

@@ -10,9 +10,9 @@ import { performanceInsights, type Insight } from './insights.ts';
 import { isoDuration, isoTime } from './iso-time.ts';
 import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
 import { periodSpec, windowStart, type Period, type Resolution } from './period.ts';
-import { mergeRollups, type Rollup } from './rollup-record.ts';
-import type { MetricsStore, RollupView } from './store.ts';
-import { historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
+import { mergeRollups, type Rollup, type RollupView } from './rollup-record.ts';
+import type { MetricsStore } from './store.ts';
+import { addToAggregate, emptyAggregate, historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
 import type { SystemSampler, SystemSnapshot } from './system.ts';
 
 export interface StatsData {
@@ -151,7 +151,9 @@ export class StatsService {
   metrics(period: Period): MetricsData {
     const now = this.#now();
     const spec = periodSpec(period);
-    const rows = this.#rows(spec.resolution, windowStart(period, now));
+    const from = windowStart(period, now);
+    const stored = this.#o.store.aggregate(spec.resolution, from);
+    const aggregate = stored ?? this.#rows(spec.resolution, from).reduce(addToAggregate, emptyAggregate());
     const live = this.#o.collector.peekMinute();
     const system = this.#o.system.latest();
     const liveRow: RollupView = {
@@ -171,7 +173,7 @@ export class StatsService {
       diskReadBytes: 0,
       diskWriteBytes: 0,
     };
-    const metrics = summarize([...rows, liveRow], {
+    const metrics = summarize(addToAggregate(aggregate, liveRow), {
       connections: this.#o.collector.active,
       deliveriesPerSecond: this.#o.collector.live().deliveriesPerSecond,
       memory: system.rss,

@@ -15,10 +15,12 @@ import Database from 'better-sqlite3';
 import type { Logger } from '../log.ts';
 import { AlertRecords, type AlertPersistence } from './alert-records.ts';
 import { DAY_MS, HOUR_MS, floorTo, type Now } from './clock.ts';
-import { LatencyHistogram } from './histogram.ts';
-import { mergeRollups, type Rollup } from './rollup-record.ts';
+import { HistogramAccumulator } from './histogram-accumulator.ts';
+import { HistogramFormatError, LatencyHistogram } from './histogram.ts';
+import { mergeRollups, type Rollup, type RollupView } from './rollup-record.ts';
 import type { Resolution } from './period.ts';
 import { ROLLUP_COLUMNS, migrate, type RollupTable } from './schema.ts';
+import type { PeriodAggregate } from './summary.ts';
 
 export interface MetricsStoreOptions {
   /** Directory of the database file; the composition root passes `config.dataDir`. Created if missing. */
@@ -36,11 +38,6 @@ export interface MetricsStoreOptions {
   logger: Logger;
 }
 
-/** A rollup as read for summaries and charts: histograms stay encoded until needed. */
-export type RollupView = Omit<Rollup, 'latency' | 'hubLatency' | 'eventTypes' | 'errors' | 'closeReasons'> & {
-  latency: LatencyHistogram | Uint8Array;
-};
-
 /** SQLite error codes after which the file cannot be trusted: stop using it. */
 const FATAL_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_FULL']);
 
@@ -49,6 +46,8 @@ const VIEW_FIELDS = ROLLUP_COLUMNS.filter(([, field]) => !['hubLatency', 'eventT
 const select = (fields: readonly (readonly [string, string, string])[]) => fields.map(([c, f]) => (c === f ? c : `${c} AS ${f}`)).join(', ');
 
 interface Statements {
+  aggregate: Record<RollupTable, Database.Statement>;
+  latencies: Record<RollupTable, Database.Statement>;
   upsert: Record<RollupTable, Database.Statement>;
   getOne: Record<RollupTable, Database.Statement>;
   range: Record<RollupTable, Database.Statement>;
@@ -145,10 +144,36 @@ export class MetricsStore {
     const statements = this.#statements;
     if (!statements) return [];
     try {
-      return statements.range[TABLE[resolution]].all(from) as RollupView[];
+      return (statements.range[TABLE[resolution]].all(from) as unknown[][]).map(toView);
     } catch (err) {
       this.#failed(err, 'reading rollups failed');
       return [];
+    }
+  }
+
+  /**
+   * Totals of the rollups of one resolution with `ts >= from`, histograms merged: the fast path of
+   * period summaries (SQL sums and maxima, one dense merge). Undefined while unavailable.
+   */
+  aggregate(resolution: Resolution, from: number): PeriodAggregate | undefined {
+    const statements = this.#statements;
+    if (!statements) return undefined;
+    const table = TABLE[resolution];
+    try {
+      const totals = statements.aggregate[table].get(from) as Omit<PeriodAggregate, 'latency'>;
+      const latency = new HistogramAccumulator();
+      for (const blob of statements.latencies[table].iterate(from) as Iterable<Uint8Array>) {
+        try {
+          latency.addEncoded(blob);
+        } catch (err) {
+          if (!(err instanceof HistogramFormatError)) throw err;
+          this.#logger.warn({ err }, 'metrics history: skipping an unreadable latency histogram');
+        }
+      }
+      return { ...totals, latency };
+    } catch (err) {
+      this.#failed(err, 'reading rollups failed');
+      return undefined;
     }
   }
 
@@ -183,9 +208,20 @@ export class MetricsStore {
     const columns = ROLLUP_COLUMNS.map(([c]) => c).join(', ');
     const params = ROLLUP_COLUMNS.map(([, f]) => `@${f}`).join(', ');
     const statements = {
+      aggregate: per((t) =>
+        db.prepare(
+          `SELECT COALESCE(SUM(duration_ms), 0) AS durationMs, COALESCE(SUM(conn_avg * duration_ms), 0) AS connWeighted,
+             COALESCE(SUM(cpu_avg * duration_ms), 0) AS cpuWeighted, COALESCE(SUM(deliveries), 0) AS deliveries,
+             COALESCE(MAX(conn_max), 0) AS connMax, COALESCE(MAX(rate_max), 0) AS rateMax,
+             COALESCE(MAX(mem_rss_max), 0) AS memMax, COALESCE(MAX(cpu_max), 0) AS cpuMax
+           FROM ${t} WHERE ts >= ?`,
+        ),
+      ),
+      latencies: per((t) => db.prepare(`SELECT latency FROM ${t} WHERE ts >= ?`).pluck()),
       upsert: per((t) => db.prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (${params})`)),
       getOne: per((t) => db.prepare(`SELECT ${select(ROLLUP_COLUMNS)} FROM ${t} WHERE ts = ?`)),
-      range: per((t) => db.prepare(`SELECT ${select(VIEW_FIELDS)} FROM ${t} WHERE ts >= ? ORDER BY ts`)),
+      // raw(): arrays, turned into objects here; better-sqlite3 builds row objects several times slower.
+      range: per((t) => db.prepare(`SELECT ${VIEW_FIELDS.map(([c]) => c).join(', ')} FROM ${t} WHERE ts >= ? ORDER BY ts`).raw()),
       prune: per((t) => db.prepare(`DELETE FROM ${t} WHERE ts < ?`)),
     };
     const retentionMs = (this.#options.retentionDays ?? 30) * DAY_MS;
@@ -230,6 +266,12 @@ export class MetricsStore {
       `metrics history disabled: the database ${this.path} ${what} (${detail}); ${hint}. The service keeps running with live statistics only.`,
     );
   }
+}
+
+function toView(values: unknown[]): RollupView {
+  const view: Record<string, unknown> = {};
+  for (let i = 0; i < VIEW_FIELDS.length; i++) view[VIEW_FIELDS[i]?.[1] ?? ''] = values[i];
+  return view as RollupView;
 }
 
 type RawRow = Record<string, unknown> | undefined;

@@ -6,9 +6,10 @@
  * Percentiles come from the merged histograms of every rollup in the period (DESIGN §5).
  * Averages are weighted by the measured duration of each rollup.
  */
-import { LatencyHistogram } from './histogram.ts';
+import { HistogramAccumulator } from './histogram-accumulator.ts';
+import { LatencyHistogram, encodedPercentiles } from './histogram.ts';
 import { isoTime } from './iso-time.ts';
-import type { RollupView } from './store.ts';
+import type { RollupView } from './rollup-record.ts';
 
 export interface PeriodSummary {
   connections: { current: number; max: number; average: number };
@@ -57,60 +58,75 @@ const round = (n: number, digits = 2) => {
   return Math.round(n * f) / f;
 };
 
-function histogramOf(latency: LatencyHistogram | Uint8Array): LatencyHistogram {
-  return latency instanceof LatencyHistogram ? latency : LatencyHistogram.decode(latency);
-}
 
 /**
- * The period summary of `rows` (the stored rollups of the period plus the live partial minute,
- * in any order) and the live figures.
+ * Additive totals of a period's rollups: what {@link summarize} needs. The store computes it in
+ * SQL (plus one merge of the histograms); {@link addToAggregate} does the same for rollups in memory.
  */
-export function summarize(rows: readonly RollupView[], live: LiveFigures): PeriodSummary {
-  const latency = new LatencyHistogram();
-  let duration = 0;
-  let connWeighted = 0;
-  let cpuWeighted = 0;
-  let deliveries = 0;
-  let connMax = live.connections;
-  let rateMax = live.deliveriesPerSecond;
-  let memMax = live.memory;
-  let cpuMax = live.cpu;
-  for (const row of rows) {
-    if (row.latency instanceof LatencyHistogram) latency.merge(row.latency);
-    else latency.mergeEncoded(row.latency);
-    duration += row.durationMs;
-    connWeighted += row.connAvg * row.durationMs;
-    cpuWeighted += row.cpuAvg * row.durationMs;
-    deliveries += row.deliveries;
-    connMax = Math.max(connMax, row.connMax);
-    rateMax = Math.max(rateMax, row.rateMax);
-    memMax = Math.max(memMax, row.memRssMax);
-    cpuMax = Math.max(cpuMax, row.cpuMax);
-  }
+export interface PeriodAggregate {
+  durationMs: number;
+  /** Σ connAvg × durationMs. */
+  connWeighted: number;
+  /** Σ cpuAvg × durationMs. */
+  cpuWeighted: number;
+  deliveries: number;
+  connMax: number;
+  rateMax: number;
+  memMax: number;
+  cpuMax: number;
+  latency: HistogramAccumulator;
+}
+
+export function emptyAggregate(): PeriodAggregate {
+  return { durationMs: 0, connWeighted: 0, cpuWeighted: 0, deliveries: 0, connMax: 0, rateMax: 0, memMax: 0, cpuMax: 0, latency: new HistogramAccumulator() };
+}
+
+export function addToAggregate(aggregate: PeriodAggregate, row: RollupView): PeriodAggregate {
+  const a = aggregate;
+  a.durationMs += row.durationMs;
+  a.connWeighted += row.connAvg * row.durationMs;
+  a.cpuWeighted += row.cpuAvg * row.durationMs;
+  a.deliveries += row.deliveries;
+  a.connMax = Math.max(a.connMax, row.connMax);
+  a.rateMax = Math.max(a.rateMax, row.rateMax);
+  a.memMax = Math.max(a.memMax, row.memRssMax);
+  a.cpuMax = Math.max(a.cpuMax, row.cpuMax);
+  if (row.latency instanceof LatencyHistogram) a.latency.add(row.latency);
+  else a.latency.addEncoded(row.latency);
+  return a;
+}
+
+/** The period summary of an aggregate (the stored rollups of the period plus the live partial minute) and the live figures. */
+export function summarize(a: PeriodAggregate, live: LiveFigures): PeriodSummary {
+  const duration = a.durationMs;
   return {
     connections: {
       current: live.connections,
-      max: connMax,
-      average: round(duration > 0 ? connWeighted / duration : live.connections),
+      max: Math.max(a.connMax, live.connections),
+      average: round(duration > 0 ? a.connWeighted / duration : live.connections),
     },
     events: {
-      total: deliveries,
+      total: a.deliveries,
       rate: {
         current: round(live.deliveriesPerSecond),
-        max: round(rateMax),
-        average: round(duration > 0 ? deliveries / (duration / 1000) : 0),
+        max: round(Math.max(a.rateMax, live.deliveriesPerSecond)),
+        average: round(duration > 0 ? a.deliveries / (duration / 1000) : 0),
       },
     },
-    latency: latency.percentiles(),
+    latency: a.latency.toHistogram().percentiles(),
     resources: {
-      memory: { current: live.memory, max: memMax },
-      cpu: { current: round(live.cpu), max: round(cpuMax), average: round(duration > 0 ? cpuWeighted / duration : live.cpu) },
+      memory: { current: live.memory, max: Math.max(a.memMax, live.memory) },
+      cpu: {
+        current: round(live.cpu),
+        max: round(Math.max(a.cpuMax, live.cpu)),
+        average: round(duration > 0 ? a.cpuWeighted / duration : live.cpu),
+      },
     },
   };
 }
 
 export function historyPoint(row: RollupView): HistoryPoint {
-  const { p50, p95, p99 } = histogramOf(row.latency).percentiles();
+  const { p50, p95, p99 } = row.latency instanceof LatencyHistogram ? row.latency.percentiles() : encodedPercentiles(row.latency);
   const seconds = row.durationMs / 1000;
   return {
     timestamp: isoTime(row.ts),

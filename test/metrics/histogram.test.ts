@@ -7,7 +7,9 @@ import {
   MAX_TRACKABLE_MS,
   bucketIndex,
   bucketLowerBound,
+  encodedPercentiles,
 } from '../../src/metrics/histogram.ts';
+import { HistogramAccumulator } from '../../src/metrics/histogram-accumulator.ts';
 
 test('integer latencies below 1024 ms are exact: nearest-rank percentiles of 1..100 ms', () => {
   const h = new LatencyHistogram();
@@ -104,4 +106,27 @@ test('countAtOrBelow gives cumulative counts at Prometheus boundaries', () => {
   assert.equal(h.countAtOrBelow(2500), 4);
   assert.equal(h.countAtOrBelow(10000), 5);
   assert.equal(h.countAtOrBelow(0.5), 0);
+});
+
+test('the dense accumulator and encodedPercentiles agree with the sparse histogram', () => {
+  const parts = [0, 1, 2, 3].map((k) => {
+    const h = new LatencyHistogram();
+    for (let v = 0; v < 5000; v += 13 + k) h.record(v, k + 1);
+    return h;
+  });
+  const sparse = new LatencyHistogram();
+  const dense = new HistogramAccumulator();
+  for (const p of parts) {
+    sparse.merge(p);
+    dense.addEncoded(p.encode());
+  }
+  assert.equal(dense.count, sparse.count);
+  const merged = dense.toHistogram();
+  assert.deepEqual(merged.quantiles([0.01, 0.5, 0.95, 0.99, 1]), sparse.quantiles([0.01, 0.5, 0.95, 0.99, 1]));
+  assert.equal(merged.sum, sparse.sum);
+  for (const p of parts) assert.deepEqual(encodedPercentiles(p.encode()), p.percentiles());
+  assert.deepEqual(encodedPercentiles(new LatencyHistogram().encode()), { p50: 0, p95: 0, p99: 0 });
+  assert.throws(() => dense.addEncoded(Buffer.concat([new LatencyHistogram().encode(), Buffer.from([0x05])])), HistogramFormatError);
+  assert.throws(() => dense.addEncoded(Buffer.from([2, 0, 0, 0, 0, 0, 0, 0, 0])), HistogramFormatError);
+  assert.equal(dense.count, sparse.count, 'bad blobs add nothing');
 });

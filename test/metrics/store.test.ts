@@ -257,3 +257,31 @@ test('a rollup with histograms written and read back is identical', () => {
   assert.equal(back.cpuAvg, 12.5);
   store.stop();
 });
+
+test('an unreadable histogram in a row is skipped with a warning; the rest of the period still counts', async () => {
+  const where = dir();
+  const clock = new FakeClock(Date.UTC(2024, 1, 5, 12, 0, 0));
+  const { logger, text } = testLogger();
+  const store = new MetricsStore({ dataDir: where, now: clock.now, logger });
+  store.start();
+  for (const [i, v] of [5, 6, 7].entries()) {
+    const r = emptyRollup(Date.UTC(2024, 1, 5, 11, i));
+    r.durationMs = MINUTE_MS;
+    r.deliveries = 1;
+    r.latency.record(v);
+    store.writeMinute(r);
+  }
+  store.stop();
+  const db = new Database(join(where, 'metrics.db'));
+  db.prepare('UPDATE rollup_minute SET latency = ? WHERE ts = ?').run(Buffer.from([1, 2, 3]), Date.UTC(2024, 1, 5, 11, 1));
+  db.close();
+  store.start();
+  const aggregate = store.aggregate('minute', 0);
+  assert.equal(aggregate?.deliveries, 3);
+  assert.equal(aggregate?.latency.count, 2);
+  assert.deepEqual(aggregate?.latency.toHistogram().quantiles([0, 1]), [5, 7]);
+  await flushLogs();
+  assert.match(text(), /skipping an unreadable latency histogram/);
+  assert.equal(store.available, true);
+  store.stop();
+});
