@@ -3,7 +3,8 @@
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
  * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
  */
-import type { ConnectionRegistry, ConnectionSnapshot } from '../types.ts';
+import type { ConnectionRegistry } from '../types.ts';
+import { connectionView, type ConnectionView } from './connection-view.ts';
 import { HOUR_MS, floorTo, type Now } from './clock.ts';
 import type { MetricsCollector } from './collector.ts';
 import { performanceInsights, type Insight } from './insights.ts';
@@ -23,19 +24,6 @@ export interface StatsData {
   cpu_usage: number;
   uptime: string;
   event_backlog: number;
-}
-
-export interface ConnectionView {
-  id: string;
-  client_id: string;
-  user_id: string;
-  connected_at: string;
-  last_event_at: string | null;
-  events_sent: number;
-  subscriptions: { event_type: string; entity_id: string | null }[];
-  state: 'active' | 'closing';
-  ip_address: string;
-  user_agent: string;
 }
 
 export interface MetricsData {
@@ -91,21 +79,6 @@ export interface StatsServiceOptions {
   /** When the service started, for `uptime`. Default: when the collector was created. */
   startedAt?: number;
   memoryTrend?: MemoryTrendOptions;
-}
-
-export function connectionView(c: ConnectionSnapshot): ConnectionView {
-  return {
-    id: c.id,
-    client_id: c.clientId,
-    user_id: c.userId,
-    connected_at: isoTime(c.connectedAt),
-    last_event_at: c.lastEventAt === null ? null : isoTime(c.lastEventAt),
-    events_sent: c.eventsSent,
-    subscriptions: c.subscriptions.map((s) => ({ event_type: s.eventType, entity_id: s.entityId })),
-    state: c.state,
-    ip_address: c.ipAddress,
-    user_agent: c.userAgent,
-  };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -16,9 +16,10 @@ import type { Logger } from '../log.ts';
 import { AlertRecords, type AlertPersistence } from './alert-records.ts';
 import { DAY_MS, HOUR_MS, floorTo, type Now } from './clock.ts';
 import { HistogramAccumulator } from './histogram-accumulator.ts';
-import { HistogramFormatError, LatencyHistogram } from './histogram.ts';
+import { HistogramFormatError } from './histogram.ts';
 import { mergeRollups, type Rollup, type RollupView } from './rollup-record.ts';
 import type { Resolution } from './period.ts';
+import { VIEW_FIELDS, decodeRow, encodeRow, selectList, toView } from './rollup-rows.ts';
 import { ROLLUP_COLUMNS, migrate, type RollupTable } from './schema.ts';
 import type { PeriodAggregate } from './summary.ts';
 
@@ -42,8 +43,6 @@ export interface MetricsStoreOptions {
 const FATAL_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_FULL']);
 
 const TABLE: Record<Resolution, RollupTable> = { minute: 'rollup_minute', hour: 'rollup_hour' };
-const VIEW_FIELDS = ROLLUP_COLUMNS.filter(([, field]) => !['hubLatency', 'eventTypes', 'errors', 'closeReasons'].includes(field));
-const select = (fields: readonly (readonly [string, string, string])[]) => fields.map(([c, f]) => (c === f ? c : `${c} AS ${f}`)).join(', ');
 
 interface Statements {
   aggregate: Record<RollupTable, Database.Statement>;
@@ -219,7 +218,7 @@ export class MetricsStore {
       ),
       latencies: per((t) => db.prepare(`SELECT latency FROM ${t} WHERE ts >= ?`).pluck()),
       upsert: per((t) => db.prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (${params})`)),
-      getOne: per((t) => db.prepare(`SELECT ${select(ROLLUP_COLUMNS)} FROM ${t} WHERE ts = ?`)),
+      getOne: per((t) => db.prepare(`SELECT ${selectList(ROLLUP_COLUMNS)} FROM ${t} WHERE ts = ?`)),
       // raw(): arrays, turned into objects here; better-sqlite3 builds row objects several times slower.
       range: per((t) => db.prepare(`SELECT ${VIEW_FIELDS.map(([c]) => c).join(', ')} FROM ${t} WHERE ts >= ? ORDER BY ts`).raw()),
       prune: per((t) => db.prepare(`DELETE FROM ${t} WHERE ts < ?`)),
@@ -266,37 +265,4 @@ export class MetricsStore {
       `metrics history disabled: the database ${this.path} ${what} (${detail}); ${hint}. The service keeps running with live statistics only.`,
     );
   }
-}
-
-function toView(values: unknown[]): RollupView {
-  const view: Record<string, unknown> = {};
-  for (let i = 0; i < VIEW_FIELDS.length; i++) view[VIEW_FIELDS[i]?.[1] ?? ''] = values[i];
-  return view as RollupView;
-}
-
-type RawRow = Record<string, unknown> | undefined;
-
-function decodeRow(row: unknown): Rollup | undefined {
-  const r = row as RawRow;
-  if (!r) return undefined;
-  const json = (v: unknown) => JSON.parse(typeof v === 'string' ? v : '{}') as Record<string, number>;
-  return {
-    ...(r as unknown as Rollup),
-    latency: LatencyHistogram.decode(r.latency as Uint8Array),
-    hubLatency: LatencyHistogram.decode(r.hubLatency as Uint8Array),
-    eventTypes: json(r.eventTypes),
-    errors: json(r.errors),
-    closeReasons: json(r.closeReasons),
-  };
-}
-
-function encodeRow(rollup: Rollup): Record<string, unknown> {
-  return {
-    ...rollup,
-    latency: rollup.latency.encode(),
-    hubLatency: rollup.hubLatency.encode(),
-    eventTypes: JSON.stringify(rollup.eventTypes),
-    errors: JSON.stringify(rollup.errors),
-    closeReasons: JSON.stringify(rollup.closeReasons),
-  };
 }

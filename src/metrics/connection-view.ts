@@ -1,0 +1,31 @@
+/** One stream as the API shows it (DESIGN §4 `connection`), mapped from the hub's snapshot. */
+import type { ConnectionSnapshot } from '../types.ts';
+import { isoTime } from './iso-time.ts';
+
+export interface ConnectionView {
+  id: string;
+  client_id: string;
+  user_id: string;
+  connected_at: string;
+  last_event_at: string | null;
+  events_sent: number;
+  subscriptions: { event_type: string; entity_id: string | null }[];
+  state: 'active' | 'closing';
+  ip_address: string;
+  user_agent: string;
+}
+
+export function connectionView(c: ConnectionSnapshot): ConnectionView {
+  return {
+    id: c.id,
+    client_id: c.clientId,
+    user_id: c.userId,
+    connected_at: isoTime(c.connectedAt),
+    last_event_at: c.lastEventAt === null ? null : isoTime(c.lastEventAt),
+    events_sent: c.eventsSent,
+    subscriptions: c.subscriptions.map((s) => ({ event_type: s.eventType, entity_id: s.entityId })),
+    state: c.state,
+    ip_address: c.ipAddress,
+    user_agent: c.userAgent,
+  };
+}
