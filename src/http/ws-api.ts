@@ -33,7 +33,7 @@ export interface WsApiOptions {
   path?: string;
   /** Milliseconds between live stats pushes of `subscribe_sse_stats`. Default 5000. */
   pushIntervalMs?: number;
-  /** Largest accepted message, bytes. Default 64 KiB. */
+  /** Largest accepted message, bytes; a bigger one closes the socket with 1009 (the ws library's rule). Default 64 KiB. */
   maxPayloadBytes?: number;
   /** A push is skipped while this many bytes are still queued for the client. Default 1 MiB. */
   maxBufferedBytes?: number;

@@ -36,7 +36,12 @@ class FixedTokenResolver implements UserResolver {
 
 export const T0 = Date.UTC(2024, 1, 5, 12, 0, 0);
 
-export async function startStatsServer() {
+export interface StatsServerOptions {
+  /** Serve as the ingress listener of add-on mode, trusting the Supervisor at 127.0.0.1. */
+  ingress?: boolean;
+}
+
+export async function startStatsServer(options: StatsServerOptions = {}) {
   const temp = tempDir();
   const clock = new FakeClock(T0);
   const rig = createRig({ dir: temp.dir, clock });
@@ -58,7 +63,8 @@ export async function startStatsServer() {
   });
   alerts.start();
   const exporter = new PrometheusExporter({ collector: rig.collector, system: rig.system, registry: rig.registry, alerts, store: rig.store, now: clock.now });
-  const auth = new Authenticator({ resolver: new FixedTokenResolver(), trustIngress: false });
+  const auth = new Authenticator({ resolver: new FixedTokenResolver(), trustIngress: options.ingress ?? false, ingressAddress: '127.0.0.1' });
+  const listener = options.ingress ? 'ingress' : 'lan';
   const app = createApp({
     logger: rig.logger,
     routers: [
@@ -69,9 +75,9 @@ export async function startStatsServer() {
     ],
     corsOrigins: [],
   });
-  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0 });
+  const lan = new Listener(app, { name: listener, host: '127.0.0.1', port: 0 });
   await lan.start();
-  const ws = new WsApi({ auth, stats: rig.stats, logger: rig.logger, servers: [{ server: lan.server, listener: 'lan' }], pushIntervalMs: 40 });
+  const ws = new WsApi({ auth, stats: rig.stats, logger: rig.logger, servers: [{ server: lan.server, listener }], pushIntervalMs: 40 });
   ws.start();
   const base = `http://127.0.0.1:${lan.port}`;
 

@@ -155,3 +155,22 @@ test('stop() closes clients with 1001 and detaches from the server', async () =>
   assert.equal(await closed, 1001);
   await other.stop();
 });
+
+test('on the ingress listener of add-on mode the Supervisor is trusted without a token', async () => {
+  const ingress = await startStatsServer({ ingress: true });
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${ingress.port}/ws`, { headers: { 'X-Remote-User-Id': 'panel-user' } });
+    const reply = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'get_sse_stats', id: 1 }));
+    assert.equal((await reply).success, true);
+    ws.close();
+    const rest = await ingress.call('GET', '/api/sse/stats');
+    assert.equal(rest.status, 200, 'REST on ingress agrees');
+  } finally {
+    await ingress.stop();
+  }
+});
