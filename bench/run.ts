@@ -12,6 +12,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'SSE fan-out: N subscribers, steady and burst event rates, latency, RSS and CPU per delivery',
     run: async (args) => (await import('./hub/scenario.ts')).run(args),
   },
+  store: {
+    description: 'Metrics store: 30 days of minute rollups into SQLite, query time per period (target 30d <= 5 ms)',
+    run: async (args) => (await import('./store.ts')).run(args),
+  },
 };
 
 async function main(): Promise<void> {

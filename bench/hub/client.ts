@@ -11,7 +11,8 @@ import { LatencyHistogram, preciseNow } from './latency.ts';
 
 let histogram = new LatencyHistogram();
 let received = 0;
-let ids = new Set<string>();
+/** Deliveries per event id, so the orchestrator can count exactly the events of its window. */
+let perId = new Map<string, number>();
 let connected = 0;
 let failed = 0;
 let closed = 0;
@@ -41,7 +42,10 @@ function scan(text: string): number {
         if (!Number.isNaN(sentAt)) histogram.record(now - sentAt);
         received++;
         const idAt = text.indexOf('id: ', pos);
-        if (idAt >= 0 && idAt < typeAt) ids.add(text.slice(idAt + 4, text.indexOf('\n', idAt)));
+        if (idAt >= 0 && idAt < typeAt) {
+          const id = text.slice(idAt + 4, text.indexOf('\n', idAt));
+          perId.set(id, (perId.get(id) ?? 0) + 1);
+        }
       }
     }
     pos = end + 2;
@@ -99,10 +103,10 @@ process.on('message', (message: { type: string; url?: string; count?: number; co
   } else if (message.type === 'reset') {
     histogram = new LatencyHistogram();
     received = 0;
-    ids = new Set();
+    perId = new Map();
     process.send?.({ type: 'reset' });
   } else if (message.type === 'stats') {
-    process.send?.({ type: 'stats', connected, failed, closed, received, ids: [...ids], histogram: histogram.toJSON() });
+    process.send?.({ type: 'stats', connected, failed, closed, received, perId: [...perId], histogram: histogram.toJSON() });
   }
 });
 process.on('disconnect', () => {

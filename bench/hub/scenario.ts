@@ -7,13 +7,13 @@
  * carried in the event) and server CPU per delivery (server CPU time ÷ deliveries, from /proc).
  *
  * Options: --clients 1000 --procs 2 --rate 50 --duration 10 --burst-size 100 --burst-every 2000
- *          --phases steady,burst --cpu-prof (server writes a .cpuprofile into bench/profiles)
+ *          --phases steady,burst --cpu-prof (server writes a .cpuprofile into $TMPDIR/sse-hub-profiles)
  *          --demo --token <demo token> (run src/main.ts in demo mode with DEMO_EVENT_RATE instead
  *          of the bench server; steady phase only, no GC before the RSS reading)
  * Everything binds to 127.0.0.1; the run is bounded in time and only its own children are killed.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ const ROOT = join(HERE, '..', '..');
 const TSX = ['--import', 'tsx'];
 
 interface ServerStats {
+  /** The transport's last id (memory transport ids are consecutive integers). */
+  head: string;
   published: number;
   deliveries: number;
   connections: number;
@@ -41,7 +43,7 @@ interface BenchServer {
     burst(size: number, everyMs: number): void;
     idle(): void;
     stats(): Promise<ServerStats>;
-    gc(): Promise<NodeJS.MemoryUsage>;
+    gc(): Promise<NodeJS.MemoryUsage & { newSpace: number }>;
   };
 }
 
@@ -61,7 +63,12 @@ function reply<T>(child: ChildProcess, type: string, timeoutMs = 30_000): Promis
 
 async function startBenchServer(maxClients: number, cpuProf: boolean): Promise<BenchServer> {
   const execArgv = [...TSX, '--expose-gc'];
-  if (cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', 'profiles')}`);
+  if (cpuProf) {
+    const dir = join(tmpdir(), 'sse-hub-profiles');
+    mkdirSync(dir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    console.log(`server CPU profile will be written to ${dir}`);
+  }
   const child = fork(join(HERE, 'server.ts'), [], {
     execArgv,
     cwd: ROOT,
@@ -78,7 +85,11 @@ async function startBenchServer(maxClients: number, cpuProf: boolean): Promise<B
       burst: (size, everyMs) => send({ type: 'burst', size, everyMs }),
       idle: () => send({ type: 'idle' }),
       stats: () => (send({ type: 'stats' }), reply<ServerStats>(child, 'stats')),
-      gc: async () => (send({ type: 'gc' }), (await reply<{ memory: NodeJS.MemoryUsage }>(child, 'gc')).memory),
+      gc: async () => {
+        send({ type: 'gc' });
+        const answer = await reply<{ memory: NodeJS.MemoryUsage; newSpace: number }>(child, 'gc');
+        return { ...answer.memory, newSpace: answer.newSpace };
+      },
     },
   };
 }
@@ -130,7 +141,7 @@ interface ClientStats {
   failed: number;
   closed: number;
   received: number;
-  ids: string[];
+  perId: [string, number][];
   histogram: ReturnType<LatencyHistogram['toJSON']>;
 }
 
@@ -200,21 +211,30 @@ async function measurePhase(
   const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
   const stats = await pool.stats();
   const histogram = new LatencyHistogram();
-  const ids = new Set<string>();
-  let deliveries = 0;
+  const perId = new Map<string, number>();
   let closed = 0;
   for (const s of stats) {
     histogram.merge(s.histogram);
-    for (const id of s.ids) ids.add(id);
-    deliveries += s.received;
+    for (const [id, count] of s.perId) perId.set(id, (perId.get(id) ?? 0) + count);
     closed += s.closed;
   }
-  const expected = ids.size * clients;
+  // With the bench server, exactly the events published in the window count; otherwise (demo)
+  // every event some client saw, which misses events nobody received.
+  let windowIds: string[];
+  if (before && after) {
+    windowIds = [];
+    for (let id = Number(before.head) + 1; id <= Number(after.head); id++) windowIds.push(String(id));
+  } else {
+    windowIds = [...perId.keys()];
+  }
+  let deliveries = 0;
+  for (const id of windowIds) deliveries += perId.get(id) ?? 0;
+  const expected = windowIds.length * clients;
   return {
     phase: name,
     seconds,
     published: before && after ? after.published - before.published : null,
-    distinctEvents: ids.size,
+    distinctEvents: windowIds.length,
     deliveries,
     expected,
     deliveredPercent: expected ? (100 * deliveries) / expected : 0,
@@ -294,8 +314,14 @@ export async function run(argv: string[]): Promise<void> {
       marginalRssPerConnectionKiB: (rss1 - rssHalf) / (clients - half) / 1024,
       heapPerConnectionKiB: mem0 && mem1 ? (mem1.heapUsed - mem0.heapUsed) / clients / 1024 : null,
       marginalHeapPerConnectionKiB: memHalf && mem1 ? (mem1.heapUsed - memHalf.heapUsed) / (clients - half) / 1024 : null,
+      marginalHeapTotalPerConnectionKiB: memHalf && mem1 ? (mem1.heapTotal - memHalf.heapTotal) / (clients - half) / 1024 : null,
+      marginalExternalPerConnectionKiB: memHalf && mem1 ? (mem1.external - memHalf.external) / (clients - half) / 1024 : null,
+      newSpaceMiB: mem1 ? mem1.newSpace / 2 ** 20 : null,
+      /** Marginal RSS minus what the young generation grew by in the same interval. */
+      marginalRssExcludingNewSpaceKiB:
+        memHalf && mem1 ? (rss1 - rssHalf - (mem1.newSpace - memHalf.newSpace)) / (clients - half) / 1024 : null,
     };
-    console.log(`\nidle: ${clients} streams opened in ${connectSeconds.toFixed(1)} s; RSS ${idle.rssBeforeMiB.toFixed(1)} → ${idle.rssAfterMiB.toFixed(1)} MiB = ${idle.rssPerConnectionKiB.toFixed(1)} KiB per idle connection overall; marginal (streams N/2+1..N) ${idle.marginalRssPerConnectionKiB.toFixed(1)} KiB RSS, ${idle.marginalHeapPerConnectionKiB?.toFixed(1) ?? '?'} KiB JS heap`);
+    console.log(`\nidle: ${clients} streams opened in ${connectSeconds.toFixed(1)} s; RSS ${idle.rssBeforeMiB.toFixed(1)} → ${idle.rssAfterMiB.toFixed(1)} MiB = ${idle.rssPerConnectionKiB.toFixed(1)} KiB per idle connection overall; marginal (streams N/2+1..N) ${idle.marginalRssPerConnectionKiB.toFixed(1)} KiB RSS, ${idle.marginalRssExcludingNewSpaceKiB?.toFixed(1) ?? '?'} KiB without young-generation growth (new space now ${idle.newSpaceMiB?.toFixed(0) ?? '?'} MiB), ${idle.marginalHeapPerConnectionKiB?.toFixed(1) ?? '?'} KiB JS heap`);
 
     const results: PhaseResult[] = [];
     for (const phase of phases) {

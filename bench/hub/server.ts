@@ -6,6 +6,7 @@
  * Messages in: {type:'rate', eventsPerSecond} | {type:'burst', size, everyMs} | {type:'idle'} |
  * {type:'stats'} | {type:'gc'} | {type:'stop'}. Messages out: {type:'ready', url, token} and the answers.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createApp } from '../../src/http/app.ts';
 import { Authenticator } from '../../src/http/auth.ts';
 import { Listener } from '../../src/http/listeners.ts';
@@ -131,11 +132,16 @@ async function main(): Promise<void> {
         publisher.stop();
         break;
       case 'stats':
-        send({ type: 'stats', published: publisher.published, deliveries: observer.deliveries, connections: hub.list().length });
+        send({ type: 'stats', head: transport.head(), published: publisher.published, deliveries: observer.deliveries, connections: hub.list().length });
         break;
       case 'gc':
         (globalThis as { gc?: () => void }).gc?.();
-        send({ type: 'gc', memory: process.memoryUsage() });
+        send({
+          type: 'gc',
+          memory: process.memoryUsage(),
+          // The young generation grows with the allocation rate (up to 2 × --max-semi-space-size), not with connections.
+          newSpace: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0,
+        });
         break;
       case 'stop':
         publisher.stop();

@@ -1,6 +1,7 @@
 /** `/subscribe_events`: headers, filters end to end, parameters, permissions, initial state, replay. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import {
   ADMIN_TOKEN,
   type Harness,
@@ -130,6 +131,41 @@ describe('the stream', () => {
       );
     } finally {
       s.close();
+    }
+  });
+});
+
+describe('other clients', () => {
+  test('HEAD answers the stream headers without a stream', async () => {
+    const res = await request(url(`token=${ADMIN_TOKEN}`), { method: 'HEAD' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'text/event-stream');
+    await sleep(30);
+    assert.equal(h.hub.list().length, 0);
+  });
+
+  test('an HTTP/1.0 client gets bare frames (no chunked coding) and the end of the stream closes the connection', async () => {
+    const { port } = new URL(h.lan);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let text = '';
+    let closed = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('close', () => (closed = true));
+    socket.write(`GET /subscribe_events?token=${ADMIN_TOKEN}&entity_id=light.old HTTP/1.0\r\n\r\n`);
+    try {
+      await until(() => text.includes('"type":"connection"'), 'connection frame');
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.doesNotMatch(text, /Transfer-Encoding: chunked/i);
+      const hit = h.publish(stateEvent('light.old', 'on'));
+      await until(() => text.includes(`id: ${hit.id}\n`), 'event');
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      assert.match(body, /^retry: 300\nid: \d+\ndata: \{"type":"connection"/, 'no chunk-size lines');
+      h.hub.close(h.hub.list()[0]!.id, 'admin_closed');
+      await until(() => closed, 'connection closed by the server');
+      assert.match(text, /"error":"connection_closed"/);
+    } finally {
+      socket.destroy();
     }
   });
 });

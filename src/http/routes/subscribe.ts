@@ -135,6 +135,12 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     const lastEventId = header || params.lastEventId;
     const state = await auth.authenticate(ctx.req, params.token);
     const filter = filterFor(state.user, params);
+    if (ctx.method === 'HEAD') {
+      // The router answers HEAD with this handler; a HEAD response must not carry the stream.
+      ctx.set(STREAM_HEADERS);
+      ctx.status = 200;
+      return;
+    }
     const ip = peerAddress(ctx.req);
     if (state.authSource !== 'ingress') {
       // Per user and address, so one misbehaving device does not lock out the user's others.
