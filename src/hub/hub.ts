@@ -131,13 +131,22 @@ export class Hub implements ConnectionRegistry {
     this.#cleanups.push(() => clearInterval(ping), () => clearInterval(sweep));
   }
 
-  /** Sends `server_shutdown` (with a jittered retry hint) to every stream, ends them and waits until their sockets closed. */
-  async stop(): Promise<void> {
+  /**
+   * Sends `server_shutdown` (with a jittered retry hint) to every stream, ends them, and resolves
+   * once their sockets closed; sockets that have not flushed within `graceMs` (default 1000) are
+   * destroyed. Stop the hub before the listeners so streams hear why they end.
+   */
+  async stop(graceMs = 1000): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
-    if (this.#subs.size > 0) await new Promise<void>((resolve) => (this.#whenEmpty = resolve));
+    if (this.#subs.size === 0) return;
+    const timer = setTimeout(() => {
+      for (const sub of this.#subs.values()) sub.socket.destroy();
+    }, graceMs);
+    await new Promise<void>((resolve) => (this.#whenEmpty = resolve));
+    clearTimeout(timer);
   }
 
   get running(): boolean {

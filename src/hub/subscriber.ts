@@ -163,6 +163,7 @@ export class Subscriber implements Routable {
   end(last: WireFrame | undefined, now: number): void {
     if (this.state === 'closed') return;
     this.state = 'closing';
+    this.corked = false; // end() flushes whatever a batch held
     this.queue = [];
     if (this.socket.destroyed) return;
     if (last) this.write(last, now);

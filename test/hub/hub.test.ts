@@ -274,6 +274,25 @@ describe('system frames', () => {
   });
 });
 
+describe('stop with a stuck client', () => {
+  test('stop() destroys sockets that do not flush within its grace period', async () => {
+    const { hub, transport, connect } = await setup({ slowConsumerLimitBytes: 256 * 1024 * 1024, closeGraceMs: 60_000 });
+    const { client, socket } = await connect(ADMIN, createFilter(ALL_TYPES));
+    client.socket.pause();
+    const big = 'z'.repeat(64 * 1024);
+    for (let i = 0; i < 400 && socket.writableLength === 0; i++) {
+      transport.publishSync({ ...ev('light.a', i), data: { big } });
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(socket.writableLength > 0, 'the server socket is backed up');
+    const started = Date.now();
+    await hub.stop(300);
+    const took = Date.now() - started;
+    assert.ok(took >= 250 && took < 3000, `stop took ${took} ms`);
+    assert.equal(socket.destroyed, true);
+  });
+});
+
 describe('registry and observer', () => {
   test('list, get, close, capacity and observer counts', async () => {
     const { hub, transport, observer, connect } = await setup({ maxClients: 2 });
