@@ -1,14 +1,35 @@
 /**
  * The composition root (STYLE §9): builds every long-lived part from the frozen config with
- * explicit dependencies, starts them in order and stops them in reverse. `main.ts` adds the
- * process concerns (signals, exit codes); tests start a whole server in-process with port 0.
+ * explicit dependencies, starts them in order and stops them in the order that lets each say
+ * goodbye. `main.ts` adds the process concerns (signals, exit codes); tests start a whole server
+ * in-process with port 0.
+ *
+ *   core ──ws── HaConnection ── HaBridge ──publish──▶ Transport ──▶ Hub ──▶ SSE sockets
+ *                                   ▲  interest / states / upstream    │ observer
+ *                                   └──────────────────────────────────┘  MetricsCollector ──▶ store, alerts, API
  */
-import type Router from '@koa/router';
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
+import { HaBridge } from './ha/bridge.ts';
+import { HaUpstream, type HaUpstreamOptions } from './ha/upstream.ts';
 import { createApp } from './http/app.ts';
+import { Authenticator } from './http/auth.ts';
 import { Listener } from './http/listeners.ts';
+import { rateLimitsFromOptions } from './http/rate-limit.ts';
+import { alertsRouter } from './http/routes/alerts.ts';
+import { connectionsRouter } from './http/routes/connections.ts';
 import { healthRouter } from './http/routes/health.ts';
+import { prometheusRouter } from './http/routes/prometheus.ts';
+import { statsRouter } from './http/routes/stats.ts';
+import { subscribeRouter } from './http/routes/subscribe.ts';
+import { WsApi } from './http/ws-api.ts';
+import { Hub } from './hub/hub.ts';
+import { hubLimitsFromOptions } from './hub/limits.ts';
+import { MetricsCollector } from './metrics/collector.ts';
+import { MetricsModule } from './metrics/metrics-module.ts';
+import { MemoryTransport } from './transport/memory.ts';
+import type { Transport } from './transport/transport.ts';
 
 /** A part with a lifecycle: the constructor does no work; `start()` and `stop()` do. */
 export interface Lifecycle {
@@ -16,38 +37,141 @@ export interface Lifecycle {
   stop(): Promise<void>;
 }
 
+export interface ServerOverrides {
+  /** Home Assistant connection timings, token cache and simulator settings (tests shorten them). */
+  ha?: Omit<HaUpstreamOptions, 'upstream' | 'logger'>;
+  /** Milliseconds streams get to flush `server_shutdown` before their sockets are destroyed. Default 1000. */
+  shutdownGraceMs?: number;
+  /** Milliseconds between live stats pushes on the WebSocket API. Default 5000. */
+  statsPushIntervalMs?: number;
+}
+
+interface Step {
+  name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
 export class SseHubServer implements Lifecycle {
   readonly lan: Listener;
   readonly ingress: Listener;
-  readonly #parts: Lifecycle[] = [];
-  readonly #started: Lifecycle[] = [];
+  readonly upstream: HaUpstream;
+  readonly bridge: HaBridge;
+  readonly transport: Transport;
+  readonly hub: Hub;
+  readonly metrics: MetricsModule;
+  readonly wsApi: WsApi;
+  /** Identifies this process in `/api/admin/sse-monitor` (and among instances in Redis mode). */
+  readonly instanceId = `sse-hub-${randomBytes(4).toString('hex')}`;
+  /** Started in this order; stopped by {@link stop} in the order of `#stopOrder`. */
+  readonly #steps: Step[];
+  readonly #stopOrder: string[];
+  readonly #started = new Set<string>();
 
   constructor(
     readonly config: Config,
     readonly logger: Logger,
+    overrides: ServerOverrides = {},
   ) {
-    const routers: Router[] = [healthRouter({ upstream: () => undefined })];
-    const app = createApp({ logger, routers, corsOrigins: config.options.cors_origins });
+    const { options } = config;
+    const grace = overrides.shutdownGraceMs ?? 1000;
+
+    this.upstream = new HaUpstream({ ...overrides.ha, upstream: config.upstream, logger });
+    const transport = new MemoryTransport({ capacity: options.replay_buffer_size });
+    this.transport = transport;
+    this.bridge = new HaBridge({
+      connection: this.upstream.connection,
+      logger,
+      publish: (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
+    });
+    const collector = new MetricsCollector();
+    this.hub = new Hub({
+      transport,
+      interest: this.bridge,
+      states: this.bridge,
+      upstream: this.bridge,
+      observer: collector,
+      limits: hubLimitsFromOptions(options),
+      onError: (err, context) => logger.error({ err, context }, 'hub failure'),
+    });
+    this.metrics = new MetricsModule({
+      options,
+      dataDir: config.dataDir,
+      collector,
+      registry: this.hub,
+      upstream: this.bridge,
+      ha: this.upstream.rest,
+      monitor: { handlerType: 'memory', instanceId: this.instanceId },
+      logger,
+    });
+
+    // Ingress is trusted only in add-on mode, where the Supervisor is the only peer that can reach it.
+    const auth = new Authenticator({ resolver: this.upstream.users, trustIngress: config.mode === 'addon' });
+    const { stats, alerts, prometheus } = this.metrics;
+    const app = createApp({
+      logger,
+      corsOrigins: options.cors_origins,
+      routers: [
+        healthRouter({ upstream: () => this.bridge.state }),
+        subscribeRouter({ hub: this.hub, auth, limits: rateLimitsFromOptions(options), observer: collector }),
+        statsRouter({ auth, stats }),
+        connectionsRouter({ auth, stats }),
+        alertsRouter({ auth, alerts }),
+        prometheusRouter({ auth, exporter: prometheus }),
+      ],
+    });
     this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });
     this.ingress = new Listener(app, { name: 'ingress', host: config.bindHost, port: config.ingressPort });
-    this.#parts.push(this.lan, this.ingress);
+    this.wsApi = new WsApi({
+      auth,
+      stats,
+      logger,
+      pushIntervalMs: overrides.statsPushIntervalMs,
+      servers: [
+        { server: this.lan.server, listener: 'lan' },
+        { server: this.ingress.server, listener: 'ingress' },
+      ],
+    });
+
+    this.#steps = [
+      { name: 'metrics', start: () => this.metrics.start(), stop: () => this.metrics.stop() },
+      { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
+      // The bridge registers its connection listeners before the connection first connects.
+      { name: 'bridge', start: () => this.bridge.start(), stop: () => this.bridge.stop() },
+      { name: 'upstream', start: () => this.upstream.start(), stop: () => this.upstream.stop() },
+      { name: 'hub', start: () => this.hub.start(), stop: () => this.hub.stop(grace) },
+      { name: 'lan', start: () => this.lan.start(), stop: () => this.lan.stop(grace) },
+      { name: 'ingress', start: () => this.ingress.start(), stop: () => this.ingress.stop(grace) },
+      { name: 'ws-api', start: () => this.wsApi.start(), stop: () => this.wsApi.stop() },
+    ];
+    // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
+    this.#stopOrder = ['ws-api', 'hub', 'lan', 'ingress', 'bridge', 'upstream', 'transport', 'metrics'];
   }
 
   async start(): Promise<void> {
-    for (const part of this.#parts) {
-      await part.start();
-      this.#started.push(part);
+    try {
+      for (const step of this.#steps) {
+        await step.start();
+        this.#started.add(step.name);
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
     }
-    this.logger.info({ mode: this.config.mode, lanPort: this.lan.port, ingressPort: this.ingress.port }, 'SSE Hub started');
+    this.logger.info(
+      { mode: this.config.mode, lanPort: this.lan.port, ingressPort: this.ingress.port, instanceId: this.instanceId },
+      'SSE Hub started',
+    );
   }
 
   async stop(): Promise<void> {
-    while (this.#started.length > 0) {
-      const part = this.#started.pop()!;
+    for (const name of this.#stopOrder) {
+      if (!this.#started.delete(name)) continue;
+      const step = this.#steps.find((s) => s.name === name)!;
       try {
-        await part.stop();
+        await step.stop();
       } catch (err) {
-        this.logger.error({ err }, 'error while stopping');
+        this.logger.error({ err, part: name }, 'error while stopping');
       }
     }
   }

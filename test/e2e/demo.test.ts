@@ -1,0 +1,214 @@
+/**
+ * The whole product as `main.ts` builds it (SseHubServer from a loaded config) in demo mode:
+ * the embedded simulator is the only Home Assistant, events travel core → HaConnection → bridge →
+ * transport → hub → a real EventSource client, and the statistics, alerts, WebSocket API and
+ * Prometheus endpoints see the same traffic. Everything on 127.0.0.1, ports 0, a temp data dir.
+ * The simulator's own activity is off (DEMO_EVENT_RATE=0) so each test decides what happens.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, afterEach, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { loadConfig } from '../../src/config.ts';
+import type { HaSimulator } from '../../src/ha/simulator/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { SseHubServer } from '../../src/server.ts';
+import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sse-hub-e2e-'));
+const logs: string[] = [];
+let server: SseHubServer;
+let sim: HaSimulator;
+let base: string;
+const open: RecordingEventSource[] = [];
+
+function stream(query: string): RecordingEventSource {
+  const es = new RecordingEventSource(`${base}/subscribe_events?${query}`);
+  open.push(es);
+  return es;
+}
+
+async function api(method: string, path: string, token: string | undefined, body?: unknown) {
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, text, json: text.startsWith('{') ? (JSON.parse(text) as { success: boolean; data: any; error_code?: string }) : undefined };
+}
+
+const entityOf = (m: { json: { data?: unknown } }) => (m.json.data as { entity_id?: string } | undefined)?.entity_id;
+
+before(async () => {
+  const config = loadConfig({
+    PORT: '0',
+    INGRESS_PORT: '0',
+    BIND_HOST: '127.0.0.1',
+    OPTIONS_PATH: join(dir, 'no-options.json'),
+    DATA_DIR: join(dir, 'data'),
+    DEMO_EVENT_RATE: '0',
+    PING_INTERVAL: '5',
+    // More than the default 5 new streams per minute: every test here opens streams as the same user.
+    STREAM_LIMIT: '100',
+  });
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logs.push(chunk.toString());
+        cb();
+      },
+    }),
+  });
+  server = new SseHubServer(config, logger, {
+    ha: { connection: { backoffBaseMs: 50, backoffCapMs: 200 } },
+    shutdownGraceMs: 500,
+    statsPushIntervalMs: 100,
+  });
+  await server.start();
+  sim = server.upstream.simulator!;
+  base = `http://127.0.0.1:${server.lan.port}`;
+  await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
+});
+
+afterEach(() => {
+  for (const es of open.splice(0)) es.close();
+});
+
+after(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('demo mode end to end', () => {
+  it('announces the simulated home and a demo token in the log, and serves /healthz', async () => {
+    const line = logs.find((l) => l.includes('DEMO MODE'));
+    assert.ok(line, 'a DEMO MODE line');
+    assert.ok(line.includes(sim.adminToken), 'the demo token is printed on purpose');
+    const health = await api('GET', '/healthz', undefined);
+    assert.deepEqual(health.json?.data, { status: 'ok', upstream: 'connected' });
+  });
+
+  it('delivers the seed example: the named light and every switch, not other lights, not automations', async () => {
+    const es = stream(
+      `token=${sim.adminToken}&entity_id=light.living_room_ceiling&domain=switch&events=state_changed,automation_triggered`,
+    );
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    sim.callService('light', 'turn_on', { entity_id: 'light.kitchen' });
+    sim.callService('light', 'turn_on', { entity_id: 'light.living_room_ceiling' });
+    sim.callService('switch', 'toggle', { entity_id: 'switch.tv' });
+    sim.fireEvent('automation_triggered', { name: 'Hallway', entity_id: 'automation.hallway_motion_lights', source: 'test' });
+    sim.setState('sensor.outdoor_temperature', '3.5');
+    sim.setState('switch.garden_pump', 'on');
+    await es.waitFor((s) => s.ofType('state_changed').length >= 3, 'three state changes');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(es.ofType('state_changed').map(entityOf), ['light.living_room_ceiling', 'switch.tv', 'switch.garden_pump']);
+    assert.equal(es.ofType('automation_triggered').length, 0);
+    const ids = es.messages.map((m) => m.id).filter(Boolean).map(Number);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids increase');
+  });
+
+  it('lets a non-admin Home Assistant user stream state changes but not service calls', async () => {
+    const denied = await api('GET', `/subscribe_events?events=call_service`, sim.userToken);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json?.success, false);
+    const es = stream(`token=${sim.userToken}&entity_id=light.porch`);
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    sim.callService('light', 'turn_on', { entity_id: 'light.porch' });
+    await es.waitFor((s) => s.ofType('state_changed').some((m) => entityOf(m) === 'light.porch'), 'porch light');
+    const bad = await api('GET', '/subscribe_events', 'not-a-home-assistant-token');
+    assert.equal(bad.status, 401);
+    assert.ok(!bad.text.includes('not-a-home-assistant-token'), 'the token is never echoed');
+  });
+
+  it('subscribes core to a type only while someone wants it', async () => {
+    const types = () => sim.activeSubscriptions().flatMap((c) => c.eventTypes);
+    assert.ok(!types().includes('script_started'));
+    const es = stream(`token=${sim.adminToken}&events=script_executed&entity_id=script.good_night`);
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    await until(() => types().includes('script_started'), 'core subscription to script_started');
+    sim.callService('script', 'turn_on', { entity_id: 'script.good_night' });
+    await es.waitFor((s) => s.ofType('script_executed').length === 1, 'script_executed');
+    assert.equal((es.ofType('script_executed')[0]!.json.data as { execution_data: { status: string } }).execution_data.status, 'started');
+    es.close();
+    await until(() => !types().includes('script_started'), 'core unsubscribed after the last stream left');
+  });
+
+  it('tells streams when core goes away and sends resync events for what changed meanwhile', async () => {
+    const es = stream(`token=${sim.adminToken}&entity_id=switch.coffee_maker`);
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    const before = sim.core.states.get('switch.coffee_maker')!.state;
+    sim.rejectUpgrades(502);
+    sim.dropAllConnections();
+    await es.waitFor((s) => s.ofType('error').some((m) => (m.json as { error?: string }).error === 'upstream_unavailable'), 'upstream_unavailable');
+    sim.setState('switch.coffee_maker', before === 'on' ? 'off' : 'on');
+    sim.rejectUpgrades(null);
+    await es.waitFor((s) => s.ofType('state_changed').some((m) => (m.json.data as { resync?: boolean }).resync === true), 'a resync event', 5000);
+    assert.equal(es.es.readyState, es.es.OPEN, 'the stream stayed open');
+    assert.equal(es.opens, 1);
+  });
+
+  it('counts the traffic in the statistics, lists and closes connections, exports Prometheus text', async () => {
+    const es = stream(`token=${sim.adminToken}&domain=light`);
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    sim.callService('light', 'toggle', { entity_id: 'light.bedroom' });
+    await es.waitFor((s) => s.ofType('state_changed').length >= 1, 'a light event');
+
+    const stats = await api('GET', '/api/sse/stats', sim.adminToken);
+    assert.equal(stats.status, 200);
+    assert.equal(stats.json?.data.active_connections, 1);
+    assert.ok(stats.json?.data.total_events_sent >= 1);
+    const viaPost = await api('POST', '/get_sse_stats', undefined, { token: sim.adminToken });
+    assert.equal(viaPost.json?.data.active_connections, 1);
+    assert.equal((await api('GET', '/api/sse/stats', sim.userToken)).status, 403, 'admin only');
+
+    const list = await api('GET', '/api/sse/connections', sim.adminToken);
+    const id = es.ofType('connection')[0]!.json.id as string;
+    assert.ok(JSON.stringify(list.json?.data).includes(id), 'the stream is listed');
+    assert.equal((await api('DELETE', `/api/sse/connections/${id}`, sim.adminToken)).status, 200);
+    await until(() => es.es.readyState !== es.es.OPEN || es.ofType('error').length > 0, 'the stream is closed');
+
+    const metrics = await api('GET', '/api/sse/metrics?period=1h', sim.adminToken);
+    assert.equal(metrics.status, 200);
+    assert.equal((await api('GET', '/api/sse/metrics?period=2h', sim.adminToken)).status, 400);
+    const prom = await api('GET', '/metrics', sim.adminToken);
+    assert.equal(prom.status, 200);
+    assert.match(prom.text, /^# HELP /m);
+  });
+
+  it('answers the WebSocket API with the demo token', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.lan.port}/ws`, { headers: { Authorization: `Bearer ${sim.adminToken}` } });
+    const replies: Record<string, any>[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(data.toString())));
+    await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ id: 7, type: 'get_sse_stats' }));
+    await until(() => replies.some((r) => r.id === 7), 'a reply to id 7');
+    const reply = replies.find((r) => r.id === 7)!;
+    assert.equal(reply.success, true);
+    assert.equal(typeof reply.data.active_connections, 'number');
+    ws.close();
+  });
+
+  it('raises an alert on admin streams and in Home Assistant when a threshold is crossed', { timeout: 20_000 }, async () => {
+    const es = stream(`token=${sim.adminToken}&events=state_changed&entity_id=sensor.none`);
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    const updated = await api('PUT', '/api/sse/alerts/thresholds', sim.adminToken, { connections: 1, sustain_seconds: 0 });
+    assert.equal(updated.status, 200, updated.text);
+    await es.waitFor((s) => s.ofType('alert').length >= 1, 'an alert event', 12_000);
+    await sim.waitForRest((call) => call.path === '/api/services/persistent_notification/create', 5000);
+    await sim.waitForRest((call) => call.path === '/api/events/sse_hub_alert', 5000);
+    const active = await api('GET', '/api/sse/alerts', sim.adminToken);
+    assert.ok(JSON.stringify(active.json?.data).includes('connections'));
+    await api('PUT', '/api/sse/alerts/thresholds', sim.adminToken, { connections: 0 });
+  });
+
+  it('sends server_shutdown to open streams when the server stops', async () => {
+    const es = stream(`token=${sim.adminToken}&domain=light`);
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    await server.stop();
+    await es.waitFor((s) => s.ofType('error').some((m) => (m.json as { error?: string }).error === 'server_shutdown'), 'server_shutdown');
+    assert.ok(!logs.some((l) => l.includes('"level":50')), `no error logs:\n${logs.filter((l) => l.includes('"level":50')).join('')}`);
+  });
+});
