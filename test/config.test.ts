@@ -89,6 +89,12 @@ describe('loadConfig sources', () => {
     assert.deepEqual(config.warnings, ['options.old_option: unknown option, ignored']);
   });
 
+  it('warns that redis_url is not used yet instead of silently ignoring it', () => {
+    const config = loadConfig({ OPTIONS_PATH: optionsFile({ redis_url: 'redis://127.0.0.1:6379' }) });
+    assert.equal(config.warnings.length, 1);
+    assert.match(config.warnings[0]!, /^options\.redis_url: multi-instance mode \(Redis\) is not available/);
+  });
+
   it('returns a frozen value', () => {
     const config = loadConfig({ OPTIONS_PATH: missing });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.options) && Object.isFrozen(config.options.cors_origins));
