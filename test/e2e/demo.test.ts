@@ -36,10 +36,11 @@ async function api(method: string, path: string, token: string | undefined, body
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, text, json: text.startsWith('{') ? (JSON.parse(text) as { success: boolean; data: any; error_code?: string }) : undefined };
+  const json = text.startsWith('{') ? (JSON.parse(text) as { success: boolean; data: Record<string, unknown>; error_code?: string }) : undefined;
+  return { status: res.status, text, json };
 }
 
-const entityOf = (m: { json: { data?: unknown } }) => (m.json.data as { entity_id?: string } | undefined)?.entity_id;
+const entityOf = (m: { json: Record<string, unknown> }) => (m.json.data as { entity_id?: string } | undefined)?.entity_id;
 
 before(async () => {
   const config = loadConfig({
@@ -159,7 +160,7 @@ describe('demo mode end to end', () => {
     const stats = await api('GET', '/api/sse/stats', sim.adminToken);
     assert.equal(stats.status, 200);
     assert.equal(stats.json?.data.active_connections, 1);
-    assert.ok(stats.json?.data.total_events_sent >= 1);
+    assert.ok(Number(stats.json?.data.total_events_sent) >= 1);
     const viaPost = await api('POST', '/get_sse_stats', undefined, { token: sim.adminToken });
     assert.equal(viaPost.json?.data.active_connections, 1);
     assert.equal((await api('GET', '/api/sse/stats', sim.userToken)).status, 403, 'admin only');
@@ -180,14 +181,14 @@ describe('demo mode end to end', () => {
 
   it('answers the WebSocket API with the demo token', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.lan.port}/ws`, { headers: { Authorization: `Bearer ${sim.adminToken}` } });
-    const replies: Record<string, any>[] = [];
+    const replies: { id?: number; success?: boolean; data?: { active_connections?: unknown } }[] = [];
     ws.on('message', (data) => replies.push(JSON.parse(data.toString())));
     await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.send(JSON.stringify({ id: 7, type: 'get_sse_stats' }));
     await until(() => replies.some((r) => r.id === 7), 'a reply to id 7');
     const reply = replies.find((r) => r.id === 7)!;
     assert.equal(reply.success, true);
-    assert.equal(typeof reply.data.active_connections, 'number');
+    assert.equal(typeof reply.data?.active_connections, 'number');
     ws.close();
   });
 
