@@ -18,23 +18,23 @@ export interface CollectorOptions {
   maxEventTypes?: number;
 }
 
-/** Counters since the collector was created. */
-export interface Totals {
-  connOpened: number;
-  connClosed: number;
-  /** Sum of the lifetimes (ms) of the closed streams. */
-  connDurationSumMs: number;
-  eventsIn: number;
-  deliveries: number;
-  bytesOut: number;
-  deliveryFailures: number;
-  rateLimited: number;
-  eventTypes: Record<string, number>;
-  errors: Record<string, number>;
-  closeReasons: Record<string, number>;
-  latency: LatencyHistogram;
-  hubLatency: LatencyHistogram;
-}
+/** Counters since the collector was created: the additive fields of a rollup, never reset. */
+export type Totals = Pick<
+  TrafficFields,
+  | 'connOpened'
+  | 'connClosed'
+  | 'connDurationSumMs'
+  | 'eventsIn'
+  | 'deliveries'
+  | 'bytesOut'
+  | 'deliveryFailures'
+  | 'rateLimited'
+  | 'eventTypes'
+  | 'errors'
+  | 'closeReasons'
+  | 'latency'
+  | 'hubLatency'
+>;
 
 /** A minute's traffic as taken by {@link MetricsCollector.takeMinute}. */
 export interface TrafficMinute {
@@ -102,21 +102,8 @@ export class MetricsCollector implements HubObserver {
     this.startedAt = this.#now();
     this.#minuteStart = this.startedAt;
     this.#lastChange = this.startedAt;
-    this.totals = {
-      connOpened: 0,
-      connClosed: 0,
-      connDurationSumMs: 0,
-      eventsIn: 0,
-      deliveries: 0,
-      bytesOut: 0,
-      deliveryFailures: 0,
-      rateLimited: 0,
-      eventTypes: {},
-      errors: {},
-      closeReasons: {},
-      latency: new LatencyHistogram(),
-      hubLatency: new LatencyHistogram(),
-    };
+    // The rollup's empty fields; the per-bucket ones (connCurrent, rateMax, ...) are never read from totals.
+    this.totals = emptyTraffic();
     this.#eventsIn = new RateWindow(this.#now, this.startedAt);
     this.#deliveries = new RateWindow(this.#now, this.startedAt);
     this.#bytes = new RateWindow(this.#now, this.startedAt);
