@@ -108,12 +108,13 @@ export class SseHubServer implements Lifecycle {
     // Ingress is trusted only in add-on mode, where the Supervisor is the only peer that can reach it.
     const auth = new Authenticator({ resolver: this.upstream.users, trustIngress: config.mode === 'addon' });
     const { stats, alerts, prometheus } = this.metrics;
+    const limits = rateLimitsFromOptions(options);
     const app = createApp({
       logger,
       corsOrigins: options.cors_origins,
       routers: [
         healthRouter({ upstream: () => this.bridge.state }),
-        subscribeRouter({ hub: this.hub, auth, limits: rateLimitsFromOptions(options), observer: collector }),
+        subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
         statsRouter({ auth, stats }),
         connectionsRouter({ auth, stats }),
         alertsRouter({ auth, alerts }),
@@ -127,6 +128,7 @@ export class SseHubServer implements Lifecycle {
       stats,
       logger,
       pushIntervalMs: overrides.statsPushIntervalMs,
+      requests: limits.requests,
       servers: [
         { server: this.lan.server, listener: 'lan' },
         { server: this.ingress.server, listener: 'ingress' },

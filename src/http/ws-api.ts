@@ -12,6 +12,9 @@
  * - `{type:"subscribe_sse_stats"}` → an acknowledgement, then `{id, type:"sse_stats",
  *   success:true, data}` at once and every `pushIntervalMs`; `{type:"unsubscribe_sse_stats"}` ends it.
  * Anything else gets `{id?, type?, success:false, message, error_code}`; nothing closes the socket.
+ *
+ * With `requests`, the upgrade and every message take a point from the same per-client budget as
+ * HTTP requests; a message over it gets `rate_limit_exceeded` (with `retry_after` seconds) unanswered.
  */
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -19,9 +22,10 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../log.ts';
 import { InvalidPeriodError, parsePeriod } from '../metrics/period.ts';
 import type { StatsService } from '../metrics/stats-service.ts';
-import { type Authenticator, authErrorToHttp } from './auth.ts';
+import { type Authenticator, authErrorToHttp, peerAddress } from './auth.ts';
 import { HttpError, badRequest, envelope, forbidden, notFound } from './errors.ts';
 import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';
+import { type RateLimit, RateLimitedError } from './rate-limit.ts';
 
 export interface WsApiOptions {
   auth: Authenticator;
@@ -37,6 +41,8 @@ export interface WsApiOptions {
   maxPayloadBytes?: number;
   /** A push is skipped while this many bytes are still queued for the client. Default 1 MiB. */
   maxBufferedBytes?: number;
+  /** Requests per client per minute, shared with HTTP; absent = unlimited. */
+  requests?: RateLimit;
 }
 
 type Reply = Record<string, unknown>;
@@ -90,13 +96,15 @@ export class WsApi {
       return;
     }
     (req as TaggedRequest)[LISTENER] = listener;
-    this.#o.auth
-      .authenticate(req)
+    // The same key as HTTP requests (`requestClientKey`): listener and peer address.
+    const clientKey = `${listener}:${peerAddress(req)}`;
+    this.#allow(clientKey)
+      .then(() => this.#o.auth.authenticate(req))
       .then((state) => {
         if (!state.user.isAdmin) throw forbidden('The statistics API is for Home Assistant administrators', 'admin_required');
         const wss = this.#wss;
         if (!wss || socket.destroyed) return void socket.destroy();
-        wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws));
+        wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, clientKey));
       })
       .catch((err: unknown) => {
         const error = authErrorToHttp(err);
@@ -105,14 +113,23 @@ export class WsApi {
       });
   }
 
-  #serve(ws: WebSocket): void {
+  /** Resolves when `clientKey` may make one more request; rejects with {@link RateLimitedError}. */
+  async #allow(clientKey: string): Promise<void> {
+    const decision = await this.#o.requests?.consume(clientKey);
+    if (decision && !decision.allowed) throw new RateLimitedError('Too many requests, please try again later', decision);
+  }
+
+  #serve(ws: WebSocket, clientKey: string): void {
     ws.on('message', (data, isBinary) => {
-      try {
-        this.#handle(ws, data, isBinary);
-      } catch (err) {
-        this.#o.logger.error({ err }, 'WebSocket API request failed');
-        send(ws, { success: false, message: 'Internal server error', error_code: 'internal_error' });
-      }
+      this.#allow(clientKey)
+        .then(() => this.#handle(ws, data, isBinary))
+        .catch((err: unknown) => {
+          if (err instanceof RateLimitedError) {
+            return send(ws, { ...envelope(err), retry_after: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) });
+          }
+          this.#o.logger.error({ err }, 'WebSocket API request failed');
+          send(ws, { success: false, message: 'Internal server error', error_code: 'internal_error' });
+        });
     });
     ws.on('error', (err) => this.#o.logger.debug({ err }, 'WebSocket API client error'));
     ws.on('close', () => this.#unsubscribe(ws));

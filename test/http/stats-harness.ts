@@ -8,6 +8,7 @@ import { InvalidTokenError } from '../../src/errors.ts';
 import { createApp } from '../../src/http/app.ts';
 import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
 import { Listener } from '../../src/http/listeners.ts';
+import { RateLimit } from '../../src/http/rate-limit.ts';
 import { alertsRouter } from '../../src/http/routes/alerts.ts';
 import { connectionsRouter } from '../../src/http/routes/connections.ts';
 import { prometheusRouter } from '../../src/http/routes/prometheus.ts';
@@ -39,6 +40,8 @@ export const T0 = Date.UTC(2024, 1, 5, 12, 0, 0);
 export interface StatsServerOptions {
   /** Serve as the ingress listener of add-on mode, trusting the Supervisor at 127.0.0.1. */
   ingress?: boolean;
+  /** The WebSocket API's request budget per client per minute; absent = unlimited. */
+  requestsPerMinute?: number;
 }
 
 export async function startStatsServer(options: StatsServerOptions = {}) {
@@ -77,7 +80,8 @@ export async function startStatsServer(options: StatsServerOptions = {}) {
   });
   const lan = new Listener(app, { name: listener, host: '127.0.0.1', port: 0 });
   await lan.start();
-  const ws = new WsApi({ auth, stats: rig.stats, logger: rig.logger, servers: [{ server: lan.server, listener }], pushIntervalMs: 40 });
+  const requests = options.requestsPerMinute === undefined ? undefined : new RateLimit({ points: options.requestsPerMinute, windowSeconds: 60 });
+  const ws = new WsApi({ auth, stats: rig.stats, logger: rig.logger, servers: [{ server: lan.server, listener }], pushIntervalMs: 40, requests });
   ws.start();
   const base = `http://127.0.0.1:${lan.port}`;
 

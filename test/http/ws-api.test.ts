@@ -174,3 +174,31 @@ test('on the ingress listener of add-on mode the Supervisor is trusted without a
     await ingress.stop();
   }
 });
+
+test('with a request budget, the upgrade and each message take a point; over it: rate_limit_exceeded, then a refused upgrade', async () => {
+  const limited = await startStatsServer({ requestsPerMinute: 3 });
+  try {
+    const url = `ws://127.0.0.1:${limited.port}/ws`;
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const replies: Record<string, unknown>[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    for (const id of [1, 2, 3]) ws.send(JSON.stringify({ type: 'get_sse_stats', id }));
+    const deadline = Date.now() + 2000;
+    while (replies.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // The upgrade took the first point: two answers, then a refusal that keeps the socket open.
+    assert.deepEqual(replies.map((r) => r.success), [true, true, false]);
+    assert.equal(replies[2]!.error_code, 'rate_limit_exceeded');
+    assert.ok(Number(replies[2]!.retry_after) >= 1);
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    ws.close();
+    const refusedUpgrade = await refused(url, { Authorization: `Bearer ${ADMIN_TOKEN}` });
+    assert.equal(refusedUpgrade.status, 429);
+    assert.equal(JSON.parse(refusedUpgrade.body).error_code, 'rate_limit_exceeded');
+  } finally {
+    await limited.stop();
+  }
+});
