@@ -9,6 +9,7 @@
  *                                   └──────────────────────────────────┘  MetricsCollector ──▶ store, alerts, API
  */
 import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { HaBridge } from './ha/bridge.ts';
@@ -16,7 +17,7 @@ import { HaUpstream, type HaUpstreamOptions } from './ha/upstream.ts';
 import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
 import { Listener } from './http/listeners.ts';
-import { rateLimitsFromOptions } from './http/rate-limit.ts';
+import { type RateLimit, rateLimit, rateLimitsFromOptions } from './http/rate-limit.ts';
 import { alertsRouter } from './http/routes/alerts.ts';
 import { connectionsRouter } from './http/routes/connections.ts';
 import { healthRouter } from './http/routes/health.ts';
@@ -50,6 +51,17 @@ interface Step {
   name: string;
   start(): Promise<void> | void;
   stop(): Promise<void> | void;
+}
+
+/**
+ * The management routers behind the per-client request budget (`/subscribe_events` applies the
+ * same budget itself, inside its EventSource-friendly refusals; `/healthz` is never limited).
+ */
+function rateLimited(requests: RateLimit, observer: MetricsCollector, routers: Router[]): Router {
+  const api = new Router();
+  api.use(rateLimit(requests, { observer }));
+  for (const router of routers) api.use(router.routes());
+  return api;
 }
 
 export class SseHubServer implements Lifecycle {
@@ -115,10 +127,12 @@ export class SseHubServer implements Lifecycle {
       routers: [
         healthRouter({ upstream: () => this.bridge.state }),
         subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
-        statsRouter({ auth, stats }),
-        connectionsRouter({ auth, stats }),
-        alertsRouter({ auth, alerts }),
-        prometheusRouter({ auth, exporter: prometheus }),
+        rateLimited(limits.requests, collector, [
+          statsRouter({ auth, stats }),
+          connectionsRouter({ auth, stats }),
+          alertsRouter({ auth, alerts }),
+          prometheusRouter({ auth, exporter: prometheus }),
+        ]),
       ],
     });
     this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });

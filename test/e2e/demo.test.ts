@@ -37,7 +37,7 @@ async function api(method: string, path: string, token: string | undefined, body
   const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   const json = text.startsWith('{') ? (JSON.parse(text) as { success: boolean; data: Record<string, unknown>; error_code?: string }) : undefined;
-  return { status: res.status, text, json };
+  return { status: res.status, headers: res.headers, text, json };
 }
 
 const entityOf = (m: { json: Record<string, unknown> }) => (m.json.data as { entity_id?: string } | undefined)?.entity_id;
@@ -164,6 +164,9 @@ describe('demo mode end to end', () => {
     const viaPost = await api('POST', '/get_sse_stats', undefined, { token: sim.adminToken });
     assert.equal(viaPost.json?.data.active_connections, 1);
     assert.equal((await api('GET', '/api/sse/stats', sim.userToken)).status, 403, 'admin only');
+    assert.equal(stats.headers.get('X-RateLimit-Limit'), '1000', 'management requests count against the request budget');
+    assert.equal((await api('GET', '/healthz', undefined)).headers.get('X-RateLimit-Limit'), null, 'health checks do not');
+    assert.equal((await api('PATCH', '/api/sse/stats', sim.adminToken)).status, 405);
 
     const list = await api('GET', '/api/sse/connections', sim.adminToken);
     const id = es.ofType('connection')[0]!.json.id as string;
