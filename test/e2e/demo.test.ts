@@ -122,6 +122,9 @@ describe('demo mode end to end', () => {
     const bad = await api('GET', '/subscribe_events', 'not-a-home-assistant-token');
     assert.equal(bad.status, 401);
     assert.ok(!bad.text.includes('not-a-home-assistant-token'), 'the token is never echoed');
+    const logText = logs.join('');
+    assert.ok(logText.includes('/subscribe_events'), 'requests are logged (debug level)');
+    assert.ok(!logText.includes(sim.userToken) && !logText.includes('not-a-home-assistant-token'), 'tokens are never logged');
   });
 
   it('subscribes core to a type only while someone wants it', async () => {
