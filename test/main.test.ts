@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { childEnv, findLine, killLeftovers, start as startProcess, waitFor, within } from './process-harness.ts';
+import { openStream } from './http/subscribe-harness.ts';
+import { childEnv, findLine, killLeftovers, start as startProcess, waitFor, within, type Run } from './process-harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-main-'));
@@ -19,6 +20,14 @@ after(() => {
 });
 
 const start = (env: NodeJS.ProcessEnv) => startProcess(['--import', 'tsx', 'src/main.ts'], ROOT, env);
+
+/** Waits for the started line; returns the LAN base URL and the demo token the log prints on purpose. */
+async function started(run: Run): Promise<{ base: string; token: string }> {
+  const line = await waitFor('"SSE Hub started"', run, () => findLine(run.stdout(), 'SSE Hub started'), 40_000);
+  const token = /Demo admin token: ([A-Za-z0-9._-]+)/.exec(run.stdout())?.[1];
+  assert.ok(token, 'the demo token is in the log');
+  return { base: `http://127.0.0.1:${String(line.lanPort)}`, token };
+}
 
 describe('src/main.ts as a process', () => {
   it('starts, serves /healthz and exits 0 within 2 s of SIGTERM', { timeout: 60_000 }, async () => {
@@ -56,5 +65,43 @@ describe('src/main.ts as a process', () => {
     for (const problem of problems) assert.match(problem, /^(env|options)\.[A-Za-z0-9_.]+: \S.*$/);
     assert.equal(problems.length, 6, run.stderr());
     assert.equal(findLine(run.stdout(), 'SSE Hub started'), undefined);
+  });
+
+  it('on SIGTERM, open streams hear server_shutdown with a retry hint before the process exits 0', { timeout: 60_000 }, async () => {
+    const run = start(childEnv(dir, { DEMO_EVENT_RATE: '0' }));
+    const { base, token } = await started(run);
+    const stream = await openStream(`${base}/subscribe_events?domain=light`, { headers: { Authorization: `Bearer ${token}` } });
+    await stream.waitFor((s) => s.frames.some((f) => f.json.type === 'connection'), 'connection');
+    run.child.kill('SIGTERM');
+    assert.deepEqual(await within(run.exit, 2000), { code: 0, signal: null }, run.stderr());
+    await stream.waitFor((s) => s.ended, 'the stream ends');
+    const shutdown = stream.frames.find((f) => f.json.type === 'error');
+    assert.equal(shutdown?.json.error, 'server_shutdown');
+    assert.ok(Number(shutdown?.retry) > 0, 'with a retry hint');
+  });
+
+  it('keeps alert thresholds changed at run time across kill -9 (SQLite in the data folder)', { timeout: 90_000 }, async () => {
+    const env = childEnv(dir, { DATA_DIR: join(dir, 'kill9-data'), DEMO_EVENT_RATE: '20' });
+    const first = start(env);
+    const a = await started(first);
+    const put = await fetch(`${a.base}/api/sse/alerts/thresholds`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${a.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ connections: 42 }),
+    });
+    assert.equal(put.status, 200);
+    first.child.kill('SIGKILL');
+    assert.deepEqual(await within(first.exit, 5000), { code: null, signal: 'SIGKILL' });
+
+    const second = start(env);
+    const b = await started(second);
+    const res = await fetch(`${b.base}/api/sse/alerts/thresholds`, { headers: { Authorization: `Bearer ${b.token}` } });
+    const body = (await res.json()) as { data: { thresholds: { connections: number } } };
+    assert.equal(body.data.thresholds.connections, 42);
+    const history = await fetch(`${b.base}/api/sse/history?period=1h`, { headers: { Authorization: `Bearer ${b.token}` } });
+    assert.equal(history.status, 200, 'the database opens cleanly after the crash');
+    assert.ok(!second.stdout().includes('"level":50'), `no errors after the crash:\n${second.stdout()}`);
+    second.child.kill('SIGTERM');
+    assert.deepEqual(await within(second.exit, 2000), { code: 0, signal: null });
   });
 });

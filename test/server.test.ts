@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { loadConfig } from '../../src/config.ts';
-import type { HaSimulator } from '../../src/ha/simulator/index.ts';
-import { createLogger } from '../../src/log.ts';
-import { SseHubServer } from '../../src/server.ts';
-import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+import { loadConfig } from '../src/config.ts';
+import type { HaSimulator } from '../src/ha/simulator/index.ts';
+import { createLogger } from '../src/log.ts';
+import { SseHubServer } from '../src/server.ts';
+import { RecordingEventSource, until } from './http/subscribe-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-e2e-'));
 const logs: string[] = [];
