@@ -2,8 +2,14 @@
  * The two HTTP listeners: the LAN port (SSE clients with Home Assistant tokens) and the ingress
  * port (the panel, through the Supervisor). One Koa app serves both; each request is tagged with
  * the listener that accepted it so authentication can tell them apart.
+ *
+ * A stream outlives its request by hours, so once its headers are out the listener takes the
+ * socket away from Node's HTTP server ({@link takeOverSocket}), as Node itself does for an
+ * upgraded connection: the parser, the request, the response and Koa's context are then garbage,
+ * and an idle stream costs little more than its socket and its subscriber.
  */
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 
@@ -11,10 +17,29 @@ export type ListenerName = 'lan' | 'ingress';
 
 /** The listener a request arrived on, set before Koa sees the request. */
 export const LISTENER = Symbol('sse-hub.listener');
-export type TaggedRequest = http.IncomingMessage & { [LISTENER]?: ListenerName };
+/** How the listener that accepted a request takes its socket over (see {@link takeOverSocket}). */
+const TAKE_OVER = Symbol('sse-hub.take-over');
+
+export type TaggedRequest = http.IncomingMessage & {
+  [LISTENER]?: ListenerName;
+  [TAKE_OVER]?: (res: http.ServerResponse) => Socket;
+};
 
 export function listenerOf(req: http.IncomingMessage): ListenerName {
   return (req as TaggedRequest)[LISTENER] ?? 'lan';
+}
+
+/**
+ * Hands a streaming response's socket to the caller once the headers are written: the HTTP
+ * server, the response and Koa's `on-finished` let go of it, and the caller owns it from here
+ * (writes, ends, destroys). Anything the client sends afterwards is read and discarded; its FIN
+ * ends the socket, as Node's server does. Throws when the request did not come through a
+ * {@link Listener} or the response has no socket of its own (pipelined behind another).
+ */
+export function takeOverSocket(req: http.IncomingMessage, res: http.ServerResponse): Socket {
+  const takeOver = (req as TaggedRequest)[TAKE_OVER];
+  if (!takeOver) throw new Error('the request did not come through a Listener');
+  return takeOver(res);
 }
 
 export interface ListenerOptions {
@@ -23,26 +48,50 @@ export interface ListenerOptions {
   port: number;
 }
 
+/** The parts of Node's HTTP internals the takeover uses (`lib/_http_server.js`, `lib/_http_common.js`). */
+interface HttpParser {
+  unconsume(): void;
+  /** Called with each parsed request; returns whether to skip its body. */
+  onIncoming: (() => number) | null;
+}
+type ServerSocket = Socket & { parser?: HttpParser | null };
+type FreeParser = (parser: HttpParser, req: null, socket: Socket) => void;
+
+// Undocumented but what Node's own upgrade path calls; if a future Node drops it the takeover
+// degrades to keeping the HTTP machinery alive (more memory per stream, same behaviour).
+const freeParser = (createRequire(import.meta.url)('node:_http_common') as { freeParser?: FreeParser }).freeParser;
+
+/** The socket events Node's HTTP server, the response and `on-finished` listen to. */
+const HTTP_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout', 'resume', 'pause'] as const;
+
 /** An HTTP server for one listener. `start()` listens; `stop()` stops accepting and ends idle sockets. */
 export class Listener {
   readonly server: http.Server;
   readonly #sockets = new Set<Socket>();
+  /** One 'close' listener for every socket (called with the socket as `this`), not a closure each. */
+  readonly #forget: (this: Socket) => void;
 
   constructor(
     app: Koa,
     readonly options: ListenerOptions,
   ) {
     const handle = app.callback();
+    const takeOver = (res: http.ServerResponse) => this.#takeOver(res);
     this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
       (req as TaggedRequest)[LISTENER] = options.name;
+      (req as TaggedRequest)[TAKE_OVER] = takeOver;
       void handle(req, res);
     });
     // Streams live for hours; Node's default 5-minute request timeout would cut them.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 30_000;
-    this.server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+    const sockets = this.#sockets;
+    this.#forget = function (this: Socket) {
+      sockets.delete(this);
+    };
+    this.server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', this.#forget);
     });
   }
 
@@ -72,4 +121,35 @@ export class Listener {
     await closed;
     clearTimeout(timer);
   }
+
+  /** See {@link takeOverSocket}. Mirrors the upgrade branch of Node's `onParserExecuteCommon`. */
+  #takeOver(res: http.ServerResponse): Socket {
+    const socket = res.socket as ServerSocket | null;
+    if (!socket) throw new Error('the response has no socket of its own');
+    const parser = socket.parser;
+    if (!freeParser || !parser || typeof parser.unconsume !== 'function') return socket;
+    res.detachSocket(socket);
+    // Every listener on these events is the HTTP server's per-connection state (which holds the
+    // request), the response's, or on-finished's (which holds Koa's whole context); only the
+    // listener's own bookkeeping is put back.
+    for (const event of HTTP_EVENTS) socket.removeAllListeners(event);
+    socket.on('close', this.#forget);
+    // Read on so the client's FIN is seen; with half-open off the socket then ends itself.
+    socket.allowHalfOpen = false;
+    socket.resume();
+    // A handler that never waited for real I/O runs inside the parser's own callback for this
+    // request, and the parser re-registers itself when the callback returns: free it after that,
+    // and until then drop whatever it parses next (a request pipelined in the same packet).
+    parser.onIncoming = ignoreRequest;
+    setImmediate(releaseParser, parser, socket);
+    return socket;
+  }
+}
+
+function ignoreRequest(): number {
+  return 0;
+}
+
+function releaseParser(parser: HttpParser, socket: ServerSocket): void {
+  if (socket.parser === parser) freeParser!(parser, null, socket);
 }

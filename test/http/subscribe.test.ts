@@ -168,6 +168,31 @@ describe('other clients', () => {
       socket.destroy();
     }
   });
+
+  test('the stream connection carries only the stream: later requests on it are ignored; the client FIN ends it', async () => {
+    const { port } = new URL(h.lan);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let text = '';
+    let closed = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('close', () => (closed = true));
+    socket.write(`GET /subscribe_events?token=${ADMIN_TOKEN}&entity_id=light.fin HTTP/1.1\r\nHost: x\r\n\r\n`);
+    try {
+      await until(() => text.includes('"type":"connection"'), 'connection frame');
+      socket.write(`GET /subscribe_events?token=${ADMIN_TOKEN} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await sleep(50);
+      const hit = h.publish(stateEvent('light.fin', 'on'));
+      await until(() => text.includes(`id: ${hit.id}\n`), 'event');
+      assert.equal(text.match(/HTTP\/1\.1 /g)?.length, 1, 'one response on the connection');
+      assert.equal(h.hub.list().length, 1, 'the second request opened no stream');
+      socket.end();
+      await until(() => closed && h.hub.list().length === 0, 'stream closed after the client FIN');
+      assert.equal(h.observer.reasons().at(-1), 'client_closed');
+    } finally {
+      socket.destroy();
+    }
+  });
 });
 
 describe('parameters and permissions', () => {

@@ -18,7 +18,7 @@ import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../types.
 import { type Authenticator, peerAddress } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.ts';
-import { listenerOf } from '../listeners.ts';
+import { listenerOf, takeOverSocket } from '../listeners.ts';
 import { RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
 
 export interface SubscribeRouterOptions {
@@ -156,28 +156,28 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
       throw hubErrorToHttp(err, fullRetrySeconds);
     }
     const res = ctx.res;
-    const socket = res.socket;
-    if (!socket) throw badRequest('The connection is not ready for a stream (pipelined request?)');
+    if (!res.socket) throw badRequest('The connection is not ready for a stream (pipelined request?)');
+    const meta = {
+      clientId: state.clientKey,
+      ipAddress: ip,
+      userAgent: ctx.get('User-Agent'),
+      httpVersion: ctx.req.httpVersion,
+      listener: listenerOf(ctx.req),
+    };
     ctx.respond = false;
     res.writeHead(200, STREAM_HEADERS);
     res.flushHeaders();
+    const chunked = res.chunkedEncoding;
+    // From here the socket is the hub's alone; the request, the response and ctx can be collected.
+    const socket = takeOverSocket(ctx.req, res);
     socket.setNoDelay(true); // frames are small and latency matters; Nagle would hold them back
     socket.setTimeout(0);
-    hub.open({
-      socket,
-      chunked: res.chunkedEncoding,
-      user: state.user,
-      filter,
-      meta: {
-        clientId: state.clientKey,
-        ipAddress: ip,
-        userAgent: ctx.get('User-Agent'),
-        httpVersion: ctx.req.httpVersion,
-        listener: listenerOf(ctx.req),
-      },
-      lastEventId,
-      initialState: params.initialState,
-    });
+    try {
+      hub.open({ socket, chunked, user: state.user, filter, meta, lastEventId, initialState: params.initialState });
+    } catch (err) {
+      socket.destroy(); // the headers are out: nobody is left to answer
+      throw err;
+    }
   };
 
   const router = new Router();

@@ -1,0 +1,137 @@
+/**
+ * The listener's socket takeover: once a stream's headers are out, the socket leaves Node's HTTP
+ * server and Koa, so the per-request objects can be collected while the stream lives on.
+ * A real Listener on 127.0.0.1 and raw TCP clients.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { setImmediate as tick } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { afterEach, test } from 'node:test';
+import Koa from 'koa';
+import { Listener, listenerOf, takeOverSocket } from '../../src/http/listeners.ts';
+import { until } from './subscribe-harness.ts';
+
+// Collecting on demand is the only way to observe that nothing holds the request any more.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+interface Taken {
+  socket: net.Socket;
+  closed: boolean;
+  refs: WeakRef<object>[];
+}
+
+const listeners: Listener[] = [];
+const clients: net.Socket[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  for (const listener of listeners.splice(0)) await listener.stop(100);
+});
+
+/** A listener whose `/stream` writes headers, takes the socket over and writes `hello`; other paths answer `ok`. */
+async function start(): Promise<{ listener: Listener; taken: Taken[] }> {
+  const taken: Taken[] = [];
+  const app = new Koa();
+  app.use(async (ctx) => {
+    if (ctx.path !== '/stream') {
+      ctx.body = 'ok';
+      return;
+    }
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    ctx.res.flushHeaders();
+    const socket = takeOverSocket(ctx.req, ctx.res);
+    const entry: Taken = { socket, closed: false, refs: [new WeakRef(ctx), new WeakRef(ctx.req), new WeakRef(ctx.res)] };
+    socket.on('close', () => (entry.closed = true));
+    socket.on('error', () => {});
+    taken.push(entry);
+    socket.write(`6\r\nhello\n\r\n`);
+  });
+  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  await listener.start();
+  listeners.push(listener);
+  return { listener, taken };
+}
+
+function connect(listener: Listener): { socket: net.Socket; text: () => string; ended: () => boolean } {
+  const socket = net.connect(listener.port, '127.0.0.1');
+  clients.push(socket);
+  let text = '';
+  let ended = false;
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (text += chunk));
+  socket.on('end', () => (ended = true));
+  socket.on('close', () => (ended = true));
+  socket.on('error', () => {});
+  return { socket, text: () => text, ended: () => ended };
+}
+
+const STREAM_REQUEST = 'GET /stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n';
+
+test('after the takeover the request, the response and Koa context are released while the socket keeps streaming', async () => {
+  const { listener, taken } = await start();
+  const client = connect(listener);
+  client.socket.write(STREAM_REQUEST);
+  await until(() => client.text().includes('hello'), 'headers and the first write');
+  assert.match(client.text(), /^HTTP\/1\.1 200 OK\r\n/);
+  const [entry] = taken;
+  for (let i = 0; i < 20 && entry!.refs.some((ref) => ref.deref()); i++) {
+    await tick();
+    gc();
+  }
+  assert.deepEqual(
+    entry!.refs.map((ref) => ref.deref() === undefined),
+    [true, true, true],
+    'ctx, req and res were collected',
+  );
+  entry!.socket.write('5\r\nmore\n\r\n');
+  await until(() => client.text().includes('more'), 'a write after the collection');
+  assert.equal(entry!.closed, false);
+});
+
+test('bytes after the request are read and ignored, never answered; the client FIN ends the socket', async () => {
+  const { listener, taken } = await start();
+  const client = connect(listener);
+  client.socket.write(STREAM_REQUEST);
+  await until(() => client.text().includes('hello'), 'stream');
+  client.socket.write('GET /other HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(client.text().match(/HTTP\/1\.1/g)?.length, 1, 'no second answer on the stream connection');
+  assert.doesNotMatch(client.text(), /ok/);
+  client.socket.end();
+  await until(() => taken[0]!.closed && client.ended(), 'both sides closed');
+});
+
+test('a request pipelined in the same packet as the stream request is never dispatched', async () => {
+  const { listener, taken } = await start();
+  const client = connect(listener);
+  client.socket.write(STREAM_REQUEST + 'GET /other HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => client.text().includes('hello'), 'stream');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(taken.length, 1);
+  assert.equal(client.text().match(/HTTP\/1\.1/g)?.length, 1, 'no second answer on the stream connection');
+  taken[0]!.socket.write('5\r\nmore\n\r\n');
+  await until(() => client.text().includes('more'), 'the stream goes on');
+});
+
+test('the request still carries its listener; stop() destroys taken-over sockets after the grace period', async () => {
+  const seen: string[] = [];
+  const app = new Koa();
+  app.use(async (ctx) => {
+    seen.push(listenerOf(ctx.req));
+    ctx.respond = false;
+    ctx.res.writeHead(200);
+    ctx.res.flushHeaders();
+    takeOverSocket(ctx.req, ctx.res).write('1\r\nx\r\n');
+  });
+  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  await listener.start();
+  const client = connect(listener);
+  client.socket.write(STREAM_REQUEST);
+  await until(() => client.text().includes('\r\nx\r\n'), 'stream');
+  assert.deepEqual(seen, ['ingress']);
+  await listener.stop(50);
+  await until(() => client.ended(), 'closed by stop()');
+});
