@@ -18,7 +18,8 @@ let failed = 0;
 let closed = 0;
 const requests: http.ClientRequest[] = [];
 
-const SYSTEM = new Set(['connection', 'ping', 'error']);
+// Frames the hub writes itself (not Home Assistant events); they carry the stream's last id, not their own.
+const SYSTEM = new Set(['connection', 'ping', 'error', 'alert']);
 
 /** Scans complete frames in `text` from `start`; returns where the unfinished rest begins. */
 function scan(text: string): number {

@@ -1,20 +1,20 @@
 /**
- * `npm run bench -- hub [options]`: N SSE subscribers against a server in its own process.
+ * `npm run bench -- hub [options]`: N SSE subscribers against the product in demo mode, in its own
+ * process (`server.ts`: `SseHubServer` from `loadConfig()`, events published through the embedded
+ * Home Assistant simulator at the rate this process sets).
  *
  * Phases: connect N streams from P client processes; measure idle RSS per connection; then a
  * steady phase (R events/s) and a burst phase (B events at once every T ms), each reporting
- * deliveries/s, delivery completeness, p50/p99/max latency (client clock minus the publish time
- * carried in the event) and server CPU per delivery (server CPU time ÷ deliveries, from /proc).
+ * deliveries/s, delivery completeness (exact, per event id), p50/p99/max latency (client clock
+ * minus the publish time carried in the event, so it includes the simulator → websocket → bridge
+ * hop) and server CPU per delivery (server CPU time ÷ deliveries, from /proc).
  *
  * Options: --clients 1000 --procs 2 --rate 50 --duration 10 --burst-size 100 --burst-every 2000
  *          --phases steady,burst --cpu-prof (server writes a .cpuprofile into $TMPDIR/sse-hub-profiles)
- *          --demo --token <demo token> (run src/main.ts in demo mode with DEMO_EVENT_RATE instead
- *          of the bench server; steady phase only, no GC before the RSS reading)
  * Everything binds to 127.0.0.1; the run is bounded in time and only its own children are killed.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,16 +29,19 @@ interface ServerStats {
   /** The transport's last id (memory transport ids are consecutive integers). */
   head: string;
   published: number;
+  /** The metrics collector's count of frames written (one event to N sockets = N). */
   deliveries: number;
+  bytesOut: number;
   connections: number;
 }
 
 interface BenchServer {
   readonly child: ChildProcess;
   readonly url: string;
+  /** The simulator's admin token: every subscriber is an admin without filters, so gets every event. */
   readonly token: string;
-  /** Publishing control; absent when the server publishes on its own (demo mode). */
-  readonly control?: {
+  /** Publishing control. */
+  readonly control: {
     rate(eventsPerSecond: number): void;
     burst(size: number, everyMs: number): void;
     idle(): void;
@@ -61,7 +64,31 @@ function reply<T>(child: ChildProcess, type: string, timeoutMs = 30_000): Promis
   });
 }
 
-async function startBenchServer(maxClients: number, cpuProf: boolean): Promise<BenchServer> {
+/**
+ * The product's configuration for the bench, as environment variables (`loadConfig()` reads every
+ * option by its upper-case name): loopback, ephemeral ports, no options file, the simulator quiet
+ * (the bench publishes), and limits that let one user on one address open every stream.
+ */
+function benchEnv(clients: number, dataDir: string): Record<string, string> {
+  return {
+    PORT: '0',
+    INGRESS_PORT: '0',
+    BIND_HOST: '127.0.0.1',
+    OPTIONS_PATH: join(dataDir, 'no-options.json'),
+    DATA_DIR: dataDir,
+    DEMO_EVENT_RATE: '0',
+    MAX_CLIENTS: String(clients + 100),
+    // All streams come from one user on 127.0.0.1: up to 1000 new streams per second.
+    STREAM_LIMIT: '1000',
+    STREAM_LIMIT_WINDOW: '1',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    // A thousand bench streams are not an incident worth an alert.
+    ALERT_CONNECTIONS: '0',
+    LOG_LEVEL: 'error',
+  };
+}
+
+async function startBenchServer(clients: number, dataDir: string, cpuProf: boolean): Promise<BenchServer> {
   const execArgv = [...TSX, '--expose-gc'];
   if (cpuProf) {
     const dir = join(tmpdir(), 'sse-hub-profiles');
@@ -72,7 +99,8 @@ async function startBenchServer(maxClients: number, cpuProf: boolean): Promise<B
   const child = fork(join(HERE, 'server.ts'), [], {
     execArgv,
     cwd: ROOT,
-    env: { ...process.env, BENCH_MAX_CLIENTS: String(maxClients + 100) },
+    // Not this process's environment: SUPERVISOR_TOKEN or HA_URL there would leave demo mode.
+    env: { PATH: process.env.PATH ?? '', ...benchEnv(clients, dataDir) },
   });
   const ready = await reply<{ url: string; token: string }>(child, 'ready');
   const send = (message: object) => child.send(message);
@@ -92,46 +120,6 @@ async function startBenchServer(maxClients: number, cpuProf: boolean): Promise<B
       },
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The real product in demo mode (once `src/main.ts` wires the hub and the simulator). */
-async function startDemoServer(rate: number, clients: number, token: string): Promise<BenchServer> {
-  const [port, ingressPort] = [await freePort(), await freePort()];
-  const child = fork(join(ROOT, 'src', 'main.ts'), [], {
-    execArgv: TSX,
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      INGRESS_PORT: String(ingressPort),
-      BIND_HOST: '127.0.0.1',
-      DEMO_EVENT_RATE: String(rate),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'sse-hub-bench-')),
-      OPTIONS_PATH: join(tmpdir(), 'sse-hub-bench-no-options.json'),
-      MAX_CLIENTS: String(clients + 100),
-      STREAM_LIMIT: '1000',
-      RATE_LIMIT_PER_MINUTE: '100000',
-      LOG_LEVEL: 'error',
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the demo server did not become healthy');
-    await sleep(200);
-  }
-  return { child, url, token };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -174,9 +162,12 @@ class ClientPool {
 interface PhaseResult {
   phase: string;
   seconds: number;
-  published: number | null;
+  published: number;
   distinctEvents: number;
   deliveries: number;
+  /** What the server's metrics collector counted in the window (the per-id count above is the client's). */
+  serverDeliveries: number;
+  bytesPerDelivery: number;
   expected: number;
   deliveredPercent: number;
   deliveriesPerSecond: number;
@@ -201,11 +192,11 @@ async function measurePhase(
   startPublishing();
   await sleep(1000); // warm-up: JIT, socket buffers
   await pool.reset();
-  const before = await server.control?.stats();
+  const before = await server.control.stats();
   const cpu0 = cpuTimes(server.child.pid!);
   await sleep(seconds * 1000);
-  server.control?.idle();
-  const after = await server.control?.stats();
+  server.control.idle();
+  const after = await server.control.stats();
   await sleep(1000); // drain what was published in the window
   const cpu1 = cpuTimes(server.child.pid!);
   const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
@@ -218,24 +209,20 @@ async function measurePhase(
     for (const [id, count] of s.perId) perId.set(id, (perId.get(id) ?? 0) + count);
     closed += s.closed;
   }
-  // With the bench server, exactly the events published in the window count; otherwise (demo)
-  // every event some client saw, which misses events nobody received.
-  let windowIds: string[];
-  if (before && after) {
-    windowIds = [];
-    for (let id = Number(before.head) + 1; id <= Number(after.head); id++) windowIds.push(String(id));
-  } else {
-    windowIds = [...perId.keys()];
-  }
+  // Exactly the events the transport stamped in the window count, whether or not a client saw them.
+  const windowIds: string[] = [];
+  for (let id = Number(before.head) + 1; id <= Number(after.head); id++) windowIds.push(String(id));
   let deliveries = 0;
   for (const id of windowIds) deliveries += perId.get(id) ?? 0;
   const expected = windowIds.length * clients;
   return {
     phase: name,
     seconds,
-    published: before && after ? after.published - before.published : null,
+    published: after.published - before.published,
     distinctEvents: windowIds.length,
     deliveries,
+    serverDeliveries: after.deliveries - before.deliveries,
+    bytesPerDelivery: (after.bytesOut - before.bytesOut) / Math.max(1, after.deliveries - before.deliveries),
     expected,
     deliveredPercent: expected ? (100 * deliveries) / expected : 0,
     deliveriesPerSecond: deliveries / seconds,
@@ -261,8 +248,6 @@ export async function run(argv: string[]): Promise<void> {
       'burst-every': { type: 'string', default: '2000' },
       phases: { type: 'string', default: 'steady,burst' },
       'cpu-prof': { type: 'boolean', default: false },
-      demo: { type: 'boolean', default: false },
-      token: { type: 'string' },
     },
   });
   const clients = Number(values.clients);
@@ -279,15 +264,14 @@ export async function run(argv: string[]): Promise<void> {
   }, limitMs);
   killer.unref();
 
-  const server = values.demo
-    ? await startDemoServer(rate, clients, values.token ?? process.env.SSE_HUB_DEMO_TOKEN ?? '')
-    : await startBenchServer(clients, values['cpu-prof']);
+  const dataDir = mkdtempSync(join(tmpdir(), 'sse-hub-bench-'));
+  const server = await startBenchServer(clients, dataDir, values['cpu-prof']);
   children.push(server.child);
   const pool = new ClientPool(Number(values.procs));
   children.push(...pool.children);
   try {
     const pid = server.child.pid!;
-    const mem0 = await server.control?.gc();
+    const mem0 = await server.control.gc();
     const rss0 = rssBytes(pid);
     const started = Date.now();
     const url = `${server.url}/subscribe_events?token=${server.token}`;
@@ -296,41 +280,41 @@ export async function run(argv: string[]): Promise<void> {
     const half = Math.floor(clients / 2);
     const first = await pool.open(url, half);
     await sleep(1000);
-    const memHalf = await server.control?.gc();
+    const memHalf = await server.control.gc();
     const rssHalf = rssBytes(pid);
     const second = await pool.open(url, clients - half);
     const connectSeconds = (Date.now() - started) / 1000;
     const connected = first.connected + second.connected;
     if (connected !== clients) throw new Error(`only ${connected}/${clients} streams opened`);
     await sleep(1000);
-    const mem1 = await server.control?.gc();
+    const mem1 = await server.control.gc();
     const rss1 = rssBytes(pid);
+    const marginal = (bytes: number) => bytes / (clients - half) / 1024;
     const idle = {
       clients,
       connectSeconds,
       rssBeforeMiB: rss0 / 2 ** 20,
       rssAfterMiB: rss1 / 2 ** 20,
       rssPerConnectionKiB: (rss1 - rss0) / clients / 1024,
-      marginalRssPerConnectionKiB: (rss1 - rssHalf) / (clients - half) / 1024,
-      heapPerConnectionKiB: mem0 && mem1 ? (mem1.heapUsed - mem0.heapUsed) / clients / 1024 : null,
-      marginalHeapPerConnectionKiB: memHalf && mem1 ? (mem1.heapUsed - memHalf.heapUsed) / (clients - half) / 1024 : null,
-      marginalHeapTotalPerConnectionKiB: memHalf && mem1 ? (mem1.heapTotal - memHalf.heapTotal) / (clients - half) / 1024 : null,
-      marginalExternalPerConnectionKiB: memHalf && mem1 ? (mem1.external - memHalf.external) / (clients - half) / 1024 : null,
-      newSpaceMiB: mem1 ? mem1.newSpace / 2 ** 20 : null,
+      heapPerConnectionKiB: (mem1.heapUsed - mem0.heapUsed) / clients / 1024,
+      marginalRssPerConnectionKiB: marginal(rss1 - rssHalf),
+      marginalHeapPerConnectionKiB: marginal(mem1.heapUsed - memHalf.heapUsed),
+      marginalHeapTotalPerConnectionKiB: marginal(mem1.heapTotal - memHalf.heapTotal),
+      marginalExternalPerConnectionKiB: marginal(mem1.external - memHalf.external),
+      newSpaceMiB: mem1.newSpace / 2 ** 20,
       /** Marginal RSS minus what the young generation grew by in the same interval. */
-      marginalRssExcludingNewSpaceKiB:
-        memHalf && mem1 ? (rss1 - rssHalf - (mem1.newSpace - memHalf.newSpace)) / (clients - half) / 1024 : null,
+      marginalRssExcludingNewSpaceKiB: marginal(rss1 - rssHalf - (mem1.newSpace - memHalf.newSpace)),
     };
-    console.log(`\nidle: ${clients} streams opened in ${connectSeconds.toFixed(1)} s; RSS ${idle.rssBeforeMiB.toFixed(1)} → ${idle.rssAfterMiB.toFixed(1)} MiB = ${idle.rssPerConnectionKiB.toFixed(1)} KiB per idle connection overall; marginal (streams N/2+1..N) ${idle.marginalRssPerConnectionKiB.toFixed(1)} KiB RSS, ${idle.marginalRssExcludingNewSpaceKiB?.toFixed(1) ?? '?'} KiB without young-generation growth (new space now ${idle.newSpaceMiB?.toFixed(0) ?? '?'} MiB), ${idle.marginalHeapPerConnectionKiB?.toFixed(1) ?? '?'} KiB JS heap`);
+    console.log(`\nidle: ${clients} streams opened in ${connectSeconds.toFixed(1)} s; RSS ${idle.rssBeforeMiB.toFixed(1)} → ${idle.rssAfterMiB.toFixed(1)} MiB = ${idle.rssPerConnectionKiB.toFixed(1)} KiB per idle connection overall; marginal (streams N/2+1..N) ${idle.marginalRssPerConnectionKiB.toFixed(1)} KiB RSS, ${idle.marginalRssExcludingNewSpaceKiB.toFixed(1)} KiB without young-generation growth (new space now ${idle.newSpaceMiB.toFixed(0)} MiB), ${idle.marginalHeapPerConnectionKiB.toFixed(1)} KiB JS heap (overall ${idle.heapPerConnectionKiB.toFixed(1)})`);
 
     const results: PhaseResult[] = [];
     for (const phase of phases) {
       if (phase === 'steady') {
-        results.push(await measurePhase(`steady ${rate}/s`, server, pool, clients, duration, () => server.control?.rate(rate)));
-      } else if (phase === 'burst' && server.control) {
+        results.push(await measurePhase(`steady ${rate}/s`, server, pool, clients, duration, () => server.control.rate(rate)));
+      } else if (phase === 'burst') {
         const size = Number(values['burst-size']);
         const every = Number(values['burst-every']);
-        results.push(await measurePhase(`burst ${size}/${every}ms`, server, pool, clients, duration, () => server.control?.burst(size, every)));
+        results.push(await measurePhase(`burst ${size}/${every}ms`, server, pool, clients, duration, () => server.control.burst(size, every)));
       }
     }
     console.table(
@@ -338,6 +322,7 @@ export async function run(argv: string[]): Promise<void> {
         phase: r.phase,
         'deliveries/s': Math.round(r.deliveriesPerSecond),
         'delivered %': r.deliveredPercent.toFixed(2),
+        'bytes/frame': Math.round(r.bytesPerDelivery),
         'p50 ms': r.p50Ms.toFixed(2),
         'p99 ms': r.p99Ms.toFixed(2),
         'max ms': r.maxMs.toFixed(1),
@@ -346,12 +331,13 @@ export async function run(argv: string[]): Promise<void> {
         'closed streams': r.streamsClosed,
       })),
     );
-    console.log(JSON.stringify({ scenario: 'hub', mode: values.demo ? 'demo' : 'bench-server', node: process.version, idle, results }));
+    console.log(JSON.stringify({ scenario: 'hub', mode: 'demo', node: process.version, idle, results }));
   } finally {
     clearTimeout(killer);
     server.child.send?.({ type: 'stop' });
     for (const child of pool.children) child.disconnect();
-    await sleep(500);
+    await sleep(1500); // the server says server_shutdown to every stream and flushes its last minute
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,57 +1,36 @@
 /**
- * The benchmark's server process: the real Koa app, subscribe router, Authenticator (fixed-token
- * resolver), Hub and memory transport on 127.0.0.1, plus a publisher whose rate the parent
- * controls over IPC. Run by `scenario.ts` with `fork`; not meant to be started by hand.
+ * The benchmark's server process: the product itself, as `main.ts` builds it (`SseHubServer` from
+ * `loadConfig()`), in demo mode on 127.0.0.1. Events are published through the embedded Home
+ * Assistant simulator, so each one travels core → websocket → HaConnection → bridge → transport →
+ * hub like a real one, at the rate the parent controls over IPC. Run by `scenario.ts` with `fork`
+ * and the environment it chooses; not meant to be started by hand.
  *
  * Messages in: {type:'rate', eventsPerSecond} | {type:'burst', size, everyMs} | {type:'idle'} |
  * {type:'stats'} | {type:'gc'} | {type:'stop'}. Messages out: {type:'ready', url, token} and the answers.
  */
 import { getHeapSpaceStatistics } from 'node:v8';
-import { createApp } from '../../src/http/app.ts';
-import { Authenticator } from '../../src/http/auth.ts';
-import { Listener } from '../../src/http/listeners.ts';
-import { RateLimit } from '../../src/http/rate-limit.ts';
-import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
-import { Hub } from '../../src/hub/hub.ts';
-import { NoopHubObserver } from '../../src/hub/observer.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { HaSimulator } from '../../src/ha/simulator/index.ts';
 import { createLogger } from '../../src/log.ts';
-import { MemoryTransport } from '../../src/transport/memory.ts';
-import type { HubEvent, User } from '../../src/types.ts';
+import { SseHubServer } from '../../src/server.ts';
 import { preciseNow } from './latency.ts';
 
-const TOKEN = 'bench-token-0123456789abcdef';
-const USER: User = { id: 'bench', name: 'Bench', isAdmin: true };
-const maxClients = Number(process.env.BENCH_MAX_CLIENTS ?? 10_000);
+/** Sensors the bench writes to, round robin; the simulator creates them on first write. */
+const ENTITIES = 100;
 
-class CountingObserver extends NoopHubObserver {
-  deliveries = 0;
-  override delivered(_event: HubEvent, count: number): void {
-    this.deliveries += count;
-  }
-}
-
-/** Publishes at a steady rate (drift-compensated) or in bursts. */
+/** Publishes state changes through the simulator at a steady rate (drift-compensated) or in bursts. */
 class Publisher {
   published = 0;
   #timer: NodeJS.Timeout | undefined;
   #seq = 0;
 
-  constructor(readonly transport: MemoryTransport) {}
+  constructor(readonly sim: HaSimulator) {}
 
-  /** `t` is when the event "arrived"; a burst's events all arrive at once. */
+  /** `t` is when the event "happened"; a burst's events all happen at once. */
   #one(t = preciseNow()): void {
     const n = this.#seq++;
-    const entity = `sensor.bench_${n % 100}`;
-    this.transport.publishSync({
-      type: 'state_changed',
-      // `t` is the publish time with sub-millisecond resolution; clients measure latency from it.
-      data: { entity_id: entity, state: String(n), attributes: { unit_of_measurement: '°C', friendly_name: `Bench ${n % 100}` }, t },
-      timestamp: new Date(t).toISOString(),
-      entityIds: [entity],
-      domains: ['sensor'],
-      firedAt: t,
-      receivedAt: t,
-    });
+    // `t`: the publish time with sub-millisecond resolution; clients measure latency from it.
+    this.sim.setState(`sensor.bench_${n % ENTITIES}`, String(n), { t, unit_of_measurement: '°C', friendly_name: `Bench ${n % ENTITIES}` });
     this.published++;
   }
 
@@ -88,36 +67,13 @@ class Publisher {
 }
 
 async function main(): Promise<void> {
-  const observer = new CountingObserver();
-  const transport = new MemoryTransport({ capacity: 1000 });
-  const hub = new Hub({
-    transport,
-    interest: { retain: () => () => {} },
-    states: { getStates: () => [] },
-    upstream: { state: 'connected', onChange: () => () => {} },
-    observer,
-    limits: { maxClients },
-  });
-  const auth = new Authenticator({
-    resolver: {
-      resolve: async (token) => {
-        if (token !== TOKEN) throw new Error('bad token');
-        return USER;
-      },
-    },
-    trustIngress: false,
-  });
-  const limits = {
-    requests: new RateLimit({ points: 1_000_000, windowSeconds: 60 }),
-    streams: new RateLimit({ points: 1_000_000, windowSeconds: 60 }),
-  };
-  const logger = createLogger({ level: 'error' });
-  const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits })], corsOrigins: [] });
-  const listener = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0 });
-  const publisher = new Publisher(transport);
-  await transport.start();
-  await hub.start();
-  await listener.start();
+  const config = loadConfig();
+  if (config.mode !== 'demo') throw new Error(`the bench runs the product in demo mode, not ${config.mode}`);
+  const server = new SseHubServer(config, createLogger({ level: config.options.log_level }));
+  await server.start();
+  const sim = server.upstream.simulator!;
+  const publisher = new Publisher(sim);
+  const { totals } = server.metrics.collector;
 
   const send = (message: object) => process.send?.(message);
   process.on('message', (message: { type: string; [key: string]: number | string }) => {
@@ -132,7 +88,15 @@ async function main(): Promise<void> {
         publisher.stop();
         break;
       case 'stats':
-        send({ type: 'stats', head: transport.head(), published: publisher.published, deliveries: observer.deliveries, connections: hub.list().length });
+        send({
+          type: 'stats',
+          // Memory transport ids are consecutive integers: the parent counts the ids of its window.
+          head: server.transport.head(),
+          published: publisher.published,
+          deliveries: totals.deliveries,
+          bytesOut: totals.bytesOut,
+          connections: server.hub.list().length,
+        });
         break;
       case 'gc':
         (globalThis as { gc?: () => void }).gc?.();
@@ -145,17 +109,16 @@ async function main(): Promise<void> {
         break;
       case 'stop':
         publisher.stop();
-        void hub
-          .stop()
-          .then(() => listener.stop(200))
-          .then(() => transport.stop())
-          .finally(() => process.exit(0));
+        void server.stop().finally(() => process.exit(0));
         break;
     }
   });
   // The parent going away must not leave this process behind.
   process.on('disconnect', () => process.exit(0));
-  send({ type: 'ready', url: `http://127.0.0.1:${listener.port}`, token: TOKEN });
+  send({ type: 'ready', url: `http://127.0.0.1:${server.lan.port}`, token: sim.adminToken });
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
