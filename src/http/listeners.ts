@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 
 export type ListenerName = 'lan' | 'ingress';
@@ -151,5 +151,12 @@ function ignoreRequest(): number {
 }
 
 function releaseParser(parser: HttpParser, socket: ServerSocket): void {
-  if (socket.parser === parser) freeParser!(parser, null, socket);
+  if (socket.parser !== parser) return;
+  freeParser!(parser, null, socket);
+  // Node's server wraps these on every socket to notice a 'data' listener while the parser
+  // consumes the socket; with the parser gone the three wrappers only cost memory. Node itself
+  // puts the originals back like this (`generateSocketListenerWrapper`).
+  socket.on = Socket.prototype.on;
+  socket.addListener = Socket.prototype.addListener;
+  socket.prependListener = Socket.prototype.prependListener;
 }

@@ -35,7 +35,7 @@ import { type StreamSocket, Subscriber, type SubscriberMeta } from './subscriber
 export interface HubOptions {
   /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
   transport: Transport;
-  /** Told which event types subscribers need (one retain per distinct type per stream; `*` for all). */
+  /** Told which event types subscribers need: one retain per type while any stream needs it (`*` for all). */
   interest: EventInterest;
   /** Current states for `initial_state=true`. */
   states: StateSource;
@@ -85,6 +85,15 @@ export class Hub implements ConnectionRegistry {
   readonly #random: () => number;
   readonly #onError: (err: unknown, context: string) => void;
   readonly #subs = new Map<string, Subscriber>();
+  /**
+   * The subscriber of each stream socket, so one pair of socket listeners serves every stream
+   * (called with the socket as `this`): an idle stream holds no closures of its own.
+   */
+  readonly #bySocket = new Map<StreamSocket, Subscriber>();
+  readonly #onSocketDrain: (this: StreamSocket) => void;
+  readonly #onSocketClosed: (this: StreamSocket) => void;
+  /** Interest retained per event type for all streams together, with how many streams need it. */
+  readonly #interests = new Map<string, { streams: number; release: () => void }>();
   readonly #routing = new RoutingIndex<Subscriber>();
   /** Encoded frames of recent events, reused when the same stamped event is replayed. */
   readonly #frames = new WeakMap<StampedEvent, WireFrame>();
@@ -106,6 +115,15 @@ export class Hub implements ConnectionRegistry {
     this.#random = options.random ?? Math.random;
     this.#onError = options.onError ?? (() => {});
     this.#batch = new TickBatch(this.#now, (sub) => this.#close(sub, 'slow_consumer'));
+    const bySocket = this.#bySocket;
+    const socketClosed = (sub: Subscriber) => this.#onSocketClose(sub);
+    this.#onSocketDrain = function () {
+      bySocket.get(this)?.drained();
+    };
+    this.#onSocketClosed = function () {
+      const sub = bySocket.get(this);
+      if (sub) socketClosed(sub);
+    };
     this.#opening = {
       transport: this.#transport,
       states: this.#states,
@@ -179,10 +197,11 @@ export class Hub implements ConnectionRegistry {
       expiresAt: age > 0 ? now + age - Math.floor(this.#random() * age * 0.1) : null,
     });
     this.#subs.set(sub.id, sub);
+    this.#bySocket.set(request.socket, sub);
     this.#routing.add(sub);
-    const types = request.filter.types === ALL_TYPES ? [ALL_TYPES] : [...request.filter.types];
-    for (const type of types) sub.releases.push(this.#interest.retain(type));
-    request.socket.on('close', () => this.#onSocketClose(sub));
+    for (const type of typesOf(sub.filter)) this.#retain(type);
+    request.socket.on('drain', this.#onSocketDrain);
+    request.socket.on('close', this.#onSocketClosed);
     request.socket.on('error', ignore); // 'close' follows; the HTTP server logs nothing for it either
     this.#observer.connectionOpened(sub.snapshot());
     if (request.socket.destroyed) {
@@ -275,7 +294,7 @@ export class Hub implements ConnectionRegistry {
     if (!sub.open) return;
     const now = this.#now();
     this.#routing.remove(sub);
-    for (const release of sub.releases.splice(0)) release();
+    for (const type of typesOf(sub.filter)) this.#release(type);
     const notice = closeNotice(reason, this.limits);
     let last: WireFrame | undefined;
     if (notice) {
@@ -298,11 +317,25 @@ export class Hub implements ConnectionRegistry {
     this.#close(sub, 'client_closed');
     sub.state = 'closed';
     this.#subs.delete(sub.id);
+    this.#bySocket.delete(sub.socket);
     if (this.#subs.size === 0 && this.#whenEmpty) {
       const resolve = this.#whenEmpty;
       this.#whenEmpty = undefined;
       resolve();
     }
+  }
+
+  #retain(type: string): void {
+    const held = this.#interests.get(type);
+    if (held) held.streams++;
+    else this.#interests.set(type, { streams: 1, release: this.#interest.retain(type) });
+  }
+
+  #release(type: string): void {
+    const held = this.#interests.get(type);
+    if (!held || --held.streams > 0) return;
+    this.#interests.delete(type);
+    held.release();
   }
 
   // ConnectionRegistry
@@ -334,3 +367,7 @@ export class Hub implements ConnectionRegistry {
 }
 
 function ignore(): void {}
+
+function typesOf(filter: EventFilter): Iterable<string> {
+  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
+}

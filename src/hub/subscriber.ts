@@ -87,8 +87,6 @@ export class Subscriber implements Routable {
   /** Live events that arrived during the replay handover (STYLE §6), in order. */
   queue: { stamped: StampedEvent; frame: WireFrame }[] = [];
   queuedBytes = 0;
-  /** Releases of the interest this subscriber retained. */
-  releases: (() => void)[] = [];
 
   constructor(init: SubscriberInit) {
     this.socket = init.socket;
@@ -100,10 +98,11 @@ export class Subscriber implements Routable {
     this.limitBytes = init.limitBytes;
     this.batchBytes = init.batchBytes ?? Math.min(64 * 1024, Math.floor(init.limitBytes / 2));
     this.expiresAt = init.expiresAt;
-    // One listener for the subscriber's life, not one per write.
-    this.socket.on('drain', () => {
-      this.congestedSince = null;
-    });
+  }
+
+  /** The socket emitted `drain`: it keeps up again. (The hub listens, once for every stream.) */
+  drained(): void {
+    this.congestedSince = null;
   }
 
   get open(): boolean {

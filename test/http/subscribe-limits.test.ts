@@ -12,6 +12,7 @@ import {
   request,
   startHarness,
   stateEvent,
+  sleep,
   until,
 } from './subscribe-harness.ts';
 
@@ -189,6 +190,22 @@ describe('slow consumers', () => {
     const since = Date.now();
     await until(() => h.observer.reasons().includes('inactive'), 'inactive close');
     assert.ok(Date.now() - since >= 200, 'not before the timeout');
+  });
+
+  test('a congested socket that drains before the inactivity timeout stays open', async () => {
+    const h = await harness({
+      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 400, sweepIntervalMs: 50 },
+    });
+    const client = track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
+    await until(() => h.hub.list().length === 1, 'registered');
+    const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
+    await flood(h, 'sensor.flood', congested);
+    assert.ok(congested(), 'the socket is congested');
+    client.resume();
+    await until(() => !congested(), 'drained');
+    await sleep(600);
+    assert.deepEqual(h.observer.reasons(), []);
+    assert.equal(h.hub.list().length, 1);
   });
 });
 
