@@ -9,17 +9,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.ts';
 import type { HaSimulator } from '../src/ha/simulator/index.ts';
-import { createLogger } from '../src/log.ts';
 import { SseHubServer } from '../src/server.ts';
 import { RecordingEventSource, until } from './http/subscribe-harness.ts';
+import { captureLogger } from './log-capture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-e2e-'));
-const logs: string[] = [];
+const log = captureLogger('debug');
+const logs = log.chunks;
 let server: SseHubServer;
 let sim: HaSimulator;
 let base: string;
@@ -54,16 +54,7 @@ before(async () => {
     // More than the default 5 new streams per minute: every test here opens streams as the same user.
     STREAM_LIMIT: '100',
   });
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logs.push(chunk.toString());
-        cb();
-      },
-    }),
-  });
-  server = new SseHubServer(config, logger, {
+  server = new SseHubServer(config, log.logger, {
     ha: { connection: { backoffBaseMs: 50, backoffCapMs: 200 } },
     shutdownGraceMs: 500,
     statsPushIntervalMs: 100,

@@ -1,35 +1,5 @@
 /** Shared helpers for the Home Assistant tests: a capturing logger and condition polling. */
-import { Writable } from 'node:stream';
-import { createLogger, SecretScrubber, type Logger } from '../../src/log.ts';
-
-export interface CapturedLogger {
-  logger: Logger;
-  /** Every log line so far, parsed. */
-  lines(): Record<string, unknown>[];
-  /** The raw output so far (to assert secrets never appear). */
-  text(): string;
-}
-
-export function captureLogger(level: 'debug' | 'info' = 'debug'): CapturedLogger {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  });
-  const logger = createLogger({ level, destination, scrubber: new SecretScrubber() });
-  const text = () => chunks.join('');
-  return {
-    logger,
-    text,
-    lines: () =>
-      text()
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+export { captureLogger, type CapturedLogger } from '../log-capture.ts';
 
 /** Polls until `predicate` is true (or throws after `timeoutMs`, naming `what`). */
 export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -6,25 +6,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import Router from '@koa/router';
 import { createApp } from '../../src/http/app.ts';
 import { readJsonBody } from '../../src/http/body.ts';
 import { HttpError, forbidden, unauthorized } from '../../src/http/errors.ts';
 import { healthRouter } from '../../src/http/routes/health.ts';
-import { createLogger } from '../../src/log.ts';
+import { captureLogger } from '../log-capture.ts';
 
-const logLines: string[] = [];
-const logger = createLogger({
-  level: 'info',
-  destination: new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logLines.push(chunk.toString());
-      callback();
-    },
-  }),
-});
+const { logger, chunks: logLines } = captureLogger('info');
 
 const router = new Router();
 router.get('/thing', (ctx) => {

@@ -5,7 +5,6 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { EventSource } from 'eventsource';
 import { createApp } from '../../src/http/app.ts';
 import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
@@ -16,7 +15,7 @@ import { Hub } from '../../src/hub/hub.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import { InvalidTokenError } from '../../src/errors.ts';
-import { createLogger } from '../../src/log.ts';
+import { captureLogger } from '../log-capture.ts';
 import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hub/fakes.ts';
 import { type Frame, FrameParser } from '../hub/sse-parser.ts';
@@ -62,16 +61,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const logs: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logs.push(chunk.toString());
-        cb();
-      },
-    }),
-  });
+  const { logger, chunks: logs } = captureLogger('debug');
   const transport = new MemoryTransport({ capacity: options.capacity ?? 100, firstId: 1 });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
@@ -214,6 +204,23 @@ export async function request(
   await stream.response;
   await until(() => stream.ended, 'response end');
   return { status: stream.status, headers: stream.headers, json: stream.body ? JSON.parse(stream.body) : {} };
+}
+
+/** A raw TCP client that sends `request` as written and keeps everything it receives. */
+export class RawSocketClient {
+  readonly socket: net.Socket;
+  text = '';
+  closed = false;
+
+  constructor(url: string, request: string) {
+    const { port } = new URL(url);
+    this.socket = net.connect(Number(port), '127.0.0.1');
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => (this.text += chunk));
+    this.socket.on('close', () => (this.closed = true));
+    this.socket.on('error', () => {});
+    this.socket.write(request);
+  }
 }
 
 /** A socket that sends a GET and never reads (for backpressure tests) until `resume()`. */

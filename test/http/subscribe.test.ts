@@ -1,7 +1,6 @@
 /** `/subscribe_events`: headers, filters end to end, parameters, permissions, initial state, replay. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import {
   ADMIN_TOKEN,
   type Harness,
@@ -14,6 +13,7 @@ import {
   stateEvent,
   typedEvent,
   until,
+  RawSocketClient,
 } from './subscribe-harness.ts';
 import { haState } from '../hub/fakes.ts';
 
@@ -145,49 +145,37 @@ describe('other clients', () => {
   });
 
   test('an HTTP/1.0 client gets bare frames (no chunked coding) and the end of the stream closes the connection', async () => {
-    const { port } = new URL(h.lan);
-    const socket = net.connect(Number(port), '127.0.0.1');
-    let text = '';
-    let closed = false;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (text += chunk));
-    socket.on('close', () => (closed = true));
-    socket.write(`GET /subscribe_events?token=${ADMIN_TOKEN}&entity_id=light.old HTTP/1.0\r\n\r\n`);
+    const client = new RawSocketClient(h.lan, `GET /subscribe_events?token=${ADMIN_TOKEN}&entity_id=light.old HTTP/1.0\r\n\r\n`);
+    const { socket } = client;
     try {
-      await until(() => text.includes('"type":"connection"'), 'connection frame');
-      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
-      assert.doesNotMatch(text, /Transfer-Encoding: chunked/i);
+      await until(() => client.text.includes('"type":"connection"'), 'connection frame');
+      assert.match(client.text, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.doesNotMatch(client.text, /Transfer-Encoding: chunked/i);
       const hit = h.publish(stateEvent('light.old', 'on'));
-      await until(() => text.includes(`id: ${hit.id}\n`), 'event');
-      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      await until(() => client.text.includes(`id: ${hit.id}\n`), 'event');
+      const body = client.text.slice(client.text.indexOf('\r\n\r\n') + 4);
       assert.match(body, /^retry: 300\nid: \d+\ndata: \{"type":"connection"/, 'no chunk-size lines');
       h.hub.close(h.hub.list()[0]!.id, 'admin_closed');
-      await until(() => closed, 'connection closed by the server');
-      assert.match(text, /"error":"connection_closed"/);
+      await until(() => client.closed, 'connection closed by the server');
+      assert.match(client.text, /"error":"connection_closed"/);
     } finally {
       socket.destroy();
     }
   });
 
   test('the stream connection carries only the stream: later requests on it are ignored; the client FIN ends it', async () => {
-    const { port } = new URL(h.lan);
-    const socket = net.connect(Number(port), '127.0.0.1');
-    let text = '';
-    let closed = false;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (text += chunk));
-    socket.on('close', () => (closed = true));
-    socket.write(`GET /subscribe_events?token=${ADMIN_TOKEN}&entity_id=light.fin HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const client = new RawSocketClient(h.lan, `GET /subscribe_events?token=${ADMIN_TOKEN}&entity_id=light.fin HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const { socket } = client;
     try {
-      await until(() => text.includes('"type":"connection"'), 'connection frame');
+      await until(() => client.text.includes('"type":"connection"'), 'connection frame');
       socket.write(`GET /subscribe_events?token=${ADMIN_TOKEN} HTTP/1.1\r\nHost: x\r\n\r\n`);
       await sleep(50);
       const hit = h.publish(stateEvent('light.fin', 'on'));
-      await until(() => text.includes(`id: ${hit.id}\n`), 'event');
-      assert.equal(text.match(/HTTP\/1\.1 /g)?.length, 1, 'one response on the connection');
+      await until(() => client.text.includes(`id: ${hit.id}\n`), 'event');
+      assert.equal(client.text.match(/HTTP\/1\.1 /g)?.length, 1, 'one response on the connection');
       assert.equal(h.hub.list().length, 1, 'the second request opened no stream');
       socket.end();
-      await until(() => closed && h.hub.list().length === 0, 'stream closed after the client FIN');
+      await until(() => client.closed && h.hub.list().length === 0, 'stream closed after the client FIN');
       assert.equal(h.observer.reasons().at(-1), 'client_closed');
     } finally {
       socket.destroy();
