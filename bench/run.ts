@@ -12,6 +12,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'SSE fan-out: N subscribers, steady and burst event rates, latency, RSS and CPU per delivery',
     run: async (args) => (await import('./hub/scenario.ts')).run(args),
   },
+  'write-floor': {
+    description: 'The floor under CPU per delivery: bare node:net writes of one frame to N loopback sockets',
+    run: async (args) => (await import('./write-floor.ts')).run(args),
+  },
   store: {
     description: 'Metrics store: 30 days of minute rollups into SQLite, query time per period (target 30d <= 5 ms)',
     run: async (args) => (await import('./store.ts')).run(args),
@@ -23,7 +27,7 @@ async function main(): Promise<void> {
   const scenario = name ? SCENARIOS[name] : undefined;
   if (!scenario) {
     console.log('usage: npm run bench -- <scenario> [options]\n\nscenarios:');
-    for (const [key, s] of Object.entries(SCENARIOS)) console.log(`  ${key.padEnd(8)} ${s.description}`);
+    for (const [key, s] of Object.entries(SCENARIOS)) console.log(`  ${key.padEnd(12)} ${s.description}`);
     process.exitCode = name ? 2 : 0;
     return;
   }
