@@ -206,46 +206,40 @@ export async function request(
   return { status: stream.status, headers: stream.headers, json: stream.body ? JSON.parse(stream.body) : {} };
 }
 
-/** A raw TCP client that sends `request` as written and keeps everything it receives. */
+/**
+ * A raw TCP client that sends `request` as written and keeps everything it receives; with
+ * `paused`, it reads nothing (the socket's receive buffer fills) until `resume()`.
+ */
 export class RawSocketClient {
   readonly socket: net.Socket;
   text = '';
   closed = false;
 
-  constructor(url: string, request: string) {
+  constructor(url: string, request: string, { paused = false } = {}) {
     const { port } = new URL(url);
     this.socket = net.connect(Number(port), '127.0.0.1');
     this.socket.setEncoding('utf8');
-    this.socket.on('data', (chunk: string) => (this.text += chunk));
     this.socket.on('close', () => (this.closed = true));
     this.socket.on('error', () => {});
     this.socket.write(request);
-  }
-}
-
-/** A socket that sends a GET and never reads (for backpressure tests) until `resume()`. */
-export class StalledClient {
-  readonly socket: net.Socket;
-  received = '';
-  closed = false;
-
-  constructor(url: string, path: string) {
-    const { port } = new URL(url);
-    this.socket = net.connect({ host: '127.0.0.1', port: Number(port) });
-    this.socket.on('close', () => (this.closed = true));
-    this.socket.on('error', () => {});
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
-    this.socket.pause();
+    if (paused) this.socket.pause();
+    else this.resume();
   }
 
   resume(): void {
-    this.socket.setEncoding('utf8');
-    this.socket.on('data', (chunk: string) => (this.received += chunk));
+    this.socket.on('data', (chunk: string) => (this.text += chunk));
     this.socket.resume();
   }
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+/** A stream client that sends a GET and never reads (for backpressure tests) until `resume()`. */
+export class StalledClient extends RawSocketClient {
+  constructor(url: string, path: string) {
+    super(url, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`, { paused: true });
   }
 }
 

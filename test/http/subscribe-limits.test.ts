@@ -172,8 +172,8 @@ describe('slow consumers', () => {
 
     stalled.resume();
     await until(() => stalled.closed, 'stalled socket closed', 8000);
-    assert.match(stalled.received, /"error":"slow_consumer"/);
-    assert.ok(stalled.received.endsWith('0\r\n\r\n'), 'the response was ended properly');
+    assert.match(stalled.text, /"error":"slow_consumer"/);
+    assert.ok(stalled.text.endsWith('0\r\n\r\n'), 'the response was ended properly');
     await healthy.waitFor(() => healthy.events.length === published, 'every event on the healthy stream', 8000);
     assert.equal(healthy.ended, false);
   });
