@@ -8,6 +8,7 @@
  * seconds when the window resets, as GitHub's API does); a rejection is a 429 envelope with
  * `Retry-After` in seconds.
  */
+import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Options } from '../config.ts';
@@ -105,7 +106,12 @@ export function rateLimitsFromOptions(options: Options): RateLimits {
  * Keying by address (not by token) means inventing tokens buys no fresh budget.
  */
 export function requestClientKey(ctx: Koa.Context): string {
-  return `${listenerOf(ctx.req)}:${peerAddress(ctx.req)}`;
+  return clientKeyOf(ctx.req);
+}
+
+/** {@link requestClientKey} for a bare request (a WebSocket upgrade, tagged with its listener). */
+export function clientKeyOf(req: IncomingMessage): string {
+  return `${listenerOf(req)}:${peerAddress(req)}`;
 }
 
 export interface RateLimitMiddlewareOptions {

@@ -22,10 +22,10 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../log.ts';
 import { InvalidPeriodError, parsePeriod } from '../metrics/period.ts';
 import type { StatsService } from '../metrics/stats-service.ts';
-import { type Authenticator, authErrorToHttp, peerAddress } from './auth.ts';
+import { type Authenticator, authErrorToHttp } from './auth.ts';
 import { HttpError, badRequest, envelope, forbidden, notFound } from './errors.ts';
 import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';
-import { type RateLimit, RateLimitedError } from './rate-limit.ts';
+import { type RateLimit, RateLimitedError, clientKeyOf } from './rate-limit.ts';
 
 export interface WsApiOptions {
   auth: Authenticator;
@@ -96,8 +96,7 @@ export class WsApi {
       return;
     }
     (req as TaggedRequest)[LISTENER] = listener;
-    // The same key as HTTP requests (`requestClientKey`): listener and peer address.
-    const clientKey = `${listener}:${peerAddress(req)}`;
+    const clientKey = clientKeyOf(req);
     this.#allow(clientKey)
       .then(() => this.#o.auth.authenticate(req))
       .then((state) => {
