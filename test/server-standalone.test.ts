@@ -15,6 +15,7 @@ import { SecretScrubber } from '../src/log.ts';
 import { SseHubServer } from '../src/server.ts';
 import { RecordingEventSource, until } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';
+import { childEnv } from './process-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-standalone-'));
 const homeAssistant = new HaSimulator({ seed: 7 });
@@ -23,15 +24,7 @@ let log: ReturnType<typeof captureLogger>;
 
 before(async () => {
   await homeAssistant.start();
-  const config = loadConfig({
-    HA_URL: homeAssistant.url,
-    HA_TOKEN: homeAssistant.adminToken,
-    PORT: '0',
-    INGRESS_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    OPTIONS_PATH: join(dir, 'no-options.json'),
-    DATA_DIR: join(dir, 'data'),
-  });
+  const config = loadConfig(childEnv(dir, { HA_URL: homeAssistant.url, HA_TOKEN: homeAssistant.adminToken }));
   assert.equal(config.mode, 'standalone');
   // As main.ts does: the upstream token is a known secret for the scrubber.
   const scrubber = new SecretScrubber();

@@ -16,6 +16,7 @@ import type { HaSimulator } from '../src/ha/simulator/index.ts';
 import { SseHubServer } from '../src/server.ts';
 import { RecordingEventSource, until } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';
+import { childEnv } from './process-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-e2e-'));
 const log = captureLogger('debug');
@@ -43,17 +44,14 @@ async function api(method: string, path: string, token: string | undefined, body
 const entityOf = (m: { json: Record<string, unknown> }) => (m.json.data as { entity_id?: string } | undefined)?.entity_id;
 
 before(async () => {
-  const config = loadConfig({
-    PORT: '0',
-    INGRESS_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    OPTIONS_PATH: join(dir, 'no-options.json'),
-    DATA_DIR: join(dir, 'data'),
-    DEMO_EVENT_RATE: '0',
-    PING_INTERVAL: '5',
-    // More than the default 5 new streams per minute: every test here opens streams as the same user.
-    STREAM_LIMIT: '100',
-  });
+  const config = loadConfig(
+    childEnv(dir, {
+      DEMO_EVENT_RATE: '0',
+      PING_INTERVAL: '5',
+      // More than the default 5 new streams per minute: every test here opens streams as the same user.
+      STREAM_LIMIT: '100',
+    }),
+  );
   server = new SseHubServer(config, log.logger, {
     ha: { connection: { backoffBaseMs: 50, backoffCapMs: 200 } },
     shutdownGraceMs: 500,
