@@ -17,7 +17,7 @@ import { MetricsCollector } from '../src/metrics/collector.ts';
 import { LatencyHistogram } from '../src/metrics/histogram.ts';
 import { PERIODS } from '../src/metrics/period.ts';
 import { emptyRollup, type Rollup } from '../src/metrics/rollup-record.ts';
-import { StatsService } from '../src/metrics/stats-service.ts';
+import { StatsService } from '../src/stats/service.ts';
 import { MetricsStore } from '../src/metrics/store.ts';
 import { SystemSampler } from '../src/metrics/system.ts';
 import type { ConnectionRegistry } from '../src/types.ts';

@@ -28,7 +28,7 @@ import { WsApi } from './http/ws-api.ts';
 import { Hub } from './hub/hub.ts';
 import { hubLimitsFromOptions } from './hub/limits.ts';
 import { MetricsCollector } from './metrics/collector.ts';
-import { MetricsModule } from './metrics/metrics-module.ts';
+import { MetricsModule } from './monitoring.ts';
 import { MemoryTransport } from './transport/memory.ts';
 import type { Transport } from './transport/transport.ts';
 

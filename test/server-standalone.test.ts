@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../src/config.ts';
-import { HaSimulator } from '../src/ha/simulator/index.ts';
+import { HaSimulator } from '../src/simulator/index.ts';
 import { SecretScrubber } from '../src/log.ts';
 import { SseHubServer } from '../src/server.ts';
 import { RecordingEventSource, until } from './http/subscribe-harness.ts';

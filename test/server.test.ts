@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.ts';
-import type { HaSimulator } from '../src/ha/simulator/index.ts';
+import type { HaSimulator } from '../src/simulator/index.ts';
 import { SseHubServer } from '../src/server.ts';
 import { RecordingEventSource, until } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';

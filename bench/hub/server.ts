@@ -10,7 +10,7 @@
  */
 import { getHeapSpaceStatistics } from 'node:v8';
 import { loadConfig } from '../../src/config.ts';
-import type { HaSimulator } from '../../src/ha/simulator/index.ts';
+import type { HaSimulator } from '../../src/simulator/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { SseHubServer } from '../../src/server.ts';
 import { preciseNow } from './latency.ts';

@@ -13,7 +13,7 @@ import type { Upstream } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { HaConnection, type HaConnectionOptions } from './connection.ts';
 import { HaRestClient } from './rest.ts';
-import { HaSimulator } from './simulator/index.ts';
+import { HaSimulator } from '../simulator/index.ts';
 import { fetchCoreBaseUrl } from './supervisor.ts';
 import { UserDirectory, type UserDirectoryOptions } from './users.ts';
 

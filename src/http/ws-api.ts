@@ -21,7 +21,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../log.ts';
 import { InvalidPeriodError, parsePeriod } from '../metrics/period.ts';
-import type { StatsService } from '../metrics/stats-service.ts';
+import type { StatsService } from '../stats/service.ts';
 import { type Authenticator, authErrorToHttp } from './auth.ts';
 import { HttpError, badRequest, envelope, forbidden, notFound } from './errors.ts';
 import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';

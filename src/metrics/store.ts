@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../log.ts';
-import { AlertRecords, type AlertPersistence } from './alert-records.ts';
+import { AlertRecords, type AlertPersistence } from '../alerts/records.ts';
 import { DAY_MS, HOUR_MS, floorTo, type Now } from './clock.ts';
 import { HistogramAccumulator } from './histogram-accumulator.ts';
 import { HistogramFormatError } from './histogram.ts';
@@ -21,7 +21,7 @@ import { mergeRollups, type Rollup, type RollupView } from './rollup-record.ts';
 import type { Resolution } from './period.ts';
 import { VIEW_FIELDS, decodeRow, encodeRow, selectList, toView } from './rollup-rows.ts';
 import { ROLLUP_COLUMNS, migrate, type RollupTable } from './schema.ts';
-import type { PeriodAggregate } from './summary.ts';
+import type { PeriodAggregate } from '../stats/summary.ts';
 
 export interface MetricsStoreOptions {
   /** Directory of the database file; the composition root passes `config.dataDir`. Created if missing. */

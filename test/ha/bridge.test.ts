@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { HubEvent, UpstreamState } from '../../src/types.ts';
 import { HaBridge } from '../../src/ha/bridge.ts';
 import { HaConnection } from '../../src/ha/connection.ts';
-import { HaSimulator } from '../../src/ha/simulator/index.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
 import { captureLogger, sleep, waitFor } from './helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { UpstreamUnavailableError } from '../../src/errors.ts';
 import { HaRestError } from '../../src/ha/errors.ts';
 import { HaRestClient } from '../../src/ha/rest.ts';
-import { HaSimulator } from '../../src/ha/simulator/index.ts';
-import { RawClient } from './simulator/raw-client.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
+import { RawClient } from '../simulator/raw-client.ts';
 
 let sim: HaSimulator;
 let client: HaRestClient;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HaUpstream } from '../../src/ha/upstream.ts';
-import { HaSimulator } from '../../src/ha/simulator/index.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
 import { captureLogger, waitFor } from './helpers.ts';
 
 test('demo mode: starts the simulator, says so, prints the demo token, and everything works against it', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../../src/errors.ts';
-import { HaSimulator } from '../../src/ha/simulator/index.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
 import { UserDirectory } from '../../src/ha/users.ts';
 import { captureLogger, type CapturedLogger } from './helpers.ts';
 

@@ -17,7 +17,7 @@ import { statsRouter } from '../../src/http/routes/stats.ts';
 import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { MetricsModule } from '../../src/metrics/metrics-module.ts';
+import { MetricsModule } from '../../src/monitoring.ts';
 import { MetricsStore } from '../../src/metrics/store.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { HubEvent, User } from '../../src/types.ts';

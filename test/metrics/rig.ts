@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { RollupScheduler } from '../../src/metrics/rollup.ts';
-import { StatsService } from '../../src/metrics/stats-service.ts';
+import { StatsService } from '../../src/stats/service.ts';
 import { MetricsStore, type MetricsStoreOptions } from '../../src/metrics/store.ts';
 import { SystemSampler } from '../../src/metrics/system.ts';
 import { type FakeClock, FakeRegistry, hubEvent, testLogger } from './helpers.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { performanceInsights } from '../../src/metrics/insights.ts';
+import { performanceInsights } from '../../src/stats/insights.ts';
 import { memoryTrend } from '../../src/metrics/memory-trend.ts';
 import { SystemSampler, parseNetDev, parseProcIo } from '../../src/metrics/system.ts';
 import { FakeClock } from './helpers.ts';

@@ -9,8 +9,8 @@
  */
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { AlertEngine } from '../../metrics/alerts.ts';
-import { thresholdsUpdateSchema } from '../../metrics/alert-rules.ts';
+import type { AlertEngine } from '../../alerts/engine.ts';
+import { thresholdsUpdateSchema } from '../../alerts/rules.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { badRequest } from '../errors.ts';

@@ -4,7 +4,7 @@
  * an `error` event; 404 when there is no such stream).
  */
 import Router from '@koa/router';
-import type { StatsService } from '../../metrics/stats-service.ts';
+import type { StatsService } from '../../stats/service.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
 import { notFound } from '../errors.ts';
 

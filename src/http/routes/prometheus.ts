@@ -7,7 +7,7 @@
  * the home, so they are not public.
  */
 import Router from '@koa/router';
-import type { PrometheusExporter } from '../../metrics/prometheus.ts';
+import type { PrometheusExporter } from '../../stats/prometheus.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
 
 export interface PrometheusRouterOptions {

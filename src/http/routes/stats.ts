@@ -10,7 +10,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { InvalidPeriodError, parsePeriod, type Period } from '../../metrics/period.ts';
-import type { StatsService } from '../../metrics/stats-service.ts';
+import type { StatsService } from '../../stats/service.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { badRequest, forbidden } from '../errors.ts';

@@ -4,7 +4,7 @@
  * generator makes a simulated home reproducible in tests.
  */
 import { randomBytes } from 'node:crypto';
-import type { HaContext } from '../messages.ts';
+import type { HaContext } from '../ha/messages.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

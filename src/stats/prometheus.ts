@@ -6,11 +6,11 @@
  */
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { ConnectionRegistry } from '../types.ts';
-import type { AlertView } from './alert-notifier.ts';
-import type { Now } from './clock.ts';
-import type { MetricsCollector } from './collector.ts';
-import type { LatencyHistogram } from './histogram.ts';
-import type { SystemSampler } from './system.ts';
+import type { AlertView } from '../alerts/notifier.ts';
+import type { Now } from '../metrics/clock.ts';
+import type { MetricsCollector } from '../metrics/collector.ts';
+import type { LatencyHistogram } from '../metrics/histogram.ts';
+import type { SystemSampler } from '../metrics/system.ts';
 
 export interface PrometheusExporterOptions {
   collector: MetricsCollector;

@@ -4,10 +4,10 @@
  * read that saw it disconnected, so no subscription (and no lifecycle) is needed.
  */
 import type { ConnectionRegistry, UpstreamStatus } from '../types.ts';
-import type { Now } from './clock.ts';
-import type { MetricsCollector } from './collector.ts';
-import type { AlertInputs } from './alert-rules.ts';
-import type { SystemSampler } from './system.ts';
+import type { Now } from '../metrics/clock.ts';
+import type { MetricsCollector } from '../metrics/collector.ts';
+import type { AlertInputs } from './rules.ts';
+import type { SystemSampler } from '../metrics/system.ts';
 
 export interface AlertInputSourceOptions {
   collector: MetricsCollector;

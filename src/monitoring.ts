@@ -5,20 +5,20 @@
  * the hub as the registry. Constructing does no work; `start()` opens the store and starts the
  * clocks; `stop()` stops the alerts, flushes the partial minute and closes the store.
  */
-import type { Options } from '../config.ts';
-import type { Logger } from '../log.ts';
-import type { ConnectionRegistry, UpstreamStatus } from '../types.ts';
-import { AlertInputSource } from './alert-inputs.ts';
-import { AlertNotifier, type HomeAssistantServices } from './alert-notifier.ts';
-import { thresholdsFromOptions } from './alert-rules.ts';
-import { AlertEngine } from './alerts.ts';
-import type { Now, Timers } from './clock.ts';
-import type { MetricsCollector } from './collector.ts';
-import { PrometheusExporter } from './prometheus.ts';
-import { RollupScheduler } from './rollup.ts';
-import { StatsService, type MonitorOptions } from './stats-service.ts';
-import { MetricsStore } from './store.ts';
-import { SystemSampler } from './system.ts';
+import type { Options } from './config.ts';
+import type { Logger } from './log.ts';
+import type { ConnectionRegistry, UpstreamStatus } from './types.ts';
+import { AlertInputSource } from './alerts/inputs.ts';
+import { AlertNotifier, type HomeAssistantServices } from './alerts/notifier.ts';
+import { thresholdsFromOptions } from './alerts/rules.ts';
+import { AlertEngine } from './alerts/engine.ts';
+import type { Now, Timers } from './metrics/clock.ts';
+import type { MetricsCollector } from './metrics/collector.ts';
+import { PrometheusExporter } from './stats/prometheus.ts';
+import { RollupScheduler } from './metrics/rollup.ts';
+import { StatsService, type MonitorOptions } from './stats/service.ts';
+import { MetricsStore } from './metrics/store.ts';
+import { SystemSampler } from './metrics/system.ts';
 
 export interface MetricsModuleOptions {
   /** The validated add-on options (`config.options`): retention, alert thresholds, notify service. */

@@ -1,7 +1,7 @@
 /** The simulator's REST endpoints answer like core's (developers docs/api/rest.md). */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HaSimulator } from '../../../src/ha/simulator/index.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
 
 let sim: HaSimulator;
 before(async () => {

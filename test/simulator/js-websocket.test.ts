@@ -18,8 +18,8 @@ import {
   type HassEntities,
   type HassEvent,
 } from 'home-assistant-js-websocket';
-import { HaSimulator } from '../../../src/ha/simulator/index.ts';
-import { waitFor } from '../helpers.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
+import { waitFor } from '../ha/helpers.ts';
 
 // Node 20 has no global WebSocket; the library's default createSocket uses the global one.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;

@@ -3,7 +3,7 @@
  * `call_service` is fired with the caller's context just before the handler runs; an unknown
  * service raises {@link ServiceNotFoundError}, which the websocket API turns into `not_found`.
  */
-import type { HaContext } from '../messages.ts';
+import type { HaContext } from '../ha/messages.ts';
 import type { EventBus } from './event-bus.ts';
 import type { MicroClock } from './time.ts';
 

@@ -10,8 +10,8 @@
  * and win over the options until removed (set to null).
  */
 import type { Logger } from '../log.ts';
-import type { AlertPersistence, AlertRecord } from './alert-records.ts';
-import type { AlertNotifier, AlertView } from './alert-notifier.ts';
+import type { AlertPersistence, AlertRecord } from './records.ts';
+import type { AlertNotifier, AlertView } from './notifier.ts';
 import {
   ALERT_RULES,
   THRESHOLD_KEYS,
@@ -21,9 +21,9 @@ import {
   type ThresholdKey,
   type Thresholds,
   type ThresholdsUpdate,
-} from './alert-rules.ts';
-import { MINUTE_MS, systemTimers, type Now, type TimerHandle, type Timers } from './clock.ts';
-import { isoTime } from './iso-time.ts';
+} from './rules.ts';
+import { MINUTE_MS, systemTimers, type Now, type TimerHandle, type Timers } from '../metrics/clock.ts';
+import { isoTime } from '../iso-time.ts';
 
 /** Where alerts are persisted (implemented by {@link MetricsStore}; never throws, undefined while unavailable). */
 export interface AlertStore {

@@ -1,16 +1,16 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { optionsSchema } from '../../src/config.ts';
-import { AlertInputSource } from '../../src/metrics/alert-inputs.ts';
-import { AlertNotifier, type HomeAssistantServices } from '../../src/metrics/alert-notifier.ts';
-import { thresholdsFromOptions, thresholdsUpdateSchema, type AlertInputs } from '../../src/metrics/alert-rules.ts';
-import { AlertEngine } from '../../src/metrics/alerts.ts';
+import { AlertInputSource } from '../../src/alerts/inputs.ts';
+import { AlertNotifier, type HomeAssistantServices } from '../../src/alerts/notifier.ts';
+import { thresholdsFromOptions, thresholdsUpdateSchema, type AlertInputs } from '../../src/alerts/rules.ts';
+import { AlertEngine } from '../../src/alerts/engine.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { MetricsStore } from '../../src/metrics/store.ts';
 import { SystemSampler } from '../../src/metrics/system.ts';
 import type { UpstreamState } from '../../src/types.ts';
-import { FakeClock, FakeRegistry, flushLogs, testLogger } from './helpers.ts';
-import { FakeProcess, tempDir } from './rig.ts';
+import { FakeClock, FakeRegistry, flushLogs, testLogger } from '../metrics/helpers.ts';
+import { FakeProcess, tempDir } from '../metrics/rig.ts';
 
 const T0 = Date.UTC(2024, 1, 5, 12, 0, 0);
 const dirs: (() => void)[] = [];

@@ -6,12 +6,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { HaSimulator } from '../../../src/ha/simulator/index.ts';
-import { ULID_PATTERN } from '../../../src/ha/simulator/ids.ts';
-import { ISO_MICROS_PATTERN } from '../../../src/ha/simulator/time.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
+import { ULID_PATTERN } from '../../src/simulator/ids.ts';
+import { ISO_MICROS_PATTERN } from '../../src/simulator/time.ts';
 import { RawClient } from './raw-client.ts';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/ha-ws/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/ha-ws/${name}.json`, import.meta.url), 'utf8'));
 
 type Shape = string | Shape[] | { [key: string]: Shape } | [string, Shape][];
 

@@ -6,10 +6,10 @@
  * Percentiles come from the merged histograms of every rollup in the period (DESIGN §5).
  * Averages are weighted by the measured duration of each rollup.
  */
-import { HistogramAccumulator } from './histogram-accumulator.ts';
-import { LatencyHistogram, encodedPercentiles } from './histogram.ts';
-import { isoTime } from './iso-time.ts';
-import type { RollupView } from './rollup-record.ts';
+import { HistogramAccumulator } from '../metrics/histogram-accumulator.ts';
+import { LatencyHistogram, encodedPercentiles } from '../metrics/histogram.ts';
+import { isoTime } from '../iso-time.ts';
+import type { RollupView } from '../metrics/rollup-record.ts';
 
 export interface PeriodSummary {
   connections: { current: number; max: number; average: number };

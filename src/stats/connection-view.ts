@@ -1,6 +1,6 @@
 /** One stream as the API shows it (DESIGN §4 `connection`), mapped from the hub's snapshot. */
 import type { ConnectionSnapshot } from '../types.ts';
-import { isoTime } from './iso-time.ts';
+import { isoTime } from '../iso-time.ts';
 
 export interface ConnectionView {
   id: string;

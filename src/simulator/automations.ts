@@ -6,7 +6,7 @@
  *   with a new context whose `parent_id` is the triggering context, records `last_triggered`, and
  *   runs its actions in the new context.
  */
-import type { HaContext } from '../messages.ts';
+import type { HaContext } from '../ha/messages.ts';
 import type { SimulatedCore } from './core.ts';
 import { targetEntities } from './home-services.ts';
 import { isoMicros } from './time.ts';

@@ -3,7 +3,7 @@
  * compact JSON, results `{id, type, success, result|error}`, events `{type, event, id}` with `id`
  * last (core serialises the event once and appends the id).
  */
-import type { HaContext } from '../messages.ts';
+import type { HaContext } from '../ha/messages.ts';
 
 export const authRequired = (haVersion: string) => JSON.stringify({ type: 'auth_required', ha_version: haVersion });
 export const authOk = (haVersion: string) => JSON.stringify({ type: 'auth_ok', ha_version: haVersion });

@@ -5,16 +5,16 @@
  */
 import type { ConnectionRegistry } from '../types.ts';
 import { connectionView, type ConnectionView } from './connection-view.ts';
-import { HOUR_MS, floorTo, type Now } from './clock.ts';
-import type { MetricsCollector } from './collector.ts';
+import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
+import type { MetricsCollector } from '../metrics/collector.ts';
 import { performanceInsights, type Insight } from './insights.ts';
-import { isoDuration, isoTime } from './iso-time.ts';
-import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
-import { periodSpec, windowStart, type Period, type Resolution } from './period.ts';
-import { mergeRollups, type Rollup, type RollupView } from './rollup-record.ts';
-import type { MetricsStore } from './store.ts';
+import { isoDuration, isoTime } from '../iso-time.ts';
+import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from '../metrics/memory-trend.ts';
+import { periodSpec, windowStart, type Period, type Resolution } from '../metrics/period.ts';
+import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup-record.ts';
+import type { MetricsStore } from '../metrics/store.ts';
 import { addToAggregate, emptyAggregate, historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
-import type { SystemSampler, SystemSnapshot } from './system.ts';
+import type { SystemSampler, SystemSnapshot } from '../metrics/system.ts';
 
 export interface StatsData {
   active_connections: number;

@@ -2,8 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { HaSimulator } from '../../../src/ha/simulator/index.ts';
-import { ULID_PATTERN } from '../../../src/ha/simulator/ids.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
+import { ULID_PATTERN } from '../../src/simulator/ids.ts';
 import { RawClient } from './raw-client.ts';
 
 let sim: HaSimulator;

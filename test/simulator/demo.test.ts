@@ -1,9 +1,9 @@
 /** The demo home: believable entities, automations with linked contexts, and a paced event stream. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CoreEvent } from '../../../src/ha/messages.ts';
-import { HaSimulator } from '../../../src/ha/simulator/index.ts';
-import { sleep } from '../helpers.ts';
+import type { CoreEvent } from '../../src/ha/messages.ts';
+import { HaSimulator } from '../../src/simulator/index.ts';
+import { sleep } from '../ha/helpers.ts';
 
 test('at least 30 entities across the expected domains', () => {
   const sim = new HaSimulator({ seed: 1 });
