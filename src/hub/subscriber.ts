@@ -1,7 +1,7 @@
 /**
  * One SSE stream: its filter, its socket, its position in the event sequence and its counters.
  *
- * Backpressure (STYLE §5, DESIGN §5): frames go straight into the socket's own write buffer, which
+ * Backpressure (docs/ARCHITECTURE.md §5.5, docs/decisions.md §3): frames go straight into the socket's own write buffer, which
  * holds references to the shared frame Buffers (no copies). When `write()` returns false the
  * subscriber is congested until the socket emits `drain`; while congested it may still buffer up
  * to `limitBytes` of unwritten data, and the write that passes the limit reports an overflow so
@@ -84,7 +84,7 @@ export class Subscriber implements Routable {
   lastEventAt: number | null = null;
   /** Since when `write()` has returned false without a `drain`; null when the socket keeps up. */
   congestedSince: number | null = null;
-  /** Live events that arrived during the replay handover (STYLE §6), in order. */
+  /** Live events that arrived during the replay handover (docs/ARCHITECTURE.md §5.6), in order. */
   queue: { stamped: StampedEvent; frame: WireFrame }[] = [];
   queuedBytes = 0;
 
