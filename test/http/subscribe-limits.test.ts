@@ -3,6 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ADMIN_TOKEN,
+  FrameParser,
   type Harness,
   type HarnessOptions,
   RecordingEventSource,
@@ -156,6 +157,21 @@ async function flood(h: Harness, entity: string, done: () => boolean, max = 2000
   return n;
 }
 
+/** The chunks of a chunked HTTP body, and whether it ended with the terminating chunk. */
+function dechunk(raw: string): { chunks: string[]; ended: boolean } {
+  const bytes = Buffer.from(raw, 'utf8');
+  const chunks: string[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const eol = bytes.indexOf('\r\n', at);
+    const size = parseInt(bytes.subarray(at, eol).toString('latin1'), 16);
+    if (size === 0) return { chunks, ended: true };
+    chunks.push(bytes.subarray(eol + 2, eol + 2 + size).toString('utf8'));
+    at = eol + 2 + size + 2;
+  }
+  return { chunks, ended: false };
+}
+
 describe('slow consumers', () => {
   test('a client that never reads is told slow_consumer and closed; the others keep receiving', async () => {
     const h = await harness({ limits: { slowConsumerLimitBytes: 64 * 1024, closeGraceMs: 5000 } });
@@ -176,6 +192,37 @@ describe('slow consumers', () => {
     assert.ok(stalled.text.endsWith('0\r\n\r\n'), 'the response was ended properly');
     await healthy.waitFor(() => healthy.events.length === published, 'every event on the healthy stream', 8000);
     assert.equal(healthy.ended, false);
+  });
+
+  test('at the limit the stream stops queuing events and queues the notice: a late reader gets the events up to it, the notice, the end', async () => {
+    const limit = 48 * 1024;
+    const h = await harness({ limits: { slowConsumerLimitBytes: limit, closeGraceMs: 10_000 } });
+    const stalled = track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}&entity_id=sensor.flood`));
+    await until(() => h.hub.list().length === 1, 'stalled stream registered');
+    const published = await flood(h, 'sensor.flood', () => h.observer.reasons().includes('slow_consumer'));
+    const backlog = h.hub.list()[0]!.backlogBytes; // still listed while its last bytes wait
+
+    stalled.resume();
+    await until(() => stalled.closed, 'closed by the server once the notice is read', 8000);
+    const body = dechunk(stalled.text.slice(stalled.text.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.ended, true, 'the response ends with the terminating chunk');
+    const parser = new FrameParser();
+    for (const chunk of body.chunks) parser.push(chunk);
+    const frames = parser.frames;
+    const notice = frames.at(-1)!;
+    assert.equal(notice.json.error, 'slow_consumer');
+    const events = frames.filter((f) => f.json.type === 'state_changed');
+    assert.ok(events.length > 0 && events.length < published, `${events.length} of ${published} events reached the client`);
+    const first = Number(events[0]!.id);
+    assert.deepEqual(
+      events.map((f) => Number(f.id)),
+      events.map((_, i) => first + i),
+      'no event is missing before the notice',
+    );
+    assert.equal(notice.id, events.at(-1)!.id, 'the notice carries the last event written, where a resume starts');
+    // Nothing was queued past the limit: what waited was at most the limit plus the notice.
+    const noticeBytes = Buffer.byteLength(body.chunks.at(-1)!) + `${Buffer.byteLength(body.chunks.at(-1)!).toString(16)}\r\n\r\n`.length;
+    assert.ok(backlog <= limit + noticeBytes, `backlog ${backlog} <= ${limit} + ${noticeBytes}`);
   });
 
   test('a socket that does not drain for the inactivity timeout is closed as inactive', async () => {

@@ -1,7 +1,11 @@
-/** The Hub on real loopback sockets (no HTTP): handover, interest, system frames, upstream, shutdown, registry. */
+/**
+ * The Hub on real loopback sockets (no HTTP: the stream adapter without chunked coding): handover,
+ * interest, system frames, upstream, shutdown, registry.
+ */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { SseSocketStream } from '../../src/http/sse-stream.ts';
 import { Hub, type OpenRequest } from '../../src/hub/hub.ts';
 import { HubFullError, HubStoppedError } from '../../src/hub/errors.ts';
 import { ALL_TYPES, createFilter, type EventFilter, matches } from '../../src/hub/filter.ts';
@@ -86,7 +90,7 @@ async function setup(limits: Partial<HubLimits> = {}) {
     const client = new Client(net.connect(port, '127.0.0.1'));
     const socket = await accepted;
     const meta = { clientId: user.id, ipAddress: '127.0.0.1', userAgent: 't', httpVersion: '1.1', listener: 'lan' as const };
-    const opened = hub.open({ socket, chunked: false, user, filter, meta, ...extra });
+    const opened = hub.open({ sink: new SseSocketStream(socket, false), user, filter, meta, ...extra });
     cleanups.push(() => void client.socket.destroy());
     return { client, opened, socket };
   };
