@@ -39,15 +39,14 @@ export function toChunk(bytes: Buffer): Buffer {
 }
 
 /** Where a socket keeps its adapter, so the shared listeners below find it. */
-const STREAM = Symbol('sse-hub.sse-stream');
-type AdaptedSocket = Socket & { [STREAM]?: SseSocketStream };
+const STREAMS = new WeakMap<Socket, SseSocketStream>();
 
-function onDrain(this: AdaptedSocket): void {
-  this[STREAM]?.listener?.sinkDrained();
+function onDrain(this: Socket): void {
+  STREAMS.get(this)?.listener?.sinkDrained();
 }
 
-function onClose(this: AdaptedSocket): void {
-  this[STREAM]?.listener?.sinkClosed();
+function onClose(this: Socket): void {
+  STREAMS.get(this)?.listener?.sinkClosed();
 }
 
 // 'close' follows every socket error; the HTTP server logs nothing for them either.
@@ -66,7 +65,7 @@ export class SseSocketStream implements StreamSink {
   listen(listener: SinkListener): void {
     if (this.listener) throw new Error('a stream sink takes one listener');
     this.listener = listener;
-    (this.socket as AdaptedSocket)[STREAM] = this;
+    STREAMS.set(this.socket, this);
     this.socket.on('drain', onDrain);
     this.socket.on('close', onClose);
     this.socket.on('error', ignore);

@@ -81,8 +81,8 @@ export class Subscriber implements SinkListener {
   #bytesSent = 0;
   #lastEventAt: number | null = null;
   #congestedSince: number | null = null;
-  /** Live events that arrived during the replay handover (STYLE §6), in order. */
-  #held: HeldEvent[] = [];
+  /** Live events that arrived during the replay handover (STYLE §6), in order; none until the first. */
+  #held: HeldEvent[] | undefined;
   #heldBytes = 0;
   /** Destroys the sink if the last frame has not left in time (see {@link close}). */
   #grace: { timers: Timers; handle: TimerHandle } | undefined;
@@ -144,7 +144,7 @@ export class Subscriber implements SinkListener {
     const wasOpen = this.open;
     this.#state = 'closed';
     this.#corked = false;
-    this.#held = [];
+    this.#held = undefined;
     if (this.#grace) this.#grace.timers.clearTimeout(this.#grace.handle);
     this.#grace = undefined;
     this.#owner.subscriberClosed(this, wasOpen);
@@ -189,15 +189,15 @@ export class Subscriber implements SinkListener {
   /** Holds a live event during the handover; false (and not held) when the held bytes would pass the limit. */
   hold(stamped: StampedEvent, frame: Buffer): boolean {
     if (this.#heldBytes + frame.length > this.limitBytes) return false;
-    this.#held.push({ stamped, frame });
+    (this.#held ??= []).push({ stamped, frame });
     this.#heldBytes += frame.length;
     return true;
   }
 
   /** The events held during the handover, in order; the subscriber holds none afterwards. */
   takeHeld(): HeldEvent[] {
-    const held = this.#held;
-    this.#held = [];
+    const held = this.#held ?? [];
+    this.#held = undefined;
     this.#heldBytes = 0;
     return held;
   }
@@ -230,7 +230,7 @@ export class Subscriber implements SinkListener {
   close(last: Buffer | undefined, now: number, grace?: { timers: Timers; ms: number }): void {
     if (!this.open) return;
     this.#state = 'closing';
-    this.#held = [];
+    this.#held = undefined;
     this.flush(now); // what a batch held goes before the last frame
     if (this.#sink.closed) return;
     if (!grace) {
