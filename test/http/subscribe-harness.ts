@@ -45,6 +45,8 @@ export interface HarnessOptions {
   ingressAddress?: string;
   states?: HaState[];
   random?: () => number;
+  /** `null`: the listeners run as on a Node without `freeParser` (the degraded socket takeover). */
+  freeParser?: null;
 }
 
 export interface Harness {
@@ -85,8 +87,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     streams: new RateLimit({ points: options.streamLimit ?? 1000, windowSeconds: options.streamWindowSeconds ?? 60 }),
   };
   const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer })], corsOrigins: [] });
-  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0 });
-  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
+  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
   await transport.start();
   await hub.start();
   await lan.start();

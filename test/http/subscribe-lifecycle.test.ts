@@ -129,3 +129,23 @@ describe('interest', () => {
     assert.equal(h.interest.retains, h.interest.releases);
   });
 });
+
+describe('on a Node without the HTTP internal the socket takeover uses', () => {
+  test('streams work end to end: events, a resume with Last-Event-ID, the client leaving', async () => {
+    const h = await harness({ freeParser: null });
+    const es = track(new RecordingEventSource(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}&domain=light`));
+    await es.waitFor((e) => e.ofType('connection').length === 1, 'connect');
+    const first = h.publish(stateEvent('light.a', 'on'));
+    await es.waitFor((e) => e.ofType('state_changed').length === 1, 'event');
+    assert.equal(es.ofType('state_changed')[0]!.id, first.id);
+    es.close();
+    await until(() => h.hub.list().length === 0, 'the stream released when the client left');
+    assert.deepEqual(h.observer.reasons(), ['client_closed']);
+
+    const missed = h.publish(stateEvent('light.b', 'off'));
+    const resumed = track(await openStream(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}&domain=light`, { headers: { 'Last-Event-ID': first.id } }));
+    await resumed.waitFor(() => resumed.events.length === 1, 'the missed event replayed');
+    assert.equal(resumed.events[0]!.id, missed.id);
+    assert.match(String(resumed.headers['transfer-encoding']), /chunked/);
+  });
+});
