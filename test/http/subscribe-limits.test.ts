@@ -3,6 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ADMIN_TOKEN,
+  FakeClock,
   FrameParser,
   type Harness,
   type HarnessOptions,
@@ -13,7 +14,6 @@ import {
   request,
   startHarness,
   stateEvent,
-  sleep,
   until,
 } from './subscribe-harness.ts';
 
@@ -99,6 +99,7 @@ describe('new streams per user/IP per window', () => {
     const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
     track(await openStream(url));
     assert.equal((await request(url)).status, 429);
+    // The window is rate-limiter-flexible's, on its own clock (Date.now): it has to pass for real.
     await new Promise((r) => setTimeout(r, 350));
     assert.equal(track(await openStream(url)).status, 200);
   });
@@ -226,31 +227,40 @@ describe('slow consumers', () => {
   });
 
   test('a socket that does not drain for the inactivity timeout is closed as inactive', async () => {
+    const clock = new FakeClock(Date.now());
     const h = await harness({
-      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 300, sweepIntervalMs: 50 },
-    });
-    track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
-    await until(() => h.hub.list().length === 1, 'registered');
-    const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
-    await flood(h, 'sensor.flood', congested);
-    assert.ok(congested(), 'the socket is congested');
-    const since = Date.now();
-    await until(() => h.observer.reasons().includes('inactive'), 'inactive close');
-    assert.ok(Date.now() - since >= 200, 'not before the timeout');
-  });
-
-  test('a congested socket that drains before the inactivity timeout stays open', async () => {
-    const h = await harness({
-      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 400, sweepIntervalMs: 50 },
+      clock,
+      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 300_000, sweepIntervalMs: 1000, closeGraceMs: 60_000 },
     });
     const client = track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
     await until(() => h.hub.list().length === 1, 'registered');
     const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
     await flood(h, 'sensor.flood', congested);
     assert.ok(congested(), 'the socket is congested');
+    clock.advance(299_999);
+    assert.deepEqual(h.observer.reasons(), [], 'not before the timeout');
+    clock.advance(1000); // the next sweep
+    assert.deepEqual(h.observer.reasons(), ['inactive']);
+    client.resume();
+    await until(() => client.closed, 'the stream ended');
+    assert.match(client.text, /"error":"inactive"/);
+  });
+
+  test('a congested socket that drains before the inactivity timeout stays open', async () => {
+    const clock = new FakeClock(Date.now());
+    const h = await harness({
+      clock,
+      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 300_000, sweepIntervalMs: 1000 },
+    });
+    const client = track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
+    await until(() => h.hub.list().length === 1, 'registered');
+    const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
+    await flood(h, 'sensor.flood', congested);
+    assert.ok(congested(), 'the socket is congested');
+    clock.advance(200_000);
     client.resume();
     await until(() => !congested(), 'drained');
-    await sleep(600);
+    clock.advance(600_000);
     assert.deepEqual(h.observer.reasons(), []);
     assert.equal(h.hub.list().length, 1);
   });
@@ -258,14 +268,20 @@ describe('slow consumers', () => {
 
 describe('max connection age', () => {
   test('an old stream is told max_connection_age with a jittered retry hint and closed', async () => {
+    const clock = new FakeClock(Date.now());
     const h = await harness({
-      limits: { maxConnectionAgeMs: 300, sweepIntervalMs: 20, retryMs: 1000, retryJitterMs: 4000 },
+      clock,
+      limits: { maxConnectionAgeMs: 600_000, sweepIntervalMs: 1000, retryMs: 1000, retryJitterMs: 4000 },
       random: () => 0.25,
     });
     const s = track(await openStream(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`));
-    const opened = Date.now();
+    await until(() => h.hub.list().length === 1, 'registered');
+    // The deadline is spread by up to 10 % of the age: 600 s − 0.25 × 60 s = 585 s.
+    clock.advance(584_999);
+    assert.deepEqual(h.observer.reasons(), [], 'not before its deadline');
+    clock.advance(1000);
+    assert.deepEqual(h.observer.reasons(), ['max_age']);
     await s.waitFor(() => s.ended, 'end', 3000);
-    assert.ok(Date.now() - opened >= 250, 'the age spread is at most 10 %');
     const last = s.frames.at(-1)!;
     assert.equal(last.json.error, 'max_connection_age');
     assert.equal(last.retry, 2000, 'retryMs + 0.25 × jitter');
