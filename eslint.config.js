@@ -23,6 +23,22 @@ export default tseslint.config(
     },
   },
   {
+    // The hub knows no HTTP: it writes SSE frames to a sink (src/hub/sink.ts); the HTTP layer
+    // adapts a response to it (src/http/sse-stream.ts). Imports go http → hub, never back.
+    files: ['src/hub/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['koa', '@koa/*'], message: 'The hub knows nothing of Koa.' },
+            { group: ['**/http/**', 'node:http', 'http', 'node:net', 'net'], message: 'The hub knows no HTTP: write to a StreamSink (src/hub/sink.ts).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -10,7 +10,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, test } from 'node:test';
 import Koa from 'koa';
-import { Listener, listenerOf, takeOverSocket } from '../../src/http/listeners.ts';
+import { type FreeParser, Listener, listenerOf, loadFreeParser, takeOverSocket } from '../../src/http/listeners.ts';
 import { until } from './subscribe-harness.ts';
 
 // Collecting on demand is the only way to observe that nothing holds the request any more.
@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 /** A listener whose `/stream` writes headers, takes the socket over and writes `hello`; other paths answer `ok`. */
-async function start(): Promise<{ listener: Listener; taken: Taken[] }> {
+async function start(freeParser?: FreeParser | null): Promise<{ listener: Listener; taken: Taken[] }> {
   const taken: Taken[] = [];
   const app = new Koa();
   app.use(async (ctx) => {
@@ -49,7 +49,7 @@ async function start(): Promise<{ listener: Listener; taken: Taken[] }> {
     taken.push(entry);
     socket.write(`6\r\nhello\n\r\n`);
   });
-  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser });
   await listener.start();
   listeners.push(listener);
   return { listener, taken };
@@ -134,4 +134,36 @@ test('the request still carries its listener; stop() destroys taken-over sockets
   assert.deepEqual(seen, ['ingress']);
   await listener.stop(50);
   await until(() => client.ended(), 'closed by stop()');
+});
+
+test("Node's freeParser is found on this Node; a Node without it (no module, or no function) gives undefined", () => {
+  assert.equal(typeof loadFreeParser(), 'function');
+  const gone = (id: string): unknown => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+  };
+  assert.equal(loadFreeParser(gone), undefined);
+  assert.equal(loadFreeParser(() => ({})), undefined);
+  assert.equal(loadFreeParser(() => ({ freeParser: 'not a function' })), undefined);
+});
+
+test('without freeParser the takeover degrades: the socket streams, the client FIN ends it, stop() ends it; the request stays alive', async () => {
+  const { listener, taken } = await start(null);
+  const first = connect(listener);
+  first.socket.write(STREAM_REQUEST);
+  await until(() => first.text().includes('hello'), 'headers and the first write');
+  taken[0]!.socket.write('5\r\nmore\n\r\n');
+  await until(() => first.text().includes('more'), 'a later write');
+  for (let i = 0; i < 5; i++) {
+    await tick();
+    gc();
+  }
+  assert.ok(taken[0]!.refs[0]!.deref(), 'Koa context kept: the HTTP machinery still holds it (the cost of degrading)');
+  first.socket.end();
+  await until(() => taken[0]!.closed && first.ended(), 'both sides closed after the client FIN');
+
+  const second = connect(listener);
+  second.socket.write(STREAM_REQUEST);
+  await until(() => second.text().includes('hello'), 'a second stream');
+  await listener.stop(50);
+  await until(() => taken[1]!.closed && second.ended(), 'closed by stop()');
 });

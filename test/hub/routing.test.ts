@@ -87,7 +87,7 @@ describe('filter semantics (DOCS.md)', () => {
 describe('RoutingIndex', () => {
   const build = () => {
     const index = new RoutingIndex<Sub>();
-    const subs = TABLE.map((row) => ({ name: row.name, filter: row.filter, routeMark: 0 }));
+    const subs = TABLE.map((row) => ({ name: row.name, filter: row.filter }));
     for (const sub of subs) index.add(sub);
     return { index, subs };
   };
@@ -119,7 +119,6 @@ describe('RoutingIndex', () => {
     const many = Array.from({ length: 1000 }, (_, i) => ({
       name: `s${i}`,
       filter: createFilter(['state_changed'], [`sensor.s${i}`]),
-      routeMark: 0,
       visits: 0,
     }));
     for (const sub of many) index.add(sub);
