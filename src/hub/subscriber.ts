@@ -5,8 +5,8 @@
  * Life: `handover` (opened, live events held while history is read) → `live` → `closing` (the
  * last frame and the end are written) → `closed` (the sink closed).
  *
- * Backpressure (STYLE §5, DESIGN §5): frames go straight into the sink, which holds references to
- * the shared frame Buffers (no copies). When a write returns false the subscriber is congested
+ * Backpressure (docs/decisions.md, entry 3): frames go straight into the sink, which holds
+ * references to the shared frame Buffers (no copies). When a write returns false the subscriber is congested
  * until the sink drains; while congested it may still buffer up to `limitBytes`. A frame that
  * would take the buffer past the limit is not queued: the write reports the overflow so the hub
  * closes the stream as a slow consumer, and the notice then queues right behind what the client
@@ -81,7 +81,7 @@ export class Subscriber implements SinkListener {
   #bytesSent = 0;
   #lastEventAt: number | null = null;
   #congestedSince: number | null = null;
-  /** Live events that arrived during the replay handover (STYLE §6), in order; none until the first. */
+  /** Live events that arrived during the replay handover (`opening.ts`), in order; none until the first. */
   #held: HeldEvent[] | undefined;
   #heldBytes = 0;
   /** Destroys the sink if the last frame has not left in time (see {@link close}). */
