@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConnectionSnapshot, StampedEvent, User } from '../types.ts';
 import type { TimerHandle, Timers } from '../timers.ts';
 import { ALL_TYPES, type EventFilter } from './filter.ts';
+import { type Routable, RouteMark } from './routing.ts';
 import type { SinkListener, StreamSink } from './sink.ts';
 
 /** Who is on the other end and how they came in, for snapshots and limits. */
@@ -62,8 +63,10 @@ export interface SubscriberInit {
   expiresAt: number | null;
 }
 
-export class Subscriber implements SinkListener {
+export class Subscriber implements SinkListener, Routable {
   readonly id = randomUUID();
+  /** The routing index's scratch (`routing.ts`); the subscriber never reads it. */
+  readonly routeMark = new RouteMark();
   readonly user: User;
   readonly filter: EventFilter;
   readonly meta: SubscriberMeta;
