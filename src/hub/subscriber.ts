@@ -127,7 +127,7 @@ export class Subscriber implements SinkListener, Routable {
 
   /** Unwritten bytes in the sink. */
   get backlogBytes(): number {
-    return this.#sink.bufferedBytes;
+    return this.#sink.closed ? 0 : this.#sink.bufferedBytes;
   }
 
   /** Listens to the sink; true when it is open (a client may leave before it was registered). */
@@ -172,8 +172,12 @@ export class Subscriber implements SinkListener, Routable {
    * then not written and the stream should be closed as a slow consumer.
    */
   write(frame: Buffer, now: number): boolean {
-    if (this.#corked && this.#sink.bufferedBytes + frame.length > this.batchBytes) this.flush(now);
-    if (this.#sink.bufferedBytes + frame.length > this.limitBytes) return false;
+    let buffered = this.#sink.bufferedBytes;
+    if (this.#corked && buffered + frame.length > this.batchBytes) {
+      this.flush(now);
+      buffered = this.#sink.bufferedBytes;
+    }
+    if (buffered + frame.length > this.limitBytes) return false;
     const flowing = this.#sink.write(frame);
     this.#bytesSent += frame.length;
     if (!flowing && !this.#corked && this.#congestedSince === null) this.#congestedSince = now;
