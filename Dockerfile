@@ -18,8 +18,10 @@ COPY package.json package-lock.json ./
 # package.json's "allowScripts" lets npm run better-sqlite3's install script (prebuilt binary or
 # a from-source build with python3/make/g++).
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
 COPY src ./src
+# The client library bundle (served at /client.js) is built by this script with esbuild.
+COPY scripts/build-client.ts ./scripts/
 RUN npm run build \
     && npm prune --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/better-sqlite3/deps \

@@ -18,7 +18,9 @@ import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
 import { Listener } from './http/listeners.ts';
 import { type RateLimit, rateLimit, rateLimitsFromOptions } from './http/rate-limit.ts';
+import { loadClientScript } from './http/client-bundle.ts';
 import { alertsRouter } from './http/routes/alerts.ts';
+import { clientScriptRouter } from './http/routes/client-script.ts';
 import { connectionsRouter } from './http/routes/connections.ts';
 import { healthRouter } from './http/routes/health.ts';
 import { prometheusRouter } from './http/routes/prometheus.ts';
@@ -126,6 +128,7 @@ export class SseHubServer implements Lifecycle {
       corsOrigins: options.cors_origins,
       routers: [
         healthRouter({ upstream: () => this.bridge.state }),
+        clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
         subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),

@@ -99,7 +99,7 @@ describe('Dockerfile', () => {
     assert.match(allRuns, /\bnpm ci\b/);
     assert.match(allRuns, /npm prune --omit=dev|npm ci --omit=dev/);
     const scripts = (JSON.parse(readText('package.json')) as { scripts: Record<string, string> }).scripts;
-    assert.equal(scripts.build, 'tsc -p tsconfig.build.json');
+    assert.equal(scripts.build, 'tsc -p tsconfig.build.json && node --import tsx scripts/build-client.ts');
     assert.notEqual(build, runtime, 'the runtime is a separate stage');
   });
 
