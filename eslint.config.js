@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    // The hub, the Home Assistant side, the transports and the metrics know nothing of Koa (STYLE §2).
+    // The hub, the Home Assistant side, the transports and the metrics know nothing of Koa (docs/ARCHITECTURE.md §5.2).
     files: ['src/hub/**', 'src/ha/**', 'src/transport/**', 'src/metrics/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['koa', '@koa/*', '../http/*', '../../http/*'] }],

@@ -1,5 +1,5 @@
 /**
- * The composition root (STYLE §9): builds every long-lived part from the frozen config with
+ * The composition root (docs/ARCHITECTURE.md §5.9): builds every long-lived part from the frozen config with
  * explicit dependencies, starts them in order and stops them in the order that lets each say
  * goodbye. `main.ts` adds the process concerns (signals, exit codes); tests start a whole server
  * in-process with port 0.

@@ -1,5 +1,5 @@
 /**
- * {@link HaUpstream}: the Home Assistant side wired for the configured mode (DESIGN §3).
+ * {@link HaUpstream}: the Home Assistant side wired for the configured mode (docs/ARCHITECTURE.md §3).
  *
  * | mode | websocket | REST base | user tokens checked at |
  * |---|---|---|---|

@@ -5,12 +5,12 @@
  * Life: `handover` (opened, live events held while history is read) → `live` → `closing` (the
  * last frame and the end are written) → `closed` (the sink closed).
  *
- * Backpressure (docs/decisions.md, entry 3): frames go straight into the sink, which holds
- * references to the shared frame Buffers (no copies). When a write returns false the subscriber is congested
- * until the sink drains; while congested it may still buffer up to `limitBytes`. A frame that
- * would take the buffer past the limit is not queued: the write reports the overflow so the hub
- * closes the stream as a slow consumer, and the notice then queues right behind what the client
- * can still read. Nothing ever waits for a sink.
+ * Backpressure (docs/ARCHITECTURE.md §5.5, docs/decisions.md §3): frames go straight into the
+ * sink, which holds references to the shared frame Buffers (no copies). When a write returns false
+ * the subscriber is congested until the sink drains; while congested it may still buffer up to
+ * `limitBytes`. A frame that would take the buffer past the limit is not queued: the write reports
+ * the overflow so the hub closes the stream as a slow consumer, and the notice then queues right
+ * behind what the client can still read. Nothing ever waits for a sink.
  *
  * Batching: when the hub corks a subscriber (several events in one tick, or a replay), frames
  * collect in the sink and leave together at {@link Subscriber.flush}. Bytes held back on purpose
@@ -84,7 +84,7 @@ export class Subscriber implements SinkListener, Routable {
   #bytesSent = 0;
   #lastEventAt: number | null = null;
   #congestedSince: number | null = null;
-  /** Live events that arrived during the replay handover (`opening.ts`), in order; none until the first. */
+  /** Live events that arrived during the replay handover (docs/ARCHITECTURE.md §5.6), in order; none until the first. */
   #held: HeldEvent[] | undefined;
   #heldBytes = 0;
   /** Destroys the sink if the last frame has not left in time (see {@link close}). */

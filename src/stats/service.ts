@@ -1,5 +1,5 @@
 /**
- * The statistics and management answers of DESIGN §4, as plain data: live stats, connections,
+ * The statistics and management answers of DOCS.md, as plain data: live stats, connections,
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
  * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
  */

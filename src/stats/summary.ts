@@ -1,9 +1,9 @@
 /**
- * Folds rollups into the public period summary (`GET /api/sse/metrics`, DESIGN §4) and into chart
+ * Folds rollups into the public period summary (`GET /api/sse/metrics`, DOCS.md) and into chart
  * points (`GET /api/sse/history`). Pure functions: the same fold serves rows read from SQLite and
  * the in-memory minutes used while the store is unavailable.
  *
- * Percentiles come from the merged histograms of every rollup in the period (DESIGN §5).
+ * Percentiles come from the merged histograms of every rollup in the period (docs/decisions.md §2).
  * Averages are weighted by the measured duration of each rollup.
  */
 import { HistogramAccumulator } from '../metrics/histogram-accumulator.ts';

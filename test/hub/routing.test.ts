@@ -74,7 +74,7 @@ interface Sub extends Routable {
   name: string;
 }
 
-describe('filter semantics (DESIGN §4)', () => {
+describe('filter semantics (DOCS.md)', () => {
   for (const row of TABLE) {
     test(row.name, () => {
       for (const [name, event] of Object.entries(EVENTS) as [Name, Ev][]) {
