@@ -9,15 +9,16 @@ import type { Options } from './config.ts';
 import type { Logger } from './log.ts';
 import type { ConnectionRegistry, UpstreamStatus } from './types.ts';
 import { AlertInputSource } from './alerts/inputs.ts';
+import { attachAlertRecords } from './alerts/records.ts';
 import { AlertNotifier, type HomeAssistantServices } from './alerts/notifier.ts';
 import { thresholdsFromOptions } from './alerts/rules.ts';
 import { AlertEngine } from './alerts/engine.ts';
 import type { Now, Timers } from './metrics/clock.ts';
 import type { MetricsCollector } from './metrics/collector.ts';
 import { PrometheusExporter } from './stats/prometheus.ts';
-import { RollupScheduler } from './metrics/rollup.ts';
+import { RollupScheduler } from './metrics/rollup/scheduler.ts';
 import { StatsService, type MonitorOptions } from './stats/service.ts';
-import { MetricsStore } from './metrics/store.ts';
+import { MetricsStore } from './metrics/store/store.ts';
 import { SystemSampler } from './metrics/system.ts';
 
 export interface MetricsModuleOptions {
@@ -60,7 +61,7 @@ export class MetricsModule {
     this.alerts = new AlertEngine({
       defaults: thresholdsFromOptions(o.options),
       inputs: new AlertInputSource({ collector, system: this.system, registry, upstream: o.upstream, now }),
-      store: this.store,
+      store: attachAlertRecords(this.store),
       notifier: new AlertNotifier({ logger, admins: registry, ha: o.ha, notifyService: o.options.notify_service }),
       logger,
       now,

@@ -1,5 +1,5 @@
 /**
- * The composition root (STYLE §9): builds every long-lived part from the frozen config with
+ * The composition root (docs/ARCHITECTURE.md §5.9): builds every long-lived part from the frozen config with
  * explicit dependencies, starts them in order and stops them in the order that lets each say
  * goodbye. `main.ts` adds the process concerns (signals, exit codes); tests start a whole server
  * in-process with port 0.
@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { HaBridge } from './ha/bridge.ts';
 import { HaUpstream, type HaUpstreamOptions } from './ha/upstream.ts';
+import { HaSimulator, type HaSimulatorOptions } from './simulator/index.ts';
 import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
 import { Listener } from './http/listeners.ts';
@@ -41,8 +42,10 @@ export interface Lifecycle {
 }
 
 export interface ServerOverrides {
-  /** Home Assistant connection timings, token cache and simulator settings (tests shorten them). */
-  ha?: Omit<HaUpstreamOptions, 'upstream' | 'logger'>;
+  /** Home Assistant connection timings and token cache (tests shorten them). */
+  ha?: Omit<HaUpstreamOptions, 'upstream' | 'logger' | 'localCore'>;
+  /** Demo mode: simulator host/port/seed (default 127.0.0.1, ephemeral port). */
+  simulator?: Pick<HaSimulatorOptions, 'host' | 'port' | 'seed'>;
   /** Milliseconds streams get to flush `server_shutdown` before their sockets are destroyed. Default 1000. */
   shutdownGraceMs?: number;
   /** Milliseconds between live stats pushes on the WebSocket API. Default 5000. */
@@ -70,6 +73,8 @@ export class SseHubServer implements Lifecycle {
   readonly lan: Listener;
   readonly ingress: Listener;
   readonly upstream: HaUpstream;
+  /** The embedded Home Assistant simulator in demo mode. */
+  readonly simulator: HaSimulator | undefined;
   readonly bridge: HaBridge;
   readonly transport: Transport;
   readonly hub: Hub;
@@ -90,7 +95,10 @@ export class SseHubServer implements Lifecycle {
     const { options } = config;
     const grace = overrides.shutdownGraceMs ?? 1000;
 
-    this.upstream = new HaUpstream({ ...overrides.ha, upstream: config.upstream, logger });
+    // Demo mode: the composition root, not ha/, picks the simulator as the core to talk to.
+    const { upstream } = config;
+    this.simulator = upstream.kind === 'demo' ? new HaSimulator({ ...overrides.simulator, eventRate: upstream.eventRate, logger }) : undefined;
+    this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
     const transport = new MemoryTransport({ capacity: options.replay_buffer_size });
     this.transport = transport;
     this.bridge = new HaBridge({

@@ -25,9 +25,9 @@ import {
 import { MINUTE_MS, systemTimers, type Now, type TimerHandle, type Timers } from '../metrics/clock.ts';
 import { isoTime } from '../iso-time.ts';
 
-/** Where alerts are persisted (implemented by {@link MetricsStore}; never throws, undefined while unavailable). */
+/** Where alerts are persisted (`attachAlertRecords` of `records.ts`; never throws, undefined while unavailable). */
 export interface AlertStore {
-  withAlerts<T>(fn: (alerts: AlertPersistence) => T): T | undefined;
+  use<T>(fn: (alerts: AlertPersistence) => T): T | undefined;
 }
 
 export interface AlertEngineOptions {
@@ -84,7 +84,7 @@ export class AlertEngine {
   /** Loads overrides, firing alerts and cooldowns from the store, then evaluates periodically. */
   start(): void {
     const { store, logger } = this.#o;
-    const overrides = store.withAlerts((a) => a.loadOverrides()) ?? {};
+    const overrides = store.use((a) => a.loadOverrides()) ?? {};
     for (const [key, value] of Object.entries(overrides)) {
       if ((THRESHOLD_KEYS as string[]).includes(key) && thresholdSchema(key as ThresholdKey).safeParse(value).success) {
         this.#overrides[key as ThresholdKey] = value;
@@ -92,8 +92,8 @@ export class AlertEngine {
         logger.warn({ key }, 'ignoring an invalid stored alert threshold');
       }
     }
-    for (const record of store.withAlerts((a) => a.firing()) ?? []) this.#state(record.alert).firing = record;
-    for (const [alert, at] of Object.entries(store.withAlerts((a) => a.lastFired()) ?? {})) this.#state(alert).lastFiredAt = at;
+    for (const record of store.use((a) => a.firing()) ?? []) this.#state(record.alert).firing = record;
+    for (const [alert, at] of Object.entries(store.use((a) => a.lastFired()) ?? {})) this.#state(alert).lastFiredAt = at;
     this.#timer = this.#timers.setInterval(() => void this.evaluate(), this.#o.evaluateIntervalMs ?? 5000);
   }
 
@@ -109,7 +109,7 @@ export class AlertEngine {
       thresholds: { ...this.#o.defaults, ...this.#overrides },
       defaults: { ...this.#o.defaults },
       overrides: { ...this.#overrides },
-      persisted: this.#o.store.withAlerts(() => true) ?? false,
+      persisted: this.#o.store.use(() => true) ?? false,
     };
   }
 
@@ -123,7 +123,7 @@ export class AlertEngine {
       if (value === null) delete this.#overrides[key];
       else this.#overrides[key] = value;
     }
-    const saved = this.#o.store.withAlerts((a) => {
+    const saved = this.#o.store.use((a) => {
       a.saveOverrides(changes, this.#now());
       return true;
     });
@@ -139,7 +139,7 @@ export class AlertEngine {
 
   /** Transitions, newest first. */
   history(limit = 100): AlertView[] {
-    const stored = this.#o.store.withAlerts((a) => a.history(limit));
+    const stored = this.#o.store.use((a) => a.history(limit));
     return (stored ?? [...this.#memoryHistory].reverse().slice(0, limit)).map(view);
   }
 
@@ -170,7 +170,7 @@ export class AlertEngine {
       state.firing = undefined;
       record.resolvedAt = now;
       record.resolveMessage = result ? rule.message(result) : 'Rule turned off or no data';
-      this.#o.store.withAlerts((a) => a.markResolved(record.id, now, record.resolveMessage ?? ''));
+      this.#o.store.use((a) => a.markResolved(record.id, now, record.resolveMessage ?? ''));
       return [this.#o.notifier.resolved(view(record))];
     }
     if (state.firing) return [];
@@ -179,7 +179,7 @@ export class AlertEngine {
     const cooledDown = state.lastFiredAt === undefined || now - state.lastFiredAt >= t.cooldown_minutes * MINUTE_MS;
     if (now - state.pendingSince < sustainMs || !cooledDown) return [];
     const fields = { alert: rule.key, severity: rule.severity, message: rule.message(result), value: result.value, threshold: result.threshold, firedAt: now };
-    const id = this.#o.store.withAlerts((a) => a.insertFiring(fields)) ?? this.#nextId++;
+    const id = this.#o.store.use((a) => a.insertFiring(fields)) ?? this.#nextId++;
     const record: AlertRecord = { id, ...fields, resolvedAt: null, resolveMessage: null };
     state.firing = record;
     state.lastFiredAt = now;

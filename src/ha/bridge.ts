@@ -1,5 +1,5 @@
 /**
- * The bridge between core and the hub (DESIGN §1): reference-counted core subscriptions, the state
+ * The bridge between core and the hub (docs/ARCHITECTURE.md §1): reference-counted core subscriptions, the state
  * cache, normalization, resync after reconnects, and the upstream status.
  *
  * - One core subscription per core event type that at least one consumer retains; `*` only while

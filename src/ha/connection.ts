@@ -1,10 +1,10 @@
 /**
- * The long-lived websocket to Home Assistant core (reference §2–§5, §12).
+ * The long-lived websocket to Home Assistant core (docs/home-assistant.md §2–§4, §12).
  *
  * One {@link HaConnection} owns at most one authenticated socket at a time. It numbers commands
  * with strictly increasing ids (starting over on every socket), matches results by id, keeps core
  * honest with app-level pings, and reconnects with capped exponential backoff and jitter. Durable
- * subscriptions re-create themselves with fresh ids on every new socket (STYLE §8), as
+ * subscriptions re-create themselves with fresh ids on every new socket (docs/ARCHITECTURE.md §5.8), as
  * home-assistant-js-websocket's `connection.ts` does.
  */
 import type { WebSocket } from 'ws';
@@ -34,7 +34,7 @@ export interface HaConnectionOptions {
   /**
    * Delay in ms before retrying after `auth_invalid`, doubled on every further rejection up to
    * {@link invalidAuthRetryCapMs}. Default 60 000: each rejection is a failed login in core and can
-   * get our IP banned (addon-facts §7), so never a tight loop.
+   * get our IP banned (docs/home-assistant.md §15), so never a tight loop.
    */
   invalidAuthRetryMs?: number;
   /** Cap of the auth_invalid retry delay in ms. Default 1 800 000 (30 min). */

@@ -1,5 +1,5 @@
 /**
- * Core event → {@link HubEvent}, exactly as DESIGN §4 describes the payloads. Pure: the receive
+ * Core event → {@link HubEvent}, exactly as DOCS.md describes the payloads. Pure: the receive
  * time is a parameter.
  *
  * - `state_changed` → `{entity_id, state, attributes, last_changed, last_updated, old_state}`

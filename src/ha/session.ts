@@ -1,5 +1,5 @@
 /**
- * {@link HaSession}: the command phase on one authenticated socket (reference §4–§5). It numbers
+ * {@link HaSession}: the command phase on one authenticated socket (docs/home-assistant.md §4). It numbers
  * commands from 1 with strictly increasing ids, matches results and pongs to their senders by id,
  * hands events to the connection, drops malformed frames with a warning, and sends an app-level
  * `ping` every interval: a pong that misses its deadline terminates the socket (a hung core).

@@ -1,5 +1,5 @@
 /**
- * Opens one websocket to core and runs the auth phase (reference §2): wait for `auth_required`,
+ * Opens one websocket to core and runs the auth phase (docs/home-assistant.md §2): wait for `auth_required`,
  * send `auth`, then `auth_ok` hands the socket over to the command phase, `auth_invalid` rejects.
  * Shared by the long-lived {@link HaConnection} and the short-lived token checks of `users.ts`.
  */
@@ -37,7 +37,7 @@ export function frameText(data: RawData, isBinary: boolean): string | null {
  */
 export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenSocketOptions): Promise<AuthenticatedSocket> {
   return new Promise((resolve, reject) => {
-    // Core → client frames are not capped by core; the Supervisor proxy allows 64 MiB (reference §12).
+    // Core → client frames are not capped by core; the Supervisor proxy allows 64 MiB (docs/home-assistant.md §12).
     const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
     let settled = false;
     const fail = (err: Error) => {

@@ -1,7 +1,7 @@
 /**
- * The Supervisor API calls the add-on needs (addon-facts §6): `GET /core/info` tells where core
+ * The Supervisor API calls the add-on needs (docs/home-assistant.md §14): `GET /core/info` tells where core
  * listens, so user tokens can be checked against core directly (the Supervisor proxy only accepts
- * add-on tokens, addon-facts §7).
+ * add-on tokens, docs/home-assistant.md §15).
  */
 import { UpstreamUnavailableError } from '../errors.ts';
 

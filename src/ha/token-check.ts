@@ -1,5 +1,5 @@
 /**
- * Checks one user token against core over a short-lived websocket (addon-facts §7): auth phase,
+ * Checks one user token against core over a short-lived websocket (docs/home-assistant.md §15): auth phase,
  * then `auth/current_user`, then close. `null` means core rejected the token.
  */
 import type { User } from '../types.ts';

@@ -1,6 +1,6 @@
 /**
  * {@link UserDirectory}: a user's Home Assistant token → {@link User}, checked against core and
- * cached (DESIGN §3, addon-facts §7). Implements `UserResolver` of `http/auth.ts` structurally.
+ * cached (docs/ARCHITECTURE.md §3, docs/home-assistant.md §15). Implements `UserResolver` of `http/auth.ts` structurally.
  *
  * Order of a check: malformed tokens are rejected outright; a cached valid token answers at once;
  * a client over its failure budget gets {@link TooManyAttemptsError}; a cached invalid token is

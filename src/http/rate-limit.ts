@@ -1,5 +1,5 @@
 /**
- * Rate limits (DESIGN §4): requests per minute per client on every route that mounts
+ * Rate limits (DOCS.md): requests per minute per client on every route that mounts
  * {@link rateLimit}, and new streams per user/IP per window on `/subscribe_events`. Both use
  * rate-limiter-flexible's fixed-window memory store; a Redis store can replace it in
  * multi-instance mode without changing the callers.

@@ -1,5 +1,5 @@
 /**
- * The statistics WebSocket API at `/ws` (DESIGN §4), admins only.
+ * The statistics WebSocket API at `/ws` (DOCS.md), admins only.
  *
  * Authentication happens at the upgrade, exactly like HTTP (`Authorization: Bearer`, `token`
  * query, or ingress): a refused upgrade gets a real HTTP answer (401/403/429/503) with the JSON

@@ -1,5 +1,5 @@
 /**
- * A subscriber's filter and the predicate that decides whether an event passes it (DESIGN §4):
+ * A subscriber's filter and the predicate that decides whether an event passes it (DOCS.md):
  * its type is in `types` AND, when entity ids or domains are given, one of its entity ids is in
  * `entityIds` OR one of its domains is in `domains`.
  *

@@ -1,7 +1,7 @@
 /**
- * SSE wire format, as pure functions (STYLE §7). Every frame is data-only (no `event:` field) so
+ * SSE wire format, as pure functions (docs/ARCHITECTURE.md §5.7). Every frame is data-only (no `event:` field) so
  * `EventSource.onmessage` receives it, carries an `id:` when it has one, and the first frame of a
- * stream carries `retry:`. Payloads are JSON `{type, data?, timestamp}` (DESIGN §4).
+ * stream carries `retry:`. Payloads are JSON `{type, data?, timestamp}` (DOCS.md).
  *
  * A frame is encoded once into a Buffer and the hub writes that same Buffer to every matching
  * stream; a transfer coding, if the stream has one, is the HTTP layer's (`src/http/sse-stream.ts`).
@@ -37,7 +37,7 @@ export function frameText({ id, retry, data }: FrameFields): string {
   }
   if (id !== undefined && id !== null) {
     // A NUL makes EventSource ignore the id; a line break would end the field early and let the
-    // rest be read as other fields (the koa-sse-stream flaw, DESIGN §5).
+    // rest be read as other fields (the koa-sse-stream flaw, docs/decisions.md §1).
     if (/[\r\n\0]/.test(id)) throw new InvalidFrameError('an SSE id must not contain CR, LF or NUL');
     out += `id: ${id}\n`;
   }

@@ -2,10 +2,10 @@
  * The hub: receives stamped events from the transport, finds the matching subscribers through the
  * routing index, encodes each event once and writes the same bytes to every matching stream.
  * It knows nothing of HTTP: the HTTP layer writes the response headers and hands in a
- * {@link StreamSink} that takes SSE frames as bytes (`sink.ts`; STYLE §2).
+ * {@link StreamSink} that takes SSE frames as bytes (`sink.ts`; docs/ARCHITECTURE.md §5.2).
  *
  * Stream order: `connection` (with `retry:`), then `upstream_unavailable` if core is down, then
- * either the replay of what the client missed (`Last-Event-ID`, as a handover: STYLE §6) or, on a
+ * either the replay of what the client missed (`Last-Event-ID`, as a handover: docs/ARCHITECTURE.md §5.6) or, on a
  * fresh connection or a `replay_gap`, the current states when `initial_state` was asked, then live.
  */
 import type {

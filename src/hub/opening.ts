@@ -1,5 +1,5 @@
 /**
- * How a stream starts (DESIGN §4, STYLE §6): `connection` (with `retry:`), `upstream_unavailable`
+ * How a stream starts (DOCS.md, docs/ARCHITECTURE.md §5.6): `connection` (with `retry:`), `upstream_unavailable`
  * when core is down, then either the replay of what the client missed or, on a fresh start or a
  * gap, the current states when asked for. The functions write frames and report whether the
  * slow-consumer limit held; closing is the hub's decision.

@@ -7,9 +7,9 @@
  */
 import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../types.ts';
 import type { Now } from './clock.ts';
-import { LatencyHistogram } from './histogram.ts';
+import { LatencyHistogram } from './histogram/histogram.ts';
 import { RateWindow } from './rate-window.ts';
-import { emptyTraffic, type TrafficFields } from './rollup-record.ts';
+import { emptyTraffic, type TrafficFields } from './rollup/record.ts';
 
 export interface CollectorOptions {
   /** The clock. Default `Date.now`. */

@@ -1,6 +1,6 @@
 /**
  * Command validation with core's (voluptuous) error texts: command schemas forbid extra keys and
- * failures become `invalid_format` with a humanised message (reference §4), e.g.
+ * failures become `invalid_format` with a humanised message (docs/home-assistant.md §4), e.g.
  * `extra keys not allowed @ data['entity_id']. Got 'light.x'`.
  */
 

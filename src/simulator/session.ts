@@ -1,5 +1,5 @@
 /**
- * One client connection to the simulated core: the auth phase (reference §2), then the command
+ * One client connection to the simulated core: the auth phase (docs/home-assistant.md §2), then the command
  * phase with core's id rules (§4) and message coalescing (§3): messages queued in the same tick go
  * out as one JSON-array frame once the client asked for `coalesce_messages`.
  */

@@ -1,4 +1,4 @@
-/** One stream as the API shows it (DESIGN §4 `connection`), mapped from the hub's snapshot. */
+/** One stream as the API shows it (DOCS.md, the `connection` object), mapped from the hub's snapshot. */
 import type { ConnectionSnapshot } from '../types.ts';
 import { isoTime } from '../iso-time.ts';
 

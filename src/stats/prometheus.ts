@@ -9,7 +9,7 @@ import type { ConnectionRegistry } from '../types.ts';
 import type { AlertView } from '../alerts/notifier.ts';
 import type { Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
-import type { LatencyHistogram } from '../metrics/histogram.ts';
+import type { LatencyHistogram } from '../metrics/histogram/histogram.ts';
 import type { SystemSampler } from '../metrics/system.ts';
 
 export interface PrometheusExporterOptions {

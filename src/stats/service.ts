@@ -1,5 +1,5 @@
 /**
- * The statistics and management answers of DESIGN §4, as plain data: live stats, connections,
+ * The statistics and management answers of DOCS.md, as plain data: live stats, connections,
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
  * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
  */
@@ -9,11 +9,12 @@ import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import { performanceInsights, type Insight } from './insights.ts';
 import { isoDuration, isoTime } from '../iso-time.ts';
-import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from '../metrics/memory-trend.ts';
+import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
 import { periodSpec, windowStart, type Period, type Resolution } from '../metrics/period.ts';
-import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup-record.ts';
-import type { MetricsStore } from '../metrics/store.ts';
-import { addToAggregate, emptyAggregate, historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
+import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup/record.ts';
+import type { MetricsStore } from '../metrics/store/store.ts';
+import { addToAggregate, emptyAggregate } from '../metrics/rollup/aggregate.ts';
+import { historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
 import type { SystemSampler, SystemSnapshot } from '../metrics/system.ts';
 
 export interface StatsData {

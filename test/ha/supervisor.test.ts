@@ -1,4 +1,4 @@
-/** Supervisor /core/info → core's base URL for user token checks (addon-facts §6–§7). */
+/** Supervisor /core/info → core's base URL for user token checks (docs/home-assistant.md §14–§15). */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';

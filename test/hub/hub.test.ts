@@ -117,7 +117,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 3000): Prom
   }
 }
 
-describe('replay handover (STYLE §6)', () => {
+describe('replay handover (docs/ARCHITECTURE.md §5.6)', () => {
   test('events published before, during and after reading history arrive once each, in order', async () => {
     const { transport, connect } = await setup();
     const filter = createFilter(['state_changed'], [], ['light']);

@@ -1,4 +1,4 @@
-/** The simulator speaks core's websocket protocol (reference §2–§11), checked with a bare client. */
+/** The simulator speaks core's websocket protocol (docs/home-assistant.md §2–§11), checked with a bare client. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';

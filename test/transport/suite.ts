@@ -1,5 +1,5 @@
 /**
- * The behavioural contract every Transport meets (STYLE §4). Each implementation's test file calls
+ * The behavioural contract every Transport meets (docs/ARCHITECTURE.md §5.4). Each implementation's test file calls
  * {@link transportSuite} with a factory; the Redis transport will run the same cases.
  */
 import { afterEach, describe, test } from 'node:test';

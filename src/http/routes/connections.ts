@@ -1,5 +1,5 @@
 /**
- * Connection management (DESIGN §4), admins only: `GET /api/sse/connections`,
+ * Connection management (DOCS.md), admins only: `GET /api/sse/connections`,
  * `GET /api/sse/connections/{id}` and `DELETE /api/sse/connections/{id}` (closes the stream with
  * an `error` event; 404 when there is no such stream).
  */

@@ -1,5 +1,5 @@
 /**
- * Statistics endpoints (DESIGN §4), all for admins, all `{success:true, data}`:
+ * Statistics endpoints (DOCS.md), all for admins, all `{success:true, data}`:
  * - `POST /get_sse_stats` (token in the JSON body or the header) and `GET /api/sse/stats`
  * - `GET /api/sse/metrics?period=1h|24h|7d|30d` (no period = 1h; anything else → 400)
  * - `GET /api/sse/history?period=…`: minute points for 1h/24h, hour points for 7d/30d

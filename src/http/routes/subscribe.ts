@@ -1,5 +1,5 @@
 /**
- * `GET` and `POST /subscribe_events` (DESIGN §4): parses the request into a typed subscription,
+ * `GET` and `POST /subscribe_events` (DOCS.md): parses the request into a typed subscription,
  * authenticates, applies permissions and limits, writes the SSE headers and hands the stream
  * (`sse-stream.ts`: the socket, taken over from the HTTP server) to the hub. Everything after
  * the headers is the hub's.
@@ -102,7 +102,7 @@ export function parseSubscribeParams(input: Record<string, unknown>): SubscribeP
   };
 }
 
-/** Applies the permission rules: admins take any type; other users only core's allowlist (reference §11). */
+/** Applies the permission rules: admins take any type; other users only core's allowlist (docs/home-assistant.md §11). */
 export function filterFor(user: User, params: SubscribeParams): EventFilter {
   if (!params.events) return createFilter(user.isAdmin ? ALL_TYPES : NON_ADMIN_EVENT_TYPES, params.entityIds, params.domains);
   if (!user.isAdmin) {

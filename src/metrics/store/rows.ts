@@ -2,8 +2,8 @@
  * How a {@link Rollup} maps to a row of a rollup table (`schema.ts`): histograms as BLOBs, the
  * count maps as JSON text, and the column lists the store's statements select.
  */
-import { LatencyHistogram } from './histogram.ts';
-import type { Rollup, RollupView } from './rollup-record.ts';
+import { LatencyHistogram } from '../histogram/histogram.ts';
+import type { Rollup, RollupView } from '../rollup/record.ts';
 import { ROLLUP_COLUMNS } from './schema.ts';
 
 /** The columns of a {@link RollupView}: everything but the processing histogram and the count maps. */

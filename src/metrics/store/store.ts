@@ -1,6 +1,7 @@
 /**
  * The metrics history in SQLite (better-sqlite3): per-minute rollups (for 1h and 24h) and
- * per-hour rollups (for 7d and 30d), alert thresholds and alert history.
+ * per-hour rollups (for 7d and 30d), and the tables other modules keep in the same file (the alert
+ * thresholds and history of `alerts/records.ts`, through {@link MetricsStore.attach}).
  *
  * - WAL journal, prepared statements, versioned migrations (`schema.ts`).
  * - One transaction per minute writes the minute row and merges it into its hour row, then
@@ -12,16 +13,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '../log.ts';
-import { AlertRecords, type AlertPersistence } from '../alerts/records.ts';
-import { DAY_MS, HOUR_MS, floorTo, type Now } from './clock.ts';
-import { HistogramAccumulator } from './histogram-accumulator.ts';
-import { HistogramFormatError } from './histogram.ts';
-import { mergeRollups, type Rollup, type RollupView } from './rollup-record.ts';
-import type { Resolution } from './period.ts';
-import { VIEW_FIELDS, decodeRow, encodeRow, selectList, toView } from './rollup-rows.ts';
+import type { Logger } from '../../log.ts';
+import { DAY_MS, HOUR_MS, floorTo, type Now } from '../clock.ts';
+import { HistogramAccumulator } from '../histogram/accumulator.ts';
+import { HistogramFormatError } from '../histogram/histogram.ts';
+import { mergeRollups, type Rollup, type RollupView } from '../rollup/record.ts';
+import type { Resolution } from '../period.ts';
+import { VIEW_FIELDS, decodeRow, encodeRow, selectList, toView } from './rows.ts';
 import { ROLLUP_COLUMNS, migrate, type RollupTable } from './schema.ts';
-import type { PeriodAggregate } from '../stats/summary.ts';
+import type { PeriodAggregate } from '../rollup/aggregate.ts';
+import { AttachedTables, type StoreTables } from './attached-tables.ts';
 
 export interface MetricsStoreOptions {
   /** Directory of the database file; the composition root passes `config.dataDir`. Created if missing. */
@@ -61,7 +62,7 @@ export class MetricsStore {
   readonly #logger: Logger;
   #db: Database.Database | undefined;
   #statements: Statements | undefined;
-  #alerts: AlertRecords | undefined;
+  readonly #attached: AttachedTables<StoreTables>[] = [];
   #reason: string | undefined = 'not started';
 
   constructor(options: MetricsStoreOptions) {
@@ -81,9 +82,16 @@ export class MetricsStore {
     return this.#reason;
   }
 
-  /** Alert persistence, or undefined while the store is unavailable. */
-  get alerts(): AlertPersistence | undefined {
-    return this.#alerts;
+  /**
+   * Keeps another module's tables in this database (their schema is in `schema.ts`): `open` builds
+   * its statements each time the database opens; they are pruned with the rollups (resolved before
+   * the retention) and used through {@link AttachedTables.use}, which never throws.
+   */
+  attach<T extends StoreTables>(open: (db: Database.Database) => T): AttachedTables<T> {
+    const attached = new AttachedTables(open, (err, what) => this.#failed(err, what));
+    this.#attached.push(attached);
+    if (this.#db) attached.open(this.#db);
+    return attached;
   }
 
   /** Opens (creating or migrating) the database. Never throws: failures make the store unavailable. */
@@ -99,7 +107,7 @@ export class MetricsStore {
       if (check !== 'ok') throw Object.assign(new Error(`integrity check failed: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
       migrate(db);
       this.#statements = this.#prepare(db);
-      this.#alerts = new AlertRecords(db);
+      for (const attached of this.#attached) attached.open(db);
       this.#db = db;
       this.#reason = undefined;
     } catch (err) {
@@ -116,7 +124,7 @@ export class MetricsStore {
     const db = this.#db;
     this.#db = undefined;
     this.#statements = undefined;
-    this.#alerts = undefined;
+    for (const attached of this.#attached) attached.close();
     this.#reason = 'stopped';
     try {
       db?.close();
@@ -188,18 +196,6 @@ export class MetricsStore {
     }
   }
 
-  /** Runs `fn` against the alert persistence, logging (never throwing) database errors. */
-  withAlerts<T>(fn: (alerts: AlertPersistence) => T): T | undefined {
-    const alerts = this.#alerts;
-    if (!alerts) return undefined;
-    try {
-      return fn(alerts);
-    } catch (err) {
-      this.#failed(err, 'alert persistence failed');
-      return undefined;
-    }
-  }
-
   #prepare(db: Database.Database): Statements {
     const tables: RollupTable[] = ['rollup_minute', 'rollup_hour'];
     const per = (make: (table: RollupTable) => Database.Statement) =>
@@ -235,7 +231,7 @@ export class MetricsStore {
       const now = this.#now();
       statements.prune.rollup_minute.run(now - minuteRetentionMs);
       statements.prune.rollup_hour.run(now - retentionMs);
-      this.#alerts?.prune(now - retentionMs);
+      for (const attached of this.#attached) attached.prune(now - retentionMs);
     });
     return { ...statements, writeMinute };
   }

@@ -1,5 +1,5 @@
 /**
- * A mergeable latency histogram (DESIGN §5): fixed bucket boundaries shared by every instance,
+ * A mergeable latency histogram (docs/decisions.md §2): fixed bucket boundaries shared by every instance,
  * so per-minute histograms add up into per-hour and per-period ones and percentiles for any
  * period come from merged buckets, never from averaging per-minute percentiles.
  *
