@@ -60,6 +60,8 @@ export class SseClient implements AsyncIterable<ServerMessage> {
   #closed = false;
   #abort: AbortController | undefined;
   #sleep: { timer: unknown; resolve: () => void } | undefined;
+  /** The stall watchdog of the current attempt. */
+  #watchdog: unknown;
   #lastEventId: string | undefined;
   #retryHintMs = 0;
   #attempt = 0;
@@ -196,11 +198,11 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     // `idleTimeoutMs` without a byte: the hub pings every 30 s by default.
     const idleMs = this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     let stalled = false;
-    let watchdog: unknown;
     const rearm = () => {
-      if (idleMs <= 0) return;
-      if (watchdog !== undefined) this.#timers.clearTimeout(watchdog);
-      watchdog = this.#timers.setTimeout(() => {
+      if (idleMs <= 0 || this.#closed) return;
+      this.#disarm();
+      this.#watchdog = this.#timers.setTimeout(() => {
+        this.#watchdog = undefined;
         stalled = true;
         abort.abort();
       }, idleMs);
@@ -219,7 +221,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     if (fetchFn) outcome = await fetchStream(fetchFn, request, handlers);
     else if (EventSourceCtor) outcome = await eventSourceStream(EventSourceCtor, request, handlers);
     else outcome = { kind: 'failed', message: 'neither a streaming fetch nor EventSource is available' };
-    if (watchdog !== undefined) this.#timers.clearTimeout(watchdog);
+    this.#disarm();
     return stalled && !this.#closed ? { kind: 'failed', code: 'stalled', message: `no data for ${idleMs} ms` } : outcome;
   }
 
@@ -305,6 +307,11 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     this.#pendingStates = { reason, states: this.states };
   }
 
+  #disarm(): void {
+    if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
   #setStatus(status: ConnectionStatus): void {
     if (this.#status === status) return;
     this.#status = status;
@@ -326,6 +333,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     this.#closed = true;
     this.#error = error;
     this.#abort?.abort();
+    this.#disarm();
     if (this.#sleep) {
       this.#timers.clearTimeout(this.#sleep.timer);
       this.#sleep.resolve();
