@@ -51,6 +51,26 @@ export default tseslint.config(
   layer(['src/stats/**'], above('stats', ['http', 'ha', 'simulator', 'transport'])),
   layer(['src/http/**'], above('http', ['simulator'], 'The composition root chooses the simulator (src/server.ts).')),
   {
+    // The client library is bundled for browsers (/client.js): no Node module and nothing of the
+    // server; React only in its own entry point (docs/ARCHITECTURE.md §2).
+    files: ['src/client/**'],
+    ignores: ['src/client/react.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            KOA,
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'events', 'buffer', 'crypto', 'stream', 'react', '../*', '../../*'],
+              message: 'src/client/ runs in browsers and imports only its own files (docs/ARCHITECTURE.md §2).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The files at the bottom of src/ (types, errors, log, config, time) import no module folder.
     files: ['src/*.ts'],
     ignores: COMPOSITION.map((f) => `src/${f}`),

@@ -20,7 +20,7 @@ export type StreamOutcome =
   /** The server answered with an error status. */
   | { kind: 'refused'; status: number; code: string; message: string; retryAfterMs?: number }
   /** No answer: the network failed, the server is down, or (EventSource) the status is unknown. */
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; code?: string };
 
 export interface StreamRequest {
   /** The `/subscribe_events` URL with the filter fields in its query. */

@@ -32,7 +32,7 @@ describe('client fallbacks', () => {
 
     const timers = new FakeTimers();
     const { fetch, requests } = recordingFetch();
-    const client = track(connect({ url: base, token: sim.adminToken, events: 'state_changed', cache: false, timers, random: () => 0, fetch }));
+    const client = track(connect({ url: base, token: sim.adminToken, events: 'state_changed', cache: false, timers, random: () => 0, fetch, idleTimeoutMs: 0 }));
     const waits: ReconnectInfo[] = [];
     client.on('reconnecting', (info) => waits.push(info));
     await until(() => waits.length === 1, 'a reconnect decision');
@@ -63,7 +63,7 @@ describe('client fallbacks', () => {
     const timers = new FakeTimers();
     // Another user: the admin's one stream per window was used above.
     const client = track(
-      connect({ url: base, token: sim.userToken, events: 'state_changed', entity_id: 'sensor.fallback', transport: 'eventsource', EventSource: RecordingEventSource, cache: false, timers }),
+      connect({ url: base, token: sim.userToken, events: 'state_changed', entity_id: 'sensor.fallback', transport: 'eventsource', EventSource: RecordingEventSource, cache: false, timers, idleTimeoutMs: 0 }),
     );
     const states: string[] = [];
     client.on('state_changed', (m) => states.push(String(m.data?.state)));

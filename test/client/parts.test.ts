@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reconnectDelay, retryAfterMs } from '../../src/client/backoff.ts';
+import { connect } from '../../src/client/client.ts';
 import { MetricsRecorder } from '../../src/client/metrics.ts';
 import { type SseFrame, SseParser } from '../../src/client/sse-parser.ts';
 import { StateCache } from '../../src/client/state-cache.ts';
@@ -120,6 +121,20 @@ describe('StateCache', () => {
     assert.ok(kept.length > 5 && kept.length < 49);
     assert.ok(kept.includes('sensor.s49') && !kept.includes('sensor.s01'), 'the newest stay');
     assert.equal(cache.size, 49, 'memory keeps everything but the removed one');
+  });
+});
+
+describe('SseClient.close', () => {
+  it('leaves no timer behind, even while a request hangs', () => {
+    const timers = new FakeTimers();
+    const client = connect({ url: 'http://127.0.0.1:1', cache: false, timers, fetch: () => new Promise(() => {}) });
+    assert.deepEqual([...timers.pending.values()].map((t) => t.ms), [75_000], 'the stall watchdog of the attempt');
+    const closed: unknown[] = [];
+    client.on('closed', (c) => closed.push(c));
+    client.close();
+    assert.equal(timers.pending.size, 0);
+    assert.equal(client.status, 'closed');
+    assert.deepEqual(closed, [{}]);
   });
 });
 
