@@ -52,17 +52,17 @@ export class MetricsModule {
   readonly stats: StatsService;
   readonly prometheus: PrometheusExporter;
 
-  constructor(o: MetricsModuleOptions) {
-    const { collector, registry, logger, now, timers } = o;
+  constructor(options: MetricsModuleOptions) {
+    const { collector, registry, logger, now, timers } = options;
     this.collector = collector;
     this.system = new SystemSampler({ now });
-    this.store = new MetricsStore({ dataDir: o.dataDir, retentionDays: o.options.metrics_retention_days, now, logger });
+    this.store = new MetricsStore({ dataDir: options.dataDir, retentionDays: options.options.metrics_retention_days, now, logger });
     this.rollup = new RollupScheduler({ collector, system: this.system, store: this.store, registry, logger, now, timers });
     this.alerts = new AlertEngine({
-      defaults: thresholdsFromOptions(o.options),
-      inputs: new AlertInputSource({ collector, system: this.system, registry, upstream: o.upstream, now }),
+      defaults: thresholdsFromOptions(options.options),
+      inputs: new AlertInputSource({ collector, system: this.system, registry, upstream: options.upstream, now }),
       store: attachAlertRecords(this.store),
-      notifier: new AlertNotifier({ logger, admins: registry, ha: o.ha, notifyService: o.options.notify_service }),
+      notifier: new AlertNotifier({ logger, admins: registry, ha: options.ha, notifyService: options.options.notify_service }),
       logger,
       now,
       timers,
@@ -73,7 +73,7 @@ export class MetricsModule {
       store: this.store,
       recent: () => this.rollup.recent(),
       registry,
-      monitor: o.monitor,
+      monitor: options.monitor,
       now,
     });
     this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });

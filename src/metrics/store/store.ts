@@ -199,25 +199,25 @@ export class MetricsStore {
   #prepare(db: Database.Database): Statements {
     const tables: RollupTable[] = ['rollup_minute', 'rollup_hour'];
     const per = (make: (table: RollupTable) => Database.Statement) =>
-      Object.fromEntries(tables.map((t) => [t, make(t)])) as Record<RollupTable, Database.Statement>;
+      Object.fromEntries(tables.map((table) => [table, make(table)])) as Record<RollupTable, Database.Statement>;
     const columns = ROLLUP_COLUMNS.map(([c]) => c).join(', ');
     const params = ROLLUP_COLUMNS.map(([, f]) => `@${f}`).join(', ');
     const statements = {
-      aggregate: per((t) =>
+      aggregate: per((table) =>
         db.prepare(
           `SELECT COALESCE(SUM(duration_ms), 0) AS durationMs, COALESCE(SUM(conn_avg * duration_ms), 0) AS connWeighted,
              COALESCE(SUM(cpu_avg * duration_ms), 0) AS cpuWeighted, COALESCE(SUM(deliveries), 0) AS deliveries,
              COALESCE(MAX(conn_max), 0) AS connMax, COALESCE(MAX(rate_max), 0) AS rateMax,
              COALESCE(MAX(mem_rss_max), 0) AS memMax, COALESCE(MAX(cpu_max), 0) AS cpuMax
-           FROM ${t} WHERE ts >= ?`,
+           FROM ${table} WHERE ts >= ?`,
         ),
       ),
-      latencies: per((t) => db.prepare(`SELECT latency FROM ${t} WHERE ts >= ?`).pluck()),
-      upsert: per((t) => db.prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (${params})`)),
-      getOne: per((t) => db.prepare(`SELECT ${selectList(ROLLUP_COLUMNS)} FROM ${t} WHERE ts = ?`)),
+      latencies: per((table) => db.prepare(`SELECT latency FROM ${table} WHERE ts >= ?`).pluck()),
+      upsert: per((table) => db.prepare(`INSERT OR REPLACE INTO ${table} (${columns}) VALUES (${params})`)),
+      getOne: per((table) => db.prepare(`SELECT ${selectList(ROLLUP_COLUMNS)} FROM ${table} WHERE ts = ?`)),
       // raw(): arrays, turned into objects here; better-sqlite3 builds row objects several times slower.
-      range: per((t) => db.prepare(`SELECT ${VIEW_FIELDS.map(([c]) => c).join(', ')} FROM ${t} WHERE ts >= ? ORDER BY ts`).raw()),
-      prune: per((t) => db.prepare(`DELETE FROM ${t} WHERE ts < ?`)),
+      range: per((table) => db.prepare(`SELECT ${VIEW_FIELDS.map(([c]) => c).join(', ')} FROM ${table} WHERE ts >= ? ORDER BY ts`).raw()),
+      prune: per((table) => db.prepare(`DELETE FROM ${table} WHERE ts < ?`)),
     };
     const retentionMs = (this.#options.retentionDays ?? 30) * DAY_MS;
     const minuteRetentionMs = Math.min(retentionMs, this.#options.minuteRetentionMs ?? 2 * DAY_MS);
