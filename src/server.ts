@@ -189,6 +189,9 @@ export class SseHubServer implements Lifecycle {
       { mode: this.config.mode, lanPort: this.lan.port, ingressPort: this.ingress.port, instanceId: this.instanceId },
       'SSE Hub started',
     );
+    if (!this.lan.releasesHttpState) {
+      this.logger.warn(`Node ${process.version} lacks the HTTP internal streams are detached with; each stream keeps its request state (docs/decisions.md §6)`);
+    }
   }
 
   async stop(): Promise<void> {

@@ -163,6 +163,8 @@ test("Node's freeParser is found on this Node; a Node without it (no module, or 
 
 test('without freeParser the takeover degrades: the socket streams, the client FIN ends it, stop() ends it; the request stays alive', async () => {
   const { listener, taken } = await start(null);
+  assert.equal(listener.releasesHttpState, false);
+  assert.equal((await start()).listener.releasesHttpState, true, 'with the internal, as on this Node');
   const first = connect(listener);
   first.socket.write(STREAM_REQUEST);
   await until(() => first.text().includes('hello'), 'headers and the first write');
