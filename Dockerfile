@@ -6,7 +6,7 @@ ARG BUILD_FROM=ghcr.io/home-assistant/base:3.24
 # --- base: Alpine from Home Assistant (bash, curl, tzdata, CA certificates) plus Node.js only ---
 # The Node major is pinned (Alpine 3.24's nodejs is 24.x): the stream socket takeover uses a Node
 # internal, so a new major is a deliberate step, not a side effect of a base image bump
-# (docs/decisions.md, entry 6).
+# (docs/decisions.md §6).
 FROM ${BUILD_FROM} AS base
 RUN apk add --no-cache nodejs~24
 WORKDIR /app

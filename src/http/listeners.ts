@@ -68,7 +68,7 @@ export type FreeParser = (parser: HttpParser, req: null, socket: Socket) => void
  * Node's `freeParser` (`lib/_http_common.js`): undocumented, but what Node's own upgrade path
  * calls. Undefined when this Node has no such internal (the module or the function is gone): the
  * takeover then keeps the HTTP machinery alive under each stream, which costs memory per stream
- * and nothing else (docs/decisions.md, entry 6). `load` is `require`, injectable for tests.
+ * and nothing else (docs/decisions.md §6). `load` is `require`, injectable for tests.
  */
 export function loadFreeParser(load: (id: string) => unknown = createRequire(import.meta.url)): FreeParser | undefined {
   try {
@@ -115,6 +115,11 @@ export class Listener {
       sockets.add(socket);
       socket.on('close', this.#forget);
     });
+  }
+
+  /** False on a Node without `freeParser`: taken-over streams then keep the HTTP machinery (more memory each). */
+  get releasesHttpState(): boolean {
+    return this.#freeParser !== undefined;
   }
 
   /** The bound port (useful with port 0 in tests). */

@@ -94,7 +94,7 @@ export class SseSocketStream implements StreamSink {
   }
 
   get bufferedBytes(): number {
-    return this.socket.destroyed ? 0 : this.socket.writableLength;
+    return this.socket.writableLength;
   }
 
   get needsDrain(): boolean {

@@ -6,27 +6,29 @@
  * entity id and domain of their filter. An event looks up its own type and `*`, takes the
  * unrestricted set and the sets of its entity ids and domains. A subscriber filed under both an
  * entity and its domain would be found twice; a per-lookup stamp skips the second visit without
- * allocating a set per event. The stamp lives in the index's own entry for each subscriber, so
- * routing never writes to a subscriber.
+ * allocating a set per event. The stamp lives in a {@link RouteMark} each subscriber carries for
+ * the index (no map from subscriber to entry: at thousands of streams a map entry costs more than
+ * the slot), so routing never changes a subscriber's own state.
  */
-import { ALL_TYPES, type EventFilter, hasEntityRestriction } from './filter.ts';
+import { ALL_TYPES, type EventFilter, hasEntityRestriction, typesOf } from './filter.ts';
 import type { HubEvent } from '../types.ts';
+
+/** Scratch space a subscriber carries for the index: the stamp of the last lookup that visited it. */
+export class RouteMark {
+  value = 0;
+}
 
 /** What the index needs from a subscriber. */
 export interface Routable {
   readonly filter: EventFilter;
+  /** Written by the index only. */
+  readonly routeMark: RouteMark;
 }
 
-/** A subscriber as the index files it, with the stamp of the last lookup that visited it. */
-class Entry<T> {
-  mark = 0;
-  constructor(readonly item: T) {}
-}
-
-class TypeBucket<T> {
-  readonly unrestricted = new Set<Entry<T>>();
-  readonly byEntity = new Map<string, Set<Entry<T>>>();
-  readonly byDomain = new Map<string, Set<Entry<T>>>();
+class TypeBucket<T extends Routable> {
+  readonly unrestricted = new Set<T>();
+  readonly byEntity = new Map<string, Set<T>>();
+  readonly byDomain = new Map<string, Set<T>>();
 
   get empty(): boolean {
     return this.unrestricted.size === 0 && this.byEntity.size === 0 && this.byDomain.size === 0;
@@ -48,44 +50,40 @@ function removeFrom<K, T>(map: Map<K, Set<T>>, key: K, item: T): void {
 
 export class RoutingIndex<T extends Routable> {
   readonly #buckets = new Map<string, TypeBucket<T>>();
-  readonly #entries = new Map<T, Entry<T>>();
   #mark = 0;
+  #size = 0;
 
   get size(): number {
-    return this.#entries.size;
+    return this.#size;
   }
 
   add(item: T): void {
-    if (this.#entries.has(item)) return;
-    const entry = new Entry(item);
-    this.#entries.set(item, entry);
     const { filter } = item;
     const restricted = hasEntityRestriction(filter);
     for (const type of typesOf(filter)) {
       let bucket = this.#buckets.get(type);
       if (!bucket) this.#buckets.set(type, (bucket = new TypeBucket()));
       if (!restricted) {
-        bucket.unrestricted.add(entry);
+        bucket.unrestricted.add(item);
         continue;
       }
-      for (const id of filter.entityIds) addTo(bucket.byEntity, id, entry);
-      for (const domain of filter.domains) addTo(bucket.byDomain, domain, entry);
+      for (const id of filter.entityIds) addTo(bucket.byEntity, id, item);
+      for (const domain of filter.domains) addTo(bucket.byDomain, domain, item);
     }
+    this.#size++;
   }
 
   remove(item: T): void {
-    const entry = this.#entries.get(item);
-    if (!entry) return;
-    this.#entries.delete(item);
     const { filter } = item;
     for (const type of typesOf(filter)) {
       const bucket = this.#buckets.get(type);
       if (!bucket) continue;
-      bucket.unrestricted.delete(entry);
-      for (const id of filter.entityIds) removeFrom(bucket.byEntity, id, entry);
-      for (const domain of filter.domains) removeFrom(bucket.byDomain, domain, entry);
+      bucket.unrestricted.delete(item);
+      for (const id of filter.entityIds) removeFrom(bucket.byEntity, id, item);
+      for (const domain of filter.domains) removeFrom(bucket.byDomain, domain, item);
       if (bucket.empty) this.#buckets.delete(type);
     }
+    this.#size--;
   }
 
   /**
@@ -96,25 +94,26 @@ export class RoutingIndex<T extends Routable> {
     // Wraps after 2^53 lookups, long after any subscriber could still hold an old mark.
     const mark = (this.#mark = this.#mark === Number.MAX_SAFE_INTEGER ? 1 : this.#mark + 1);
     let count = 0;
-    const step = (entry: Entry<T>): void => {
-      if (entry.mark === mark) return;
-      entry.mark = mark;
+    const step = (item: T): void => {
+      const seen = item.routeMark;
+      if (seen.value === mark) return;
+      seen.value = mark;
       count++;
-      visit(entry.item);
+      visit(item);
     };
     for (const bucket of [this.#buckets.get(event.type), this.#buckets.get(ALL_TYPES)]) {
       if (!bucket) continue;
-      for (const entry of bucket.unrestricted) step(entry);
+      for (const item of bucket.unrestricted) step(item);
       if (bucket.byEntity.size > 0) {
         for (const id of event.entityIds) {
           const set = bucket.byEntity.get(id);
-          if (set) for (const entry of set) step(entry);
+          if (set) for (const item of set) step(item);
         }
       }
       if (bucket.byDomain.size > 0) {
         for (const domain of event.domains) {
           const set = bucket.byDomain.get(domain);
-          if (set) for (const entry of set) step(entry);
+          if (set) for (const item of set) step(item);
         }
       }
     }
@@ -125,8 +124,4 @@ export class RoutingIndex<T extends Routable> {
   types(): string[] {
     return [...this.#buckets.keys()];
   }
-}
-
-function typesOf(filter: EventFilter): Iterable<string> {
-  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
 }

@@ -30,7 +30,7 @@ export interface StreamSink {
   end(): void;
   /** Closes at once; whatever is still buffered is dropped. */
   destroy(): void;
-  /** Bytes written but not yet handed to the network. */
+  /** Bytes written but not yet handed to the network (meaningless once closed). */
   readonly bufferedBytes: number;
   /** True from a `write()` that returned false until the sink drained. */
   readonly needsDrain: boolean;

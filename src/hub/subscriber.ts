@@ -5,12 +5,12 @@
  * Life: `handover` (opened, live events held while history is read) → `live` → `closing` (the
  * last frame and the end are written) → `closed` (the sink closed).
  *
- * Backpressure (docs/ARCHITECTURE.md §5.5, docs/decisions.md §3): frames go straight into the sink, which holds references to
- * the shared frame Buffers (no copies). When a write returns false the subscriber is congested
- * until the sink drains; while congested it may still buffer up to `limitBytes`. A frame that
- * would take the buffer past the limit is not queued: the write reports the overflow so the hub
- * closes the stream as a slow consumer, and the notice then queues right behind what the client
- * can still read. Nothing ever waits for a sink.
+ * Backpressure (docs/ARCHITECTURE.md §5.5, docs/decisions.md §3): frames go straight into the
+ * sink, which holds references to the shared frame Buffers (no copies). When a write returns false
+ * the subscriber is congested until the sink drains; while congested it may still buffer up to
+ * `limitBytes`. A frame that would take the buffer past the limit is not queued: the write reports
+ * the overflow so the hub closes the stream as a slow consumer, and the notice then queues right
+ * behind what the client can still read. Nothing ever waits for a sink.
  *
  * Batching: when the hub corks a subscriber (several events in one tick, or a replay), frames
  * collect in the sink and leave together at {@link Subscriber.flush}. Bytes held back on purpose
@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConnectionSnapshot, StampedEvent, User } from '../types.ts';
 import type { TimerHandle, Timers } from '../timers.ts';
 import { ALL_TYPES, type EventFilter } from './filter.ts';
+import { type Routable, RouteMark } from './routing.ts';
 import type { SinkListener, StreamSink } from './sink.ts';
 
 /** Who is on the other end and how they came in, for snapshots and limits. */
@@ -62,8 +63,10 @@ export interface SubscriberInit {
   expiresAt: number | null;
 }
 
-export class Subscriber implements SinkListener {
+export class Subscriber implements SinkListener, Routable {
   readonly id = randomUUID();
+  /** The routing index's scratch (`routing.ts`); the subscriber never reads it. */
+  readonly routeMark = new RouteMark();
   readonly user: User;
   readonly filter: EventFilter;
   readonly meta: SubscriberMeta;
@@ -124,7 +127,7 @@ export class Subscriber implements SinkListener {
 
   /** Unwritten bytes in the sink. */
   get backlogBytes(): number {
-    return this.#sink.bufferedBytes;
+    return this.#sink.closed ? 0 : this.#sink.bufferedBytes;
   }
 
   /** Listens to the sink; true when it is open (a client may leave before it was registered). */
@@ -169,8 +172,12 @@ export class Subscriber implements SinkListener {
    * then not written and the stream should be closed as a slow consumer.
    */
   write(frame: Buffer, now: number): boolean {
-    if (this.#corked && this.#sink.bufferedBytes + frame.length > this.batchBytes) this.flush(now);
-    if (this.#sink.bufferedBytes + frame.length > this.limitBytes) return false;
+    let buffered = this.#sink.bufferedBytes;
+    if (this.#corked && buffered + frame.length > this.batchBytes) {
+      this.flush(now);
+      buffered = this.#sink.bufferedBytes;
+    }
+    if (buffered + frame.length > this.limitBytes) return false;
     const flowing = this.#sink.write(frame);
     this.#bytesSent += frame.length;
     if (!flowing && !this.#corked && this.#congestedSince === null) this.#congestedSince = now;
