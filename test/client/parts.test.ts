@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reconnectDelay, retryAfterMs } from '../../src/client/backoff.ts';
 import { connect } from '../../src/client/client.ts';
+import { type FetchLike, fetchStream } from '../../src/client/stream.ts';
 import { MetricsRecorder } from '../../src/client/metrics.ts';
 import { type SseFrame, SseParser } from '../../src/client/sse-parser.ts';
 import { StateCache } from '../../src/client/state-cache.ts';
 import type { EntityState, StorageLike } from '../../src/client/types.ts';
-import { FakeTimers } from './client-harness.ts';
+import { FakeTimers, until } from './client-harness.ts';
 
 function parse(chunks: string[]): { frames: SseFrame[]; retries: number[] } {
   const frames: SseFrame[] = [];
@@ -121,6 +122,67 @@ describe('StateCache', () => {
     assert.ok(kept.length > 5 && kept.length < 49);
     assert.ok(kept.includes('sensor.s49') && !kept.includes('sensor.s01'), 'the newest stay');
     assert.equal(cache.size, 49, 'memory keeps everything but the removed one');
+  });
+});
+
+describe('fetchStream refusals', () => {
+  const refusal = (status: number, body: string, headers: Record<string, string> = {}) =>
+    fetchStream(
+      async () => new Response(body, { status, headers }) as unknown as Awaited<ReturnType<FetchLike>>,
+      { url: new URL('http://hub.local/subscribe_events'), signal: new AbortController().signal, now: () => 0 },
+      { opened: () => assert.fail('not opened'), frame: () => {}, retry: () => {} },
+    );
+
+  it('reads the envelope, Retry-After, or retry_after from the body', async () => {
+    assert.deepEqual(await refusal(429, '{"success":false,"message":"slow down","error_code":"rate_limit_exceeded"}', { 'Retry-After': '12' }), {
+      kind: 'refused',
+      status: 429,
+      code: 'rate_limit_exceeded',
+      message: 'slow down',
+      retryAfterMs: 12_000,
+    });
+    assert.deepEqual(await refusal(429, '{"success":false,"message":"m","error_code":"c","retry_after":7}'), {
+      kind: 'refused',
+      status: 429,
+      code: 'c',
+      message: 'm',
+      retryAfterMs: 7000,
+    });
+    assert.deepEqual(await refusal(502, '<html>bad gateway</html>'), { kind: 'refused', status: 502, code: 'http_502', message: 'The hub answered 502' });
+  });
+});
+
+describe('SseClient attempts', () => {
+  it('asks the token function on every attempt and backs off exponentially with jitter while refused', async () => {
+    const timers = new FakeTimers();
+    const seen: (string | undefined)[] = [];
+    let n = 0;
+    const fetch: FetchLike = async (_url, init) => {
+      seen.push(init.headers.Authorization);
+      return new Response('{"success":false,"message":"down","error_code":"upstream_unavailable"}', { status: 503 }) as unknown as Awaited<
+        ReturnType<FetchLike>
+      >;
+    };
+    const client = connect({
+      url: 'http://hub.local',
+      token: () => `token-${++n}`,
+      cache: false,
+      timers,
+      fetch,
+      random: () => 0.5,
+      idleTimeoutMs: 0,
+      backoff: { baseMs: 100, capMs: 1000 },
+    });
+    const delays: number[] = [];
+    client.on('reconnecting', (w) => delays.push(w.delayMs));
+    for (let i = 1; i <= 6; i++) {
+      await until(() => delays.length === i, `attempt ${i}`);
+      timers.fireAll();
+    }
+    client.close();
+    assert.deepEqual(delays, [50, 100, 200, 400, 500, 500], 'half of min(cap, base·2^attempt)');
+    assert.deepEqual(seen.slice(0, 3), ['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+    assert.equal(client.metrics.lastError?.code, 'upstream_unavailable');
   });
 });
 
