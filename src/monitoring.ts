@@ -73,6 +73,7 @@ export class MetricsModule {
       recent: () => this.rollup.recent(),
       registry,
       monitor: o.monitor,
+      upstream: o.upstream,
       now,
     });
     this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });

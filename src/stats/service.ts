@@ -13,6 +13,7 @@ import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from '../metri
 import { periodSpec, windowStart, type Period, type Resolution } from '../metrics/period.ts';
 import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup-record.ts';
 import type { MetricsStore } from '../metrics/store.ts';
+import { UpstreamSince, liveStatus, type LiveStatus } from './live-status.ts';
 import { addToAggregate, emptyAggregate, historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
 import type { SystemSampler, SystemSnapshot } from '../metrics/system.ts';
 
@@ -79,6 +80,8 @@ export interface StatsServiceOptions {
   /** When the service started, for `uptime`. Default: when the collector was created. */
   startedAt?: number;
   memoryTrend?: MemoryTrendOptions;
+  /** The upstream link's state, for {@link StatsService.live}; absent = reported as `unknown`. */
+  upstream?: { readonly state: string };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -86,10 +89,19 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export class StatsService {
   readonly #o: StatsServiceOptions;
   readonly #now: Now;
+  readonly #upstreamSince: UpstreamSince;
 
   constructor(options: StatsServiceOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#upstreamSince = new UpstreamSince(options.startedAt ?? options.collector.startedAt);
+  }
+
+  /** The panel's live figures (upstream, rates, latency percentiles, process). */
+  live(): LiveStatus {
+    const now = this.#now();
+    const upstream = this.#upstreamSince.observe(this.#o.upstream?.state, now);
+    return liveStatus(this.#o.collector, this.#o.system.latest(), upstream, now);
   }
 
   stats(): StatsData {
