@@ -13,9 +13,9 @@ import * as esbuild from 'esbuild';
 import { CLIENT_FILE, clientBuildOptions } from '../src/http/client-bundle.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = `${root}dist/client/`;
 
-export async function buildClient(): Promise<void> {
+/** Builds into `out` (default the repository's dist/client/; tests build elsewhere). */
+export async function buildClient(out = `${root}dist/client/`): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   await esbuild.build({ ...clientBuildOptions(`${root}src/client/index.ts`), outfile: `${out}${CLIENT_FILE}` });
   await esbuild.build({
@@ -33,7 +33,7 @@ export async function buildClient(): Promise<void> {
     ],
   });
   const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
-  execFileSync(process.execPath, [tsc, '-p', `${root}tsconfig.client.json`], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', `${root}tsconfig.client.json`, '--outDir', `${out}types`], { stdio: 'inherit' });
   // The sources import './x.ts'; published declarations name the emitted './x.js'.
   for (const file of readdirSync(`${out}types`)) {
     const path = `${out}types/${file}`;

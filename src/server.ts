@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { HaBridge } from './ha/bridge.ts';
 import { HaUpstream, type HaUpstreamOptions } from './ha/upstream.ts';
+import { HaSimulator, type HaSimulatorOptions } from './simulator/index.ts';
 import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
 import { Listener } from './http/listeners.ts';
@@ -43,8 +44,10 @@ export interface Lifecycle {
 }
 
 export interface ServerOverrides {
-  /** Home Assistant connection timings, token cache and simulator settings (tests shorten them). */
-  ha?: Omit<HaUpstreamOptions, 'upstream' | 'logger'>;
+  /** Home Assistant connection timings and token cache (tests shorten them). */
+  ha?: Omit<HaUpstreamOptions, 'upstream' | 'logger' | 'localCore'>;
+  /** Demo mode: simulator host/port/seed (default 127.0.0.1, ephemeral port). */
+  simulator?: Pick<HaSimulatorOptions, 'host' | 'port' | 'seed'>;
   /** Milliseconds streams get to flush `server_shutdown` before their sockets are destroyed. Default 1000. */
   shutdownGraceMs?: number;
   /** Milliseconds between live stats pushes on the WebSocket API. Default 5000. */
@@ -72,6 +75,8 @@ export class SseHubServer implements Lifecycle {
   readonly lan: Listener;
   readonly ingress: Listener;
   readonly upstream: HaUpstream;
+  /** The embedded Home Assistant simulator in demo mode. */
+  readonly simulator: HaSimulator | undefined;
   readonly bridge: HaBridge;
   readonly transport: Transport;
   readonly hub: Hub;
@@ -92,7 +97,10 @@ export class SseHubServer implements Lifecycle {
     const { options } = config;
     const grace = overrides.shutdownGraceMs ?? 1000;
 
-    this.upstream = new HaUpstream({ ...overrides.ha, upstream: config.upstream, logger });
+    // Demo mode: the composition root, not ha/, picks the simulator as the core to talk to.
+    const { upstream } = config;
+    this.simulator = upstream.kind === 'demo' ? new HaSimulator({ ...overrides.simulator, eventRate: upstream.eventRate, logger }) : undefined;
+    this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
     const transport = new MemoryTransport({ capacity: options.replay_buffer_size });
     this.transport = transport;
     this.bridge = new HaBridge({
@@ -184,6 +192,9 @@ export class SseHubServer implements Lifecycle {
       { mode: this.config.mode, lanPort: this.lan.port, ingressPort: this.ingress.port, instanceId: this.instanceId },
       'SSE Hub started',
     );
+    if (!this.lan.releasesHttpState) {
+      this.logger.warn(`Node ${process.version} lacks the HTTP internal streams are detached with; each stream keeps its request state (docs/decisions.md §6)`);
+    }
   }
 
   async stop(): Promise<void> {

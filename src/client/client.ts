@@ -10,6 +10,7 @@
  * before it, so the hub sends it again.
  */
 import { reconnectDelay } from './backoff.ts';
+import { type ClientEvents, SseClientError } from './client-events.ts';
 import { Emitter } from './emitter.ts';
 import { MessageQueue } from './message-queue.ts';
 import { MetricsRecorder } from './metrics.ts';
@@ -18,57 +19,22 @@ import type { SseFrame } from './sse-parser.ts';
 import { StateCache } from './state-cache.ts';
 import { type EventSourceConstructor, type FetchLike, type StreamOutcome, eventSourceStream, fetchStream } from './stream.ts';
 import type {
-  AutomationTriggeredMessage,
   ClientMetrics,
-  ConnectionMessage,
   ConnectionStatus,
   EntityState,
   ErrorMessage,
   ReconnectInfo,
-  ScriptExecutedMessage,
   ServerMessage,
-  ServiceCalledMessage,
   StateChangedMessage,
   StatesReason,
   StatesSnapshot,
   Timers,
 } from './types.ts';
 
-/** The events a client emits. Other server event types arrive under their own name as {@link ServerMessage}. */
-export interface ClientEvents {
-  /** Every message from the server, system ones included. */
-  message: ServerMessage;
-  connection: ConnectionMessage;
-  ping: ServerMessage<'ping'>;
-  /** Every `error` payload; also emitted under its code (`replay_gap`, `upstream_unavailable`, …). */
-  error: ErrorMessage;
-  upstream_unavailable: ErrorMessage;
-  replay_gap: ErrorMessage;
-  server_shutdown: ErrorMessage;
-  rate_limit_exceeded: ErrorMessage;
-  state_changed: StateChangedMessage;
-  service_called: ServiceCalledMessage;
-  automation_triggered: AutomationTriggeredMessage;
-  script_executed: ScriptExecutedMessage;
-  /** The cached states as a whole: restored from storage, or a complete snapshot from the server. */
-  states: StatesSnapshot;
-  status: ConnectionStatus;
-  reconnecting: ReconnectInfo;
-  /** The client stopped: `close()` (no error) or a 401/403 (with the error). */
-  closed: { error?: SseClientError };
-}
+export { type ClientEvents, SseClientError };
 
-/** Why the client gave up (401/403), with the hub's `error_code` and status. */
-export class SseClientError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'SseClientError';
-  }
-}
+/** Milliseconds without a byte before a stream counts as dead: 2.5 × the hub's default 30 s ping. */
+const DEFAULT_IDLE_TIMEOUT_MS = 75_000;
 
 const realTimers: Timers = {
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
@@ -94,6 +60,8 @@ export class SseClient implements AsyncIterable<ServerMessage> {
   #closed = false;
   #abort: AbortController | undefined;
   #sleep: { timer: unknown; resolve: () => void } | undefined;
+  /** The stall watchdog of the current attempt. */
+  #watchdog: unknown;
   #lastEventId: string | undefined;
   #retryHintMs = 0;
   #attempt = 0;
@@ -197,7 +165,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
         this.#finish(new SseClientError(outcome.message, outcome.code, outcome.status));
         return;
       }
-      const reason = outcome.kind === 'refused' ? outcome.code : outcome.kind === 'failed' ? 'network_error' : 'stream_ended';
+      const reason = outcome.kind === 'refused' ? outcome.code : outcome.kind === 'failed' ? (outcome.code ?? 'network_error') : 'stream_ended';
       if (outcome.kind === 'refused' || outcome.kind === 'failed') this.#metrics.error(reason, outcome.message);
       const hint = Math.max(this.#retryHintMs, outcome.kind === 'refused' ? (outcome.retryAfterMs ?? 0) : 0);
       const delayMs = reconnectDelay(this.#attempt, hint, this.#random, this.#options.backoff);
@@ -226,15 +194,35 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     }
     if (abort.signal.aborted) return { kind: 'aborted' };
     const request = { url, token, lastEventId: this.#lastEventId, signal: abort.signal, now: this.#now };
+    // A silent stream (a half-open TCP connection after a network change) is given up on after
+    // `idleTimeoutMs` without a byte: the hub pings every 30 s by default.
+    const idleMs = this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    let stalled = false;
+    const rearm = () => {
+      if (idleMs <= 0 || this.#closed) return;
+      this.#disarm();
+      this.#watchdog = this.#timers.setTimeout(() => {
+        this.#watchdog = undefined;
+        stalled = true;
+        abort.abort();
+      }, idleMs);
+    };
     const handlers = {
-      opened: () => {},
-      frame: (frame: SseFrame) => this.#onFrame(frame),
+      opened: rearm,
+      frame: (frame: SseFrame) => {
+        rearm();
+        this.#onFrame(frame);
+      },
       retry: (ms: number) => (this.#retryHintMs = ms),
     };
+    rearm();
     const { fetchFn, EventSourceCtor } = this.#transport();
-    if (fetchFn) return fetchStream(fetchFn, request, handlers);
-    if (EventSourceCtor) return eventSourceStream(EventSourceCtor, request, handlers);
-    return { kind: 'failed', message: 'neither a streaming fetch nor EventSource is available' };
+    let outcome: StreamOutcome;
+    if (fetchFn) outcome = await fetchStream(fetchFn, request, handlers);
+    else if (EventSourceCtor) outcome = await eventSourceStream(EventSourceCtor, request, handlers);
+    else outcome = { kind: 'failed', message: 'neither a streaming fetch nor EventSource is available' };
+    this.#disarm();
+    return stalled && !this.#closed ? { kind: 'failed', code: 'stalled', message: `no data for ${idleMs} ms` } : outcome;
   }
 
   #transport(): { fetchFn?: FetchLike; EventSourceCtor?: EventSourceConstructor } {
@@ -319,6 +307,11 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     this.#pendingStates = { reason, states: this.states };
   }
 
+  #disarm(): void {
+    if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
   #setStatus(status: ConnectionStatus): void {
     if (this.#status === status) return;
     this.#status = status;
@@ -340,6 +333,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     this.#closed = true;
     this.#error = error;
     this.#abort?.abort();
+    this.#disarm();
     if (this.#sleep) {
       this.#timers.clearTimeout(this.#sleep.timer);
       this.#sleep.resolve();

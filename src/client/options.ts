@@ -32,6 +32,11 @@ export interface ConnectOptions {
   backoff?: BackoffOptions;
   /** The entity-state cache; `false` disables it. Default: memory, plus `localStorage` where there is one. */
   cache?: false | CacheOptions;
+  /**
+   * Milliseconds without any data (pings included) after which the stream counts as dead and is
+   * reopened; keep it above the hub's `ping_interval`. 0 disables. Default 75000.
+   */
+  idleTimeoutMs?: number;
   /** Messages each `for await` loop may hold before dropping the oldest. Default 10000. */
   iteratorBuffer?: number;
   /** Injection points (tests, unusual platforms). */

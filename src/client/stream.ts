@@ -20,7 +20,7 @@ export type StreamOutcome =
   /** The server answered with an error status. */
   | { kind: 'refused'; status: number; code: string; message: string; retryAfterMs?: number }
   /** No answer: the network failed, the server is down, or (EventSource) the status is unknown. */
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; code?: string };
 
 export interface StreamRequest {
   /** The `/subscribe_events` URL with the filter fields in its query. */
@@ -93,13 +93,17 @@ async function refused(response: Awaited<ReturnType<FetchLike>>, now: number): P
 }
 
 /** The parts of `EventSource` the fallback uses. */
-export interface EventSourceLike {
+interface EventSourceLike {
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { data: string; lastEventId: string }) => void) | null;
   onerror: ((event: unknown) => void) | null;
   close(): void;
 }
-export type EventSourceConstructor = new (url: string) => EventSourceLike;
+/**
+ * The browser's `EventSource` or a polyfill. Typed loosely: each implementation types its event
+ * handlers with its own event classes, and the fallback needs only `data` and `lastEventId`.
+ */
+export type EventSourceConstructor = new (url: string) => object;
 
 /**
  * The fallback: `EventSource` with `token=` and `last_event_id=` in the query. It hides the
@@ -111,12 +115,15 @@ export function eventSourceStream(EventSourceCtor: EventSourceConstructor, req: 
   if (req.token) url.searchParams.set('token', req.token);
   if (req.lastEventId !== undefined) url.searchParams.set('last_event_id', req.lastEventId);
   return new Promise((resolve) => {
-    const es = new EventSourceCtor(url.toString());
+    const es = new EventSourceCtor(url.toString()) as EventSourceLike;
     let opened = false;
     let lastId = '';
     const finish = (outcome: StreamOutcome) => {
       es.onopen = es.onmessage = es.onerror = null;
       es.close();
+      // Some polyfills (the `eventsource` package) arm their own reconnect timer right after
+      // dispatching the error; closing again once that has run clears it.
+      queueMicrotask(() => es.close());
       req.signal.removeEventListener('abort', abort);
       resolve(outcome);
     };

@@ -17,6 +17,7 @@ import type { HaConnection, HaSubscription } from './connection.ts';
 import { getStates, parseCoreEvent, parseStates, subscribeEvents, type CoreEvent } from './messages.ts';
 import { coreTypeOf, normalizeEvent } from './normalize.ts';
 import { StateCache } from './state-cache.ts';
+import { isoTime } from '../iso-time.ts';
 
 /** What the bridge needs of a connection (a {@link HaConnection}, or a fake in tests). */
 export type BridgeConnection = Pick<HaConnection, 'subscribe' | 'command' | 'onConnected' | 'onDisconnected' | 'connected'>;
@@ -186,7 +187,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
       return;
     }
     if (generation !== this.#generation) return;
-    const missed = this.#cache.replace(fresh, new Date(this.#now()).toISOString());
+    const missed = this.#cache.replace(fresh, isoTime(this.#now()));
     const publishStates = this.#interest.has(STATE_CHANGED) || this.#interest.has(STAR);
     if (this.#hasSnapshot && publishStates) for (const event of missed) this.#emit(event, true);
     if (this.#hasSnapshot && missed.length > 0) this.#log.info({ changed: missed.length }, 'resynchronized states after reconnect');

@@ -220,18 +220,18 @@ export class HaConnection {
 
   #scheduleRetry(err: unknown): void {
     if (this.#status === 'stopped') return;
-    const o = this.#options;
+    const options = this.#options;
     let delay: number;
     if (err instanceof HaAuthInvalidError) {
-      const base = o.invalidAuthRetryMs ?? 60_000;
-      delay = Math.min(o.invalidAuthRetryCapMs ?? 1_800_000, base * 2 ** Math.min(this.#invalidAuthCount++, 20));
+      const base = options.invalidAuthRetryMs ?? 60_000;
+      delay = Math.min(options.invalidAuthRetryCapMs ?? 1_800_000, base * 2 ** Math.min(this.#invalidAuthCount++, 20));
       this.#status = 'auth_invalid';
       this.#log.error(
         { coreMessage: err.coreMessage, retryInMs: delay },
         'Home Assistant rejected the access token (auth_invalid); check the configured token. Retrying slowly to avoid an IP ban',
       );
     } else {
-      delay = backoffDelay(this.#attempt++, { baseMs: o.backoffBaseMs ?? 1000, capMs: o.backoffCapMs ?? 30_000 }, o.random);
+      delay = backoffDelay(this.#attempt++, { baseMs: options.backoffBaseMs ?? 1000, capMs: options.backoffCapMs ?? 30_000 }, options.random);
       this.#status = 'retrying';
       if (err instanceof HaUpgradeRejectedError && err.status === 502) {
         this.#log.warn({ retryInMs: delay }, 'Home Assistant is restarting (HTTP 502 on upgrade); retrying');

@@ -4,6 +4,7 @@
  * `messages.ts`). No I/O here, so every shape is testable alone (docs/ARCHITECTURE.md §5.7).
  */
 import type { HaState } from '../types.ts';
+import { isRecord } from '../is-record.ts';
 
 /** A command before the connection gives it an id. */
 export interface HaCommand {
@@ -51,15 +52,7 @@ export const unsubscribeEvents = (subscription: number): HaCommand => ({ type: '
 
 export const getStates = (): HaCommand => ({ type: 'get_states' });
 
-export const getConfig = (): HaCommand => ({ type: 'get_config' });
-
 export const currentUser = (): HaCommand => ({ type: 'auth/current_user' });
-
-export const callService = (domain: string, service: string, serviceData?: Record<string, unknown>): HaCommand =>
-  serviceData === undefined ? { type: 'call_service', domain, service } : { type: 'call_service', domain, service, service_data: serviceData };
-
-export const fireEvent = (eventType: string, eventData?: Record<string, unknown>): HaCommand =>
-  eventData === undefined ? { type: 'fire_event', event_type: eventType } : { type: 'fire_event', event_type: eventType, event_data: eventData };
 
 /** The text frame for a command with its id first, as core's own clients write it. */
 export function encodeCommand(id: number, command: HaCommand): string {
@@ -67,10 +60,6 @@ export function encodeCommand(id: number, command: HaCommand): string {
 }
 
 // ---- parsers (core → client) ----
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const isId = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
 

@@ -8,7 +8,7 @@
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import { encodeCommand, parseFrame, ping, type HaCommand, type ServerMessage } from './messages.ts';
-import { frameText } from './socket.ts';
+import { wsMessageText } from '../ws-text.ts';
 
 export type ResultMessage = Extract<ServerMessage, { type: 'result' | 'pong' }>;
 
@@ -85,7 +85,7 @@ export class HaSession {
   }
 
   #onFrame(data: RawData, isBinary: boolean): void {
-    const text = frameText(data, isBinary);
+    const text = wsMessageText(data, isBinary);
     if (text === null) {
       this.#options.logger.warn('dropped a binary frame from Home Assistant');
       return;

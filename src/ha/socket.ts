@@ -3,9 +3,10 @@
  * send `auth`, then `auth_ok` hands the socket over to the command phase, `auth_invalid` rejects.
  * Shared by the long-lived {@link HaConnection} and the short-lived token checks of `users.ts`.
  */
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import { HaAuthInvalidError, HaConnectError, HaUpgradeRejectedError } from './errors.ts';
 import { auth, parseFrame } from './messages.ts';
+import { wsMessageText } from '../ws-text.ts';
 
 export interface OpenSocketOptions {
   /** `ws(s)://…/api/websocket` (or the Supervisor proxy's `ws://supervisor/core/websocket`). */
@@ -21,13 +22,6 @@ export interface OpenSocketOptions {
 export interface AuthenticatedSocket {
   ws: WebSocket;
   haVersion: string;
-}
-
-/** Text of a received frame, or null for a binary frame (core never sends those to us). */
-export function frameText(data: RawData, isBinary: boolean): string | null {
-  if (isBinary) return null;
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
 }
 
 /**
@@ -64,7 +58,7 @@ export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenS
     ws.on('error', (err) => fail(new HaConnectError(`cannot connect: ${err.message}`, { cause: err })));
     ws.on('close', (code) => fail(new HaConnectError(`socket closed during the auth phase (code ${code})`)));
     ws.on('message', (data, isBinary) => {
-      const text = frameText(data, isBinary);
+      const text = wsMessageText(data, isBinary);
       const [message] = text === null ? [] : parseFrame(text).messages;
       if (!message) return fail(new HaConnectError('malformed message during the auth phase'));
       switch (message.type) {

@@ -6,7 +6,8 @@ import type { User } from '../types.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 import { HaAuthInvalidError } from './errors.ts';
 import { currentUser, encodeCommand, parseCurrentUser, parseFrame } from './messages.ts';
-import { frameText, openAuthenticatedSocket } from './socket.ts';
+import { openAuthenticatedSocket } from './socket.ts';
+import { wsMessageText } from '../ws-text.ts';
 
 export interface TokenCheckOptions {
   /** Core's websocket URL (`ws(s)://host:port/api/websocket`). */
@@ -37,7 +38,7 @@ export async function checkToken({ wsUrl, token, timeoutMs }: TokenCheckOptions)
         unavailable('closed before answering auth/current_user');
       });
       ws.on('message', (data, isBinary) => {
-        const text = frameText(data, isBinary);
+        const text = wsMessageText(data, isBinary);
         for (const message of text === null ? [] : parseFrame(text).messages) {
           if (message.type !== 'result' || message.id !== 1) continue;
           clearTimeout(timer);

@@ -117,6 +117,11 @@ export class Listener {
     });
   }
 
+  /** False on a Node without `freeParser`: taken-over streams then keep the HTTP machinery (more memory each). */
+  get releasesHttpState(): boolean {
+    return this.#freeParser !== undefined;
+  }
+
   /** The bound port (useful with port 0 in tests). */
   get port(): number {
     return (this.server.address() as AddressInfo | null)?.port ?? 0;

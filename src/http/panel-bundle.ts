@@ -1,8 +1,9 @@
 /**
  * The ingress panel as the hub serves it: `index.html` plus hashed assets (`panel/main-<hash>.js`,
  * `.css`, source maps), bundled from `src/panel/` by esbuild. `npm run build` writes them to
- * `dist/panel/` (scripts/build-panel.ts); a source checkout without a build (`npm run dev`, the
- * tests after `npm ci`) bundles them in memory on first use with the same options.
+ * `dist/panel/` (scripts/build-panel.ts), which the compiled server reads; the server running from
+ * the sources (`npm run dev`, the tests after `npm ci`) bundles them in memory on first use with
+ * the same options.
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -22,8 +23,9 @@ export interface PanelFiles {
 }
 
 const SOURCE_DIR = fileURLToPath(new URL('../panel/', import.meta.url));
-/** From `dist/http/`: `dist/panel/`; from `src/http/`: the repository's `dist/panel/`. */
-const BUILT_DIRS = [fileURLToPath(new URL('../panel/', import.meta.url)), fileURLToPath(new URL('../../dist/panel/', import.meta.url))];
+/** From `dist/http/`: `dist/panel/` (running from `src/`, the sources are bundled instead: never a stale build). */
+const BUILT_DIRS = [fileURLToPath(new URL('../panel/', import.meta.url))];
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
 /** The folder the page loads its assets from (relative: ingress serves the page under a path prefix). */
 export const ASSET_DIR = 'panel';
 
@@ -87,8 +89,8 @@ export function panelFiles(files: readonly { name: string; body: Buffer }[]): Pa
   return { index: panelIndex(script, style), assets };
 }
 
-/** Reads the built panel; without one, builds it from source (a checkout that was not built). */
-export async function loadPanel(dirs: readonly string[] = BUILT_DIRS): Promise<PanelFiles> {
+/** Reads the built panel (compiled server); running from the sources, bundles them. */
+export async function loadPanel(dirs: readonly string[] = FROM_SOURCE ? [] : BUILT_DIRS): Promise<PanelFiles> {
   for (const dir of dirs) {
     const assetDir = `${dir}${ASSET_DIR}/`;
     if (!existsSync(`${dir}index.html`) || !existsSync(assetDir)) continue;

@@ -46,6 +46,11 @@ export function hasEntityRestriction(filter: EventFilter): boolean {
   return filter.entityIds.size > 0 || filter.domains.size > 0;
 }
 
+/** The keys a filter is routed under: its event types, or `*` alone when it takes every type. */
+export function typesOf(filter: EventFilter): Iterable<string> {
+  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
+}
+
 export function typePasses(filter: EventFilter, type: string): boolean {
   return filter.types === ALL_TYPES || filter.types.has(type);
 }

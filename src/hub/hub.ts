@@ -21,12 +21,12 @@ import type {
   User,
 } from '../types.ts';
 import type { Transport } from '../transport/transport.ts';
-import { isoTime as iso } from '../iso-time.ts';
+import { isoTime } from '../iso-time.ts';
 import { type Timers, systemTimers } from '../timers.ts';
 import { TickBatch } from './batch.ts';
 import { closeNotice } from './close-reason.ts';
 import { HubFullError, HubStoppedError } from './errors.ts';
-import { ALL_TYPES, type EventFilter } from './filter.ts';
+import { type EventFilter, typesOf } from './filter.ts';
 import { encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
@@ -247,11 +247,11 @@ export class Hub implements ConnectionRegistry {
     if (down === this.#upstreamDown) return;
     this.#upstreamDown = down;
     // Back up: the bridge's resync events flow as ordinary events; nothing to announce.
-    if (down) this.#broadcast(() => true, errorPayload('upstream_unavailable', UPSTREAM_MESSAGE, iso(this.#now())));
+    if (down) this.#broadcast(() => true, errorPayload('upstream_unavailable', UPSTREAM_MESSAGE, isoTime(this.#now())));
   }
 
   #ping(): void {
-    this.#broadcast((sub) => sub.state === 'live', pingPayload(iso(this.#now())));
+    this.#broadcast((sub) => sub.state === 'live', pingPayload(isoTime(this.#now())));
   }
 
   /** Writes one system payload to every open stream `pick` selects; one encoding per distinct last id. */
@@ -292,7 +292,7 @@ export class Hub implements ConnectionRegistry {
     let last: Buffer | undefined;
     if (notice) {
       const retry = this.limits.retryMs + (notice.jitter ? Math.floor(this.#random() * this.limits.retryJitterMs) : 0);
-      last = encodeFrame({ retry, id: sub.lastId, data: errorPayload(notice.code, notice.message, iso(now)) });
+      last = encodeFrame({ retry, id: sub.lastId, data: errorPayload(notice.code, notice.message, isoTime(now)) });
     }
     sub.close(last, now, reason === 'client_closed' ? undefined : { timers: this.#timers, ms: this.limits.closeGraceMs });
     if (reason === 'slow_consumer') this.#observer.deliveryFailed('slow_consumer', 1);
@@ -355,10 +355,6 @@ export class Hub implements ConnectionRegistry {
   }
 
   notifyAdmins(type: string, data: unknown): void {
-    this.#broadcast((sub) => sub.user.isAdmin, systemPayload(type, data, iso(this.#now())));
+    this.#broadcast((sub) => sub.user.isAdmin, systemPayload(type, data, isoTime(this.#now())));
   }
-}
-
-function typesOf(filter: EventFilter): Iterable<string> {
-  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
 }

@@ -11,7 +11,7 @@
  */
 import type { HaState, HubEvent, StampedEvent, StateSource } from '../types.ts';
 import type { Transport } from '../transport/transport.ts';
-import { isoTime as iso } from '../iso-time.ts';
+import { isoTime } from '../iso-time.ts';
 import { type EventFilter, domainOf, matches } from './filter.ts';
 import { connectionPayload, encodeFrame, errorPayload, initialStatePayload } from './frame.ts';
 import type { Subscriber } from './subscriber.ts';
@@ -45,7 +45,7 @@ export function initialStates(states: readonly HaState[], filter: EventFilter, t
 }
 
 export function writeError(sub: Subscriber, code: string, message: string, now: number): boolean {
-  return sub.write(encodeFrame({ id: sub.lastId, data: errorPayload(code, message, iso(now)) }), now);
+  return sub.write(encodeFrame({ id: sub.lastId, data: errorPayload(code, message, isoTime(now)) }), now);
 }
 
 /** Writes the state snapshot; stops at the first frame the limit refuses. */
@@ -70,9 +70,9 @@ export function openStream(
   const now = ctx.now();
   // Everything published after this point reaches the subscriber live (or its handover queue).
   const head = ctx.transport.head();
-  const states = resume === undefined && initialState ? initialStates(ctx.states.getStates(), sub.filter, iso(now)) : [];
+  const states = resume === undefined && initialState ? initialStates(ctx.states.getStates(), sub.filter, isoTime(now)) : [];
   sub.moveTo(resume ?? (states.length > 0 ? null : head));
-  let ok = sub.write(encodeFrame({ retry: ctx.retryMs, id: sub.lastId, data: connectionPayload(sub.id, iso(now)) }), now);
+  let ok = sub.write(encodeFrame({ retry: ctx.retryMs, id: sub.lastId, data: connectionPayload(sub.id, isoTime(now)) }), now);
   if (ok && ctx.upstreamDown()) ok = writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now);
   if (!ok) return { ok, ready: undefined };
   if (resume !== undefined) return { ok, ready: handover(ctx, sub, resume, head, initialState) };
@@ -97,7 +97,7 @@ async function handover(ctx: OpeningContext, sub: Subscriber, since: string, hea
   let ok = true;
   let skip: Set<string> | undefined;
   if (replayed === undefined) {
-    const states = initialState ? initialStates(ctx.states.getStates(), sub.filter, iso(now)) : [];
+    const states = initialState ? initialStates(ctx.states.getStates(), sub.filter, isoTime(now)) : [];
     sub.moveTo(states.length > 0 ? null : head);
     ok = writeError(sub, 'replay_gap', `Events after ${since} are no longer available; continuing live`, now);
     ok = ok && writeStates(sub, states, head, now);

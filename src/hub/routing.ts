@@ -10,7 +10,7 @@
  * the index (no map from subscriber to entry: at thousands of streams a map entry costs more than
  * the slot), so routing never changes a subscriber's own state.
  */
-import { ALL_TYPES, type EventFilter, hasEntityRestriction } from './filter.ts';
+import { ALL_TYPES, type EventFilter, hasEntityRestriction, typesOf } from './filter.ts';
 import type { HubEvent } from '../types.ts';
 
 /** Scratch space a subscriber carries for the index: the stamp of the last lookup that visited it. */
@@ -124,8 +124,4 @@ export class RoutingIndex<T extends Routable> {
   types(): string[] {
     return [...this.#buckets.keys()];
   }
-}
-
-function typesOf(filter: EventFilter): Iterable<string> {
-  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
 }

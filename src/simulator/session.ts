@@ -10,6 +10,7 @@ import { COMMANDS, UnauthorizedError, type Command, type CommandSession } from '
 import { SchemaError, pythonRepr } from './schema.ts';
 import { ServiceNotFoundError } from './services.ts';
 import * as wire from './wire.ts';
+import { wsMessageText } from '../ws-text.ts';
 
 export interface SessionHost {
   readonly core: SimulatedCore;
@@ -121,8 +122,9 @@ export class SimSession implements CommandSession {
     if (this.host.isStalled() || this.#closed) return;
     let parsed: unknown;
     try {
-      if (isBinary) throw new Error('binary frame');
-      parsed = JSON.parse(data.toString());
+      const text = wsMessageText(data, isBinary);
+      if (text === null) throw new Error('binary frame');
+      parsed = JSON.parse(text);
     } catch {
       // Core drops the connection on invalid JSON (and on binary frames during auth), without a word.
       this.ws.close();

@@ -43,5 +43,3 @@ export function parseIsoMicros(iso: string): number {
   return whole + (match?.[1] ? Number(match[1].padEnd(6, '0')) : 0);
 }
 
-/** Core's ISO timestamp regex, for tests and validation. */
-export const ISO_MICROS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/;

@@ -45,7 +45,7 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
     shutdownGraceMs: 200,
   });
   await server.start();
-  const sim = server.upstream.simulator!;
+  const sim = server.simulator!;
   await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
   return {
     server,

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { SseClientError, connect, type SseClient } from '../../src/client/index.ts';
-import type { StatesSnapshot, StateChangedMessage } from '../../src/client/types.ts';
+import { SseClientError, connect, subscribeEntities, type SseClient } from '../../src/client/index.ts';
+import type { ReconnectInfo, StatesSnapshot, StateChangedMessage } from '../../src/client/types.ts';
 import { type DemoServer, FakeTimers, recordingFetch, startDemoServer, until } from './client-harness.ts';
 
 let demo: DemoServer;
@@ -66,7 +66,10 @@ describe('client against the demo server', () => {
     const timers = new FakeTimers();
     const { fetch, requests } = recordingFetch();
     // With random() = 0 the backoff alone would retry at once: any wait comes from the hint.
-    const client = track(connect({ url: base, token: sim.adminToken, entity_id: SENSOR, cache: false, timers, random: () => 0, fetch }));
+    // idleTimeoutMs 0: no stall watchdog among the timers this test reads.
+    const client = track(
+      connect({ url: base, token: sim.adminToken, entity_id: SENSOR, cache: false, timers, random: () => 0, fetch, idleTimeoutMs: 0 }),
+    );
     const connected: string[] = [];
     client.on('connection', (m) => connected.push(m.id));
     await until(() => connected.length === 1, 'connection');
@@ -113,6 +116,60 @@ describe('client against the demo server', () => {
     assert.notEqual(client.lastEventId, '5', 'resumes from the snapshot point next time');
     sim.callService('light', 'toggle', { entity_id: 'light.kitchen' });
     await until(() => client.states['light.kitchen']?.state === sim.core.states.get('light.kitchen')!.state, 'live after the snapshot');
+  });
+
+  it('reopens a stream that went silent (no ping within idleTimeoutMs)', async () => {
+    const { sim, base } = demo;
+    const timers = new FakeTimers();
+    const client = track(connect({ url: base, token: sim.adminToken, events: 'state_changed', entity_id: SENSOR, cache: false, timers, idleTimeoutMs: 45_000 }));
+    const waits: ReconnectInfo[] = [];
+    let connectionId = '';
+    client.on('reconnecting', (w) => waits.push(w));
+    client.on('connection', (m) => (connectionId ||= m.id));
+    await until(() => client.status === 'open', 'open');
+    assert.deepEqual([...timers.pending.values()].map((t) => t.ms), [45_000], 'the watchdog is armed');
+    sim.setState(SENSOR, 'tick');
+    await until(() => client.states[SENSOR]?.state === 'tick', 'an event');
+    assert.equal(timers.pending.size, 1, 're-armed, not stacked');
+    timers.fireAll(); // 45 s of silence
+    await until(() => waits.length === 1, 'a reconnect');
+    assert.equal(waits[0]!.reason, 'stalled');
+    assert.equal(client.metrics.lastError?.code, 'stalled');
+    await until(() => demo.server.hub.list().every((c) => c.id !== connectionId), 'the old stream is gone from the hub');
+  });
+
+  it('subscribeEntities calls back at once, then with the states and every change; for await sees the messages', async () => {
+    const { sim, base } = demo;
+    const calls: Record<string, string | null>[] = [];
+    const { client, unsubscribe } = subscribeEntities({ url: base, token: sim.adminToken, entity_id: ['light.hallway', 'light.porch'], cache: false }, (states) =>
+      calls.push(Object.fromEntries(Object.entries(states).map(([id, s]) => [id, s.state]))),
+    );
+    track(client);
+    assert.deepEqual(calls, [{}], 'at once, with what is cached (nothing here)');
+    const types: string[] = [];
+    const iterate = (async () => {
+      for await (const message of client) {
+        types.push(message.type);
+        if (message.type === 'state_changed' && (message.data as { old_state: unknown }).old_state !== null) break;
+      }
+    })();
+    const current = () => ({ 'light.hallway': sim.core.states.get('light.hallway')!.state, 'light.porch': sim.core.states.get('light.porch')!.state });
+    await until(() => JSON.stringify(calls.at(-1)) === JSON.stringify(current()), 'the initial states');
+    sim.callService('light', 'toggle', { entity_id: 'light.porch' });
+    await until(() => JSON.stringify(calls.at(-1)) === JSON.stringify(current()), 'the toggle');
+    await iterate;
+    assert.deepEqual(types.filter((t) => t !== 'ping'), ['connection', 'state_changed', 'state_changed', 'state_changed']);
+    unsubscribe();
+    assert.equal(client.status, 'closed');
+  });
+
+  it('gives up on 403 (an event type the user may not see) without retrying', async () => {
+    const timers = new FakeTimers();
+    const client = track(connect({ url: demo.base, token: demo.sim.userToken, events: 'call_service', cache: false, timers }));
+    const closed = await new Promise<{ error?: SseClientError }>((resolve) => client.on('closed', resolve));
+    assert.equal(closed.error?.status, 403);
+    assert.equal(closed.error?.code, 'forbidden_event_type');
+    assert.equal(timers.pending.size, 0);
   });
 
   it('gives up on 401 without retrying, with a clear error', async () => {

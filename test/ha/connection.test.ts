@@ -5,9 +5,9 @@ import { once } from 'node:events';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HaConnection, type HaConnectionOptions } from '../../src/ha/connection.ts';
 import { HaCommandError, HaConnectionLostError } from '../../src/ha/errors.ts';
-import { callService, getStates, subscribeEvents } from '../../src/ha/messages.ts';
+import { getStates, subscribeEvents } from '../../src/ha/messages.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { captureLogger, sleep, waitFor } from './helpers.ts';
+import { callService, captureLogger, sleep, waitFor } from './helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -5,7 +5,8 @@
  * docs/home-assistant.md §16 and test/fixtures/README.md for what lint.py checks.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { readText, isRecord } from './repo.ts';
+import { isRecord } from '../../src/is-record.ts';
+import { readText } from './repo.ts';
 
 export interface LintResult {
   errors: string[];

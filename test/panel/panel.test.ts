@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { loadConfig } from '../../src/config.ts';
-import { emptyRollup } from '../../src/metrics/rollup-record.ts';
+import { emptyRollup } from '../../src/metrics/rollup/record.ts';
 import { SseHubServer } from '../../src/server.ts';
 import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
 import { captureLogger } from '../log-capture.ts';
@@ -55,7 +55,7 @@ before(async () => {
   const config = loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '20', STREAM_LIMIT: '100' }));
   server = new SseHubServer(config, captureLogger('warning').logger, { shutdownGraceMs: 200 });
   await server.start();
-  token = server.upstream.simulator!.adminToken;
+  token = server.simulator!.adminToken;
   await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
   seedHistory();
   proxy = new IngressProxy(server.ingress.port);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { ULID_PATTERN } from '../../src/simulator/ids.ts';
+import { ULID_PATTERN } from './patterns.ts';
 import { RawClient } from './raw-client.ts';
 
 let sim: HaSimulator;

@@ -6,6 +6,7 @@
 import Router from '@koa/router';
 import type { StatsService } from '../../stats/service.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
+import { respond } from '../envelope.ts';
 import { notFound } from '../errors.ts';
 
 export interface ConnectionsRouterOptions {
@@ -20,19 +21,17 @@ export function connectionsRouter({ auth, stats }: ConnectionsRouterOptions): Ro
   const admin = requireAdmin(auth);
 
   router.get('/api/sse/connections', admin, (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { success: true, data: stats.connections() };
+    respond(ctx, stats.connections());
   });
   router.get('/api/sse/connections/:id', admin, (ctx) => {
     const connection = stats.connection(ctx.params.id ?? '');
     if (!connection) throw missing();
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { success: true, data: { connection } };
+    respond(ctx, { connection });
   });
   router.delete('/api/sse/connections/:id', admin, (ctx) => {
     const id = ctx.params.id ?? '';
     if (!stats.closeConnection(id)) throw missing();
-    ctx.body = { success: true, data: { id, closed: true } };
+    respond(ctx, { id, closed: true });
   });
   return router;
 }

@@ -22,6 +22,7 @@ import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.
 import { listenerOf } from '../listeners.ts';
 import { RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
 import { startSseStream } from '../sse-stream.ts';
+import { isoTime } from '../../iso-time.ts';
 
 export interface SubscribeRouterOptions {
   hub: Hub;
@@ -90,15 +91,15 @@ export function parseSubscribeParams(input: Record<string, unknown>): SubscribeP
     );
     throw badRequest(problems.join('; '), 'invalid_parameter');
   }
-  const p = result.data;
-  const events = [...(p.events ?? []), ...(p.type === 'state' ? ['state_changed'] : [])];
+  const params = result.data;
+  const events = [...(params.events ?? []), ...(params.type === 'state' ? ['state_changed'] : [])];
   return {
-    token: p.token,
+    token: params.token,
     events: events.length > 0 ? [...new Set(events)] : undefined,
-    entityIds: p.entity_id ?? [],
-    domains: p.domain ?? [],
-    initialState: p.initial_state === true || p.initial_state === 'true' || p.initial_state === '1',
-    lastEventId: p.last_event_id || undefined,
+    entityIds: params.entity_id ?? [],
+    domains: params.domain ?? [],
+    initialState: params.initial_state === true || params.initial_state === 'true' || params.initial_state === '1',
+    lastEventId: params.last_event_id || undefined,
   };
 }
 
@@ -202,7 +203,7 @@ function streamRefusals(baseRetryMs: number): Koa.Middleware {
         err instanceof RateLimitedError
           ? Math.max(baseRetryMs, err.retryAfterMs)
           : Math.max(baseRetryMs, Number(err.headers['Retry-After'] ?? 0) * 1000);
-      const frame = encodeFrame({ retry: retryMs, data: errorPayload(err.code, err.message, new Date().toISOString()) });
+      const frame = encodeFrame({ retry: retryMs, data: errorPayload(err.code, err.message, isoTime(Date.now())) });
       const headers: Record<string, string> = { ...STREAM_HEADERS };
       if (err instanceof RateLimitedError) Object.assign(headers, rateLimitHeaders(err.decision));
       ctx.respond = false;
