@@ -22,7 +22,9 @@ describe('the panel build', () => {
     const { gzipBytes, files } = await buildPanelInto(out);
     assert.ok(gzipBytes < 100 * 1024, `gzip ${gzipBytes} bytes`);
     const index = readFileSync(join(dir, 'index.html'), 'utf8');
-    const urls = [...index.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const all = [...index.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(all.filter((u) => u.startsWith('data:')), ['data:,'], 'an empty icon, so the browser asks for no /favicon.ico outside the ingress path');
+    const urls = all.filter((u) => !u.startsWith('data:'));
     assert.equal(urls.length, 2);
     for (const url of urls) {
       assert.match(url, /^\.\/panel\/main-[A-Z0-9]+\.(js|css)$/);
