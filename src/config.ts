@@ -259,12 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingressPort: e.INGRESS_PORT,
     bindHost: e.BIND_HOST,
     dataDir: mode === 'addon' ? (e.DATA_DIR ?? '/data') : (e.DATA_DIR ?? './data'),
-    warnings: [
-      ...unknown.map((k) => `options.${k}: unknown option, ignored`),
-      ...(optionsResult.data.redis_url
-        ? ['options.redis_url: multi-instance mode (Redis) is not available in this version; running as a single instance']
-        : []),
-    ],
+    warnings: unknown.map((k) => `options.${k}: unknown option, ignored`),
   });
 }
 

@@ -34,6 +34,7 @@ import { Hub } from './hub/hub.ts';
 import { hubLimitsFromOptions } from './hub/limits.ts';
 import { MetricsCollector } from './metrics/collector.ts';
 import { MetricsModule } from './monitoring.ts';
+import { type ClusterTimings, RedisCluster } from './cluster/cluster.ts';
 import { MemoryTransport } from './transport/memory.ts';
 import type { Transport } from './transport/transport.ts';
 
@@ -52,6 +53,8 @@ export interface ServerOverrides {
   shutdownGraceMs?: number;
   /** Milliseconds between live stats pushes on the WebSocket API. Default 5000. */
   statsPushIntervalMs?: number;
+  /** Redis mode timings: lock TTL, heartbeat and expiry (tests shorten them). */
+  cluster?: ClusterTimings;
 }
 
 interface Step {
@@ -82,6 +85,8 @@ export class SseHubServer implements Lifecycle {
   readonly hub: Hub;
   readonly metrics: MetricsModule;
   readonly wsApi: WsApi;
+  /** Redis mode (`redis_url`): leader lock, shared stream, global registry. Undefined otherwise. */
+  readonly cluster: RedisCluster | undefined;
   /** Identifies this process in `/api/admin/sse-monitor` (and among instances in Redis mode). */
   readonly instanceId = `sse-hub-${randomBytes(4).toString('hex')}`;
   /** Started in this order; stopped by {@link stop} in the order of `#stopOrder`. */
@@ -101,49 +106,59 @@ export class SseHubServer implements Lifecycle {
     const { upstream } = config;
     this.simulator = upstream.kind === 'demo' ? new HaSimulator({ ...overrides.simulator, eventRate: upstream.eventRate, logger }) : undefined;
     this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
-    const transport = new MemoryTransport({ capacity: options.replay_buffer_size });
+    // Without redis_url Redis is never contacted: the memory transport and the local bridge serve.
+    const cluster = options.redis_url
+      ? new RedisCluster({ ...overrides.cluster, url: options.redis_url, instanceId: this.instanceId, capacity: options.replay_buffer_size, logger })
+      : undefined;
+    this.cluster = cluster;
+    const transport: Transport = cluster?.transport ?? new MemoryTransport({ capacity: options.replay_buffer_size });
     this.transport = transport;
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
-      publish: (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
+      publish: cluster
+        ? (event) => cluster.publish(event)
+        : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
     });
     const collector = new MetricsCollector();
     this.hub = new Hub({
       transport,
-      interest: this.bridge,
+      interest: cluster?.interest ?? this.bridge,
       states: this.bridge,
-      upstream: this.bridge,
+      upstream: cluster?.status ?? this.bridge,
       observer: collector,
       limits: hubLimitsFromOptions(options),
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
+    cluster?.attach({ bridge: this.bridge, upstream: this.upstream.connection, hub: this.hub });
     this.metrics = new MetricsModule({
       options,
       dataDir: config.dataDir,
       collector,
       registry: this.hub,
-      upstream: this.bridge,
+      upstream: cluster?.status ?? this.bridge,
       ha: this.upstream.rest,
-      monitor: { handlerType: 'memory', instanceId: this.instanceId },
+      monitor: cluster
+        ? { handlerType: 'redis', instanceId: this.instanceId, global: () => cluster.figures() }
+        : { handlerType: 'memory', instanceId: this.instanceId },
       logger,
     });
 
     // Ingress is trusted only in add-on mode, where the Supervisor is the only peer that can reach it.
     const auth = new Authenticator({ resolver: this.upstream.users, trustIngress: config.mode === 'addon' });
     const { stats, alerts, prometheus } = this.metrics;
-    const limits = rateLimitsFromOptions(options);
+    const limits = rateLimitsFromOptions(options, cluster?.shared);
     const app = createApp({
       logger,
       corsOrigins: options.cors_origins,
       routers: [
-        healthRouter({ upstream: () => this.bridge.state }),
+        healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state }),
         clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
         panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
         subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),
-          connectionsRouter({ auth, stats }),
+          connectionsRouter({ auth, stats, remote: cluster && ((id) => cluster.closeRemote(id)) }),
           alertsRouter({ auth, alerts }),
           prometheusRouter({ auth, exporter: prometheus }),
         ]),
@@ -168,14 +183,18 @@ export class SseHubServer implements Lifecycle {
       { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
       // The bridge registers its connection listeners before the connection first connects.
       { name: 'bridge', start: () => this.bridge.start(), stop: () => this.bridge.stop() },
-      { name: 'upstream', start: () => this.upstream.start(), stop: () => this.upstream.stop() },
+      // In Redis mode the connection to core runs only while this instance leads (src/cluster/cluster.ts).
+      cluster
+        ? { name: 'upstream', start: () => this.upstream.localCore?.start(), stop: () => this.upstream.stop() }
+        : { name: 'upstream', start: () => this.upstream.start(), stop: () => this.upstream.stop() },
       { name: 'hub', start: () => this.hub.start(), stop: () => this.hub.stop(grace) },
+      ...(cluster ? [{ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() }] : []),
       { name: 'lan', start: () => this.lan.start(), stop: () => this.lan.stop(grace) },
       { name: 'ingress', start: () => this.ingress.start(), stop: () => this.ingress.stop(grace) },
       { name: 'ws-api', start: () => this.wsApi.start(), stop: () => this.wsApi.stop() },
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
-    this.#stopOrder = ['ws-api', 'hub', 'lan', 'ingress', 'bridge', 'upstream', 'transport', 'metrics'];
+    this.#stopOrder = ['ws-api', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
   }
 
   async start(): Promise<void> {

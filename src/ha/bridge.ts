@@ -111,6 +111,18 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     return Object.fromEntries(this.#interest);
   }
 
+  /**
+   * Applies a state_changed event another instance published (Redis mode, while this instance
+   * does not hold the subscription), so that a takeover resyncs against what the cluster saw.
+   */
+  follow(event: HubEvent): void {
+    if (event.type !== STATE_CHANGED) return;
+    const state = followedState(event);
+    if (state === undefined) return;
+    this.#cache.apply({ event_type: STATE_CHANGED, data: state, origin: 'REMOTE', time_fired: event.timestamp, context: { id: '', parent_id: null, user_id: null } });
+    this.#hasSnapshot = true;
+  }
+
   // ---- StateSource ----
 
   getStates(): readonly HaState[] {
@@ -206,4 +218,23 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
       }
     }
   }
+}
+
+/** A normalized state_changed event's data as core's `{entity_id, new_state}` (null when removed). */
+function followedState(event: HubEvent): { entity_id: string; new_state: HaState | null } | undefined {
+  const data = event.data as Partial<HaState> & { entity_id?: unknown; state?: unknown };
+  if (typeof data.entity_id !== 'string') return undefined;
+  if (data.state === null) return { entity_id: data.entity_id, new_state: null };
+  if (typeof data.state !== 'string') return undefined;
+  return {
+    entity_id: data.entity_id,
+    new_state: {
+      entity_id: data.entity_id,
+      state: data.state,
+      attributes: data.attributes ?? {},
+      last_changed: data.last_changed ?? event.timestamp,
+      last_updated: data.last_updated ?? event.timestamp,
+      context: { id: '', parent_id: null, user_id: null },
+    },
+  };
 }

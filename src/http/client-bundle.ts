@@ -1,9 +1,9 @@
 /**
  * The browser client as the hub serves it (`GET /client.js`): one self-contained ES module and
- * its source map, built from `src/client/` by esbuild (`npm run build` runs
- * scripts/build-client.ts). A source checkout without a build (`npm run dev`, the tests after
- * `npm ci`) bundles it in memory on first use instead, with the same options; the image always
- * ships the built files.
+ * its source map, built from `src/client/` by esbuild. The compiled server (dist/, the image)
+ * serves the files `npm run build` wrote beside it (scripts/build-client.ts); run from source
+ * (`npm run dev`, the tests) it bundles the current sources in memory on first use, with the
+ * same options, so a stale dist/ is never what a test or a developer sees.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -18,8 +18,8 @@ export interface ClientScript {
 /** Where things are, relative to this module in `src/http/` (tsx) or `dist/http/` (compiled). */
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SOURCE_ENTRY = fileURLToPath(new URL('../client/index.ts', import.meta.url));
-/** From `dist/http/`: `dist/client/`; from `src/http/`: the repository's `dist/client/`. */
-const BUILT_DIRS = [fileURLToPath(new URL('../client/', import.meta.url)), fileURLToPath(new URL('../../dist/client/', import.meta.url))];
+/** From `dist/http/`: `dist/client/`. */
+const BUILT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
 
 export const CLIENT_FILE = 'client.js';
 
@@ -38,16 +38,13 @@ export function clientBuildOptions(entry = SOURCE_ENTRY): BuildOptions {
   };
 }
 
-/** Reads the built bundle; without one, builds it from source (a checkout that was not built). */
-export async function loadClientScript(dirs: readonly string[] = BUILT_DIRS): Promise<ClientScript> {
-  for (const dir of dirs) {
-    const file = `${dir}${CLIENT_FILE}`;
-    if (!existsSync(file) || !existsSync(`${file}.map`)) continue;
-    const [code, map] = await Promise.all([readFile(file, 'utf8'), readFile(`${file}.map`, 'utf8')]);
-    return { code, map };
-  }
-  if (!existsSync(SOURCE_ENTRY)) throw new Error(`the client bundle is missing (looked in ${dirs.join(', ')}); run npm run build`);
-  return buildClientScript();
+/** Bundles the sources when running from them; otherwise reads the built bundle. */
+export async function loadClientScript(): Promise<ClientScript> {
+  if (existsSync(SOURCE_ENTRY)) return buildClientScript();
+  const file = `${BUILT_DIR}${CLIENT_FILE}`;
+  if (!existsSync(file) || !existsSync(`${file}.map`)) throw new Error(`the client bundle is missing (${file}); run npm run build`);
+  const [code, map] = await Promise.all([readFile(file, 'utf8'), readFile(`${file}.map`, 'utf8')]);
+  return { code, map };
 }
 
 /** Bundles `src/client/index.ts` in memory (esbuild is a development dependency). */

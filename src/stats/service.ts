@@ -51,6 +51,8 @@ export interface MonitorData {
   global_connections: number;
   global_unique_users: number;
   connections_per_user: Record<string, number>;
+  /** Redis mode: every live instance with its last heartbeat (ISO time) and stream count. */
+  instances?: { instance_id: string; last_heartbeat: string; connections: number }[];
 }
 
 /** Connection counts across every instance (Redis mode). */
@@ -58,6 +60,8 @@ export interface GlobalConnections {
   connections: number;
   uniqueUsers: number;
   perUser: Record<string, number>;
+  /** Every live instance and its last heartbeat (epoch ms). */
+  instances?: { instanceId: string; heartbeatAt: number; connections: number }[];
 }
 
 export interface MonitorOptions {
@@ -179,7 +183,7 @@ export class StatsService {
     const perUser: Record<string, number> = {};
     const list = this.#options.registry.list();
     for (const c of list) perUser[c.userId] = (perUser[c.userId] ?? 0) + 1;
-    const local = { connections: list.length, uniqueUsers: Object.keys(perUser).length, perUser };
+    const local: GlobalConnections = { connections: list.length, uniqueUsers: Object.keys(perUser).length, perUser };
     const global = this.#options.monitor.global ? await this.#options.monitor.global() : local;
     return {
       handler_type: this.#options.monitor.handlerType,
@@ -189,6 +193,9 @@ export class StatsService {
       global_connections: global.connections,
       global_unique_users: global.uniqueUsers,
       connections_per_user: global.perUser,
+      ...(global.instances
+        ? { instances: global.instances.map((i) => ({ instance_id: i.instanceId, last_heartbeat: isoTime(i.heartbeatAt), connections: i.connections })) }
+        : {}),
     };
   }
 

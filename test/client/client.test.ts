@@ -187,4 +187,22 @@ describe('client against the demo server', () => {
       for await (const _ of client) assert.fail('no messages');
     }, SseClientError);
   });
+
+  it('passes on upstream_unavailable while Home Assistant is away, and stays connected', async () => {
+    const { sim, base } = demo;
+    const client = track(connect({ url: base, token: sim.adminToken, events: 'state_changed', entity_id: SENSOR, cache: false }));
+    const errors: string[] = [];
+    client.on('upstream_unavailable', (m) => errors.push(`${m.error}: ${m.message}`));
+    await until(() => client.status === 'open', 'open');
+    sim.rejectUpgrades(502);
+    try {
+      sim.dropAllConnections();
+      await until(() => errors.length === 1, 'upstream_unavailable', 5000);
+      assert.match(errors[0]!, /^upstream_unavailable: /);
+      assert.equal(client.status, 'open', 'the stream itself stays');
+    } finally {
+      sim.rejectUpgrades(null);
+    }
+    await until(() => demo.server.bridge.state === 'connected', 'core back', 5000);
+  });
 });

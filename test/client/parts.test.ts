@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reconnectDelay, retryAfterMs } from '../../src/client/backoff.ts';
 import { connect } from '../../src/client/client.ts';
+import { type FetchLike, fetchStream } from '../../src/client/stream.ts';
 import { MetricsRecorder } from '../../src/client/metrics.ts';
 import { type SseFrame, SseParser } from '../../src/client/sse-parser.ts';
 import { StateCache } from '../../src/client/state-cache.ts';
@@ -121,6 +122,33 @@ describe('StateCache', () => {
     assert.ok(kept.length > 5 && kept.length < 49);
     assert.ok(kept.includes('sensor.s49') && !kept.includes('sensor.s01'), 'the newest stay');
     assert.equal(cache.size, 49, 'memory keeps everything but the removed one');
+  });
+});
+
+describe('fetchStream refusals', () => {
+  const refusal = (status: number, body: string, headers: Record<string, string> = {}) =>
+    fetchStream(
+      async () => new Response(body, { status, headers }) as unknown as Awaited<ReturnType<FetchLike>>,
+      { url: new URL('http://hub.local/subscribe_events'), signal: new AbortController().signal, now: () => 0 },
+      { opened: () => assert.fail('not opened'), frame: () => {}, retry: () => {} },
+    );
+
+  it('reads the envelope, Retry-After, or retry_after from the body', async () => {
+    assert.deepEqual(await refusal(429, '{"success":false,"message":"slow down","error_code":"rate_limit_exceeded"}', { 'Retry-After': '12' }), {
+      kind: 'refused',
+      status: 429,
+      code: 'rate_limit_exceeded',
+      message: 'slow down',
+      retryAfterMs: 12_000,
+    });
+    assert.deepEqual(await refusal(429, '{"success":false,"message":"m","error_code":"c","retry_after":7}'), {
+      kind: 'refused',
+      status: 429,
+      code: 'c',
+      message: 'm',
+      retryAfterMs: 7000,
+    });
+    assert.deepEqual(await refusal(502, '<html>bad gateway</html>'), { kind: 'refused', status: 502, code: 'http_502', message: 'The hub answered 502' });
   });
 });
 

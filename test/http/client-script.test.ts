@@ -4,11 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type * as ClientModule from '../../src/client/index.ts';
+import { createApp } from '../../src/http/app.ts';
+import { clientScriptRouter } from '../../src/http/routes/client-script.ts';
+import { captureLogger } from '../log-capture.ts';
 import { type DemoServer, startDemoServer } from '../client/client-harness.ts';
 
 let demo: DemoServer;
@@ -64,6 +68,35 @@ describe('GET /client.js', () => {
       assert.deepEqual(seen, ['hello']);
     } finally {
       client.close();
+    }
+  });
+
+  it('answers 503 with the error envelope when the bundle cannot be loaded, and tries again next time', async () => {
+    let calls = 0;
+    const failures: unknown[] = [];
+    const router = clientScriptRouter({
+      load: async () => {
+        calls++;
+        if (calls === 1) throw new Error('esbuild is not installed');
+        return { code: 'export const x = 1;\n', map: '{}' };
+      },
+      onError: (err) => failures.push(err),
+    });
+    const app = createApp({ logger: captureLogger('error').logger, routers: [router], corsOrigins: [] });
+    const server = http.createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/client.js`;
+    try {
+      const failed = await fetch(url);
+      assert.equal(failed.status, 503);
+      assert.deepEqual(await failed.json(), { success: false, message: 'The client library is not available', error_code: 'client_unavailable' });
+      assert.equal(failures.length, 1);
+      const ok = await fetch(url);
+      assert.equal(ok.status, 200);
+      assert.equal(await ok.text(), 'export const x = 1;\n');
+      assert.equal(calls, 2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Connection management (DOCS.md), admins only: `GET /api/sse/connections`,
  * `GET /api/sse/connections/{id}` and `DELETE /api/sse/connections/{id}` (closes the stream with
- * an `error` event; 404 when there is no such stream).
+ * an `error` event; 404 when there is no such stream). In Redis mode DELETE also reaches streams
+ * held by other instances.
  */
 import Router from '@koa/router';
 import type { StatsService } from '../../stats/service.ts';
@@ -12,11 +13,13 @@ import { notFound } from '../errors.ts';
 export interface ConnectionsRouterOptions {
   auth: Authenticator;
   stats: StatsService;
+  /** Redis mode: closes a stream another instance holds; false when none does. */
+  remote?: (id: string) => Promise<boolean>;
 }
 
 const missing = () => notFound('Connection not found', 'connection_not_found');
 
-export function connectionsRouter({ auth, stats }: ConnectionsRouterOptions): Router {
+export function connectionsRouter({ auth, stats, remote }: ConnectionsRouterOptions): Router {
   const router = new Router();
   const admin = requireAdmin(auth);
 
@@ -28,9 +31,9 @@ export function connectionsRouter({ auth, stats }: ConnectionsRouterOptions): Ro
     if (!connection) throw missing();
     respond(ctx, { connection });
   });
-  router.delete('/api/sse/connections/:id', admin, (ctx) => {
+  router.delete('/api/sse/connections/:id', admin, async (ctx) => {
     const id = ctx.params.id ?? '';
-    if (!stats.closeConnection(id)) throw missing();
+    if (!stats.closeConnection(id) && !(await remote?.(id))) throw missing();
     respond(ctx, { id, closed: true });
   });
   return router;
