@@ -11,7 +11,7 @@ import { MetricsRecorder } from '../../src/client/metrics.ts';
 import { type SseFrame, SseParser } from '../../src/client/sse-parser.ts';
 import { StateCache } from '../../src/client/state-cache.ts';
 import type { EntityState, StorageLike } from '../../src/client/types.ts';
-import { FakeTimers } from './client-harness.ts';
+import { FakeTimers, until } from './client-harness.ts';
 
 function parse(chunks: string[]): { frames: SseFrame[]; retries: number[] } {
   const frames: SseFrame[] = [];
@@ -149,6 +149,40 @@ describe('fetchStream refusals', () => {
       retryAfterMs: 7000,
     });
     assert.deepEqual(await refusal(502, '<html>bad gateway</html>'), { kind: 'refused', status: 502, code: 'http_502', message: 'The hub answered 502' });
+  });
+});
+
+describe('SseClient attempts', () => {
+  it('asks the token function on every attempt and backs off exponentially with jitter while refused', async () => {
+    const timers = new FakeTimers();
+    const seen: (string | undefined)[] = [];
+    let n = 0;
+    const fetch: FetchLike = async (_url, init) => {
+      seen.push(init.headers.Authorization);
+      return new Response('{"success":false,"message":"down","error_code":"upstream_unavailable"}', { status: 503 }) as unknown as Awaited<
+        ReturnType<FetchLike>
+      >;
+    };
+    const client = connect({
+      url: 'http://hub.local',
+      token: () => `token-${++n}`,
+      cache: false,
+      timers,
+      fetch,
+      random: () => 0.5,
+      idleTimeoutMs: 0,
+      backoff: { baseMs: 100, capMs: 1000 },
+    });
+    const delays: number[] = [];
+    client.on('reconnecting', (w) => delays.push(w.delayMs));
+    for (let i = 1; i <= 6; i++) {
+      await until(() => delays.length === i, `attempt ${i}`);
+      timers.fireAll();
+    }
+    client.close();
+    assert.deepEqual(delays, [50, 100, 200, 400, 500, 500], 'half of min(cap, base·2^attempt)');
+    assert.deepEqual(seen.slice(0, 3), ['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+    assert.equal(client.metrics.lastError?.code, 'upstream_unavailable');
   });
 });
 
