@@ -130,7 +130,12 @@ export class SseHubServer implements Lifecycle {
       limits: hubLimitsFromOptions(options),
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
-    cluster?.attach({ bridge: this.bridge, upstream: this.upstream.connection, hub: this.hub });
+    cluster?.attach({
+      bridge: this.bridge,
+      upstream: this.upstream.connection,
+      hub: this.hub,
+      seed: async () => this.bridge.adopt(await this.upstream.rest.getStates()),
+    });
     this.metrics = new MetricsModule({
       options,
       dataDir: config.dataDir,
