@@ -94,6 +94,14 @@ describe('the panel under an ingress path', () => {
     assert.equal(asset.status, 200);
     assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     assert.match(asset.headers.get('content-type') ?? '', /javascript/);
+    const missing = await fetch(`${proxy.base}panel/main-NOPE.js`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error_code: string }).error_code, 'not_found');
+    // The same page for administrators on the LAN port, with the same headers.
+    const lan = await fetch(`http://127.0.0.1:${server.lan.port}/`);
+    assert.equal(lan.status, 200);
+    assert.equal(lan.headers.get('content-security-policy'), csp);
+    assert.equal(lan.headers.get('x-frame-options'), 'SAMEORIGIN');
   });
 
   it('asks for a token once, then shows live numbers that change', async () => {
@@ -128,8 +136,11 @@ describe('the panel under an ingress path', () => {
     await page.getByRole('button', { name: '1h' }).click();
   });
 
-  it('tails simulator events, filters them and pauses', async () => {
-    await tab('Events').click();
+  it('tails simulator events, filters them and pauses (reached with the keyboard)', async () => {
+    await tab('History').focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await tab('Events').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-events', 'focus follows the selected tab');
     const rows = page.locator('ol.events > li');
     await page.waitForFunction(() => document.querySelectorAll('ol.events > li[data-type="state_changed"]').length >= 3);
     const domain = (await rows.and(page.locator('[data-type="state_changed"]')).first().getAttribute('data-domain')) ?? '';
