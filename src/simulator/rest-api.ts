@@ -91,6 +91,17 @@ export async function handleRest(core: SimulatedCore, req: IncomingMessage, res:
   else if (method === 'GET' && entity) {
     const state = core.states.get(decodeURIComponent(entity[1] ?? ''));
     call.status = state ? sendJson(res, 200, state) : sendJson(res, 404, { message: 'Entity not found.' });
+  } else if (method === 'POST' && entity) {
+    // Core's `POST /api/states/<entity_id>`: admin only, body `{state, attributes?}`; 201 when new, else 200.
+    const entityId = decodeURIComponent(entity[1] ?? '');
+    const data = isRecord(body) ? body : undefined;
+    if (!user.is_admin) call.status = sendText(res, 401, 'Unauthorized');
+    else if (!bodyValid || !data || data.state === undefined) call.status = sendJson(res, 400, { message: 'No state specified.' });
+    else {
+      const existed = core.states.get(entityId) !== undefined;
+      const attributes = isRecord(data.attributes) ? data.attributes : {};
+      call.status = sendJson(res, existed ? 200 : 201, core.states.set(entityId, String(data.state), attributes, core.context(user.id)));
+    }
   } else if (method === 'POST' && services) {
     const [domain = '', service = ''] = [services[1], services[2]];
     if (!bodyValid || !isObject) call.status = sendJson(res, 400, { message: 'Data should be valid JSON.' });

@@ -104,6 +104,13 @@ describe('new streams per user/IP per window', () => {
     assert.equal(track(await openStream(url)).status, 200);
   });
 
+  test('stream_limit 0 turns the window off: one address opens as many streams as max_clients allows', async () => {
+    const h = await harness({ streamLimit: 0, streamWindowSeconds: 60 });
+    const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
+    for (let i = 0; i < 8; i++) assert.equal(track(await openStream(url)).status, 200);
+    assert.deepEqual(h.observer.limited, []);
+  });
+
   test('ingress streams are exempt', async () => {
     const h = await harness({ streamLimit: 1, trustIngress: true, ingressAddress: '127.0.0.1' });
     for (let i = 0; i < 3; i++) {
