@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { HaBridge } from './ha/bridge.ts';
 import { HaUpstream, type HaUpstreamOptions } from './ha/upstream.ts';
+import { supervisorPeerAddress } from './ha/supervisor.ts';
 import { HaSimulator, type HaSimulatorOptions } from './simulator/index.ts';
 import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
@@ -143,7 +144,11 @@ export class SseHubServer implements Lifecycle {
     });
 
     // Ingress is trusted only in add-on mode, where the Supervisor is the only peer that can reach it.
-    const auth = new Authenticator({ resolver: this.upstream.users, trustIngress: config.mode === 'addon' });
+    const auth = new Authenticator({
+      resolver: this.upstream.users,
+      trustIngress: config.mode === 'addon',
+      ingressAddress: config.upstream.kind === 'addon' ? supervisorPeerAddress(config.upstream.supervisorUrl) : undefined,
+    });
     const { stats, alerts, prometheus } = this.metrics;
     const limits = rateLimitsFromOptions(options, cluster?.shared);
     const app = createApp({
