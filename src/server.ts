@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
+import type Koa from 'koa';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { HaBridge } from './ha/bridge.ts';
@@ -75,6 +76,8 @@ function rateLimited(requests: RateLimit, observer: MetricsCollector, routers: R
 
 export class SseHubServer implements Lifecycle {
   readonly lan: Listener;
+  /** The Koa app both listeners serve (test/e2e/route-inventory.test.ts walks its routers). */
+  readonly app: Koa;
   readonly ingress: Listener;
   readonly upstream: HaUpstream;
   /** The embedded Home Assistant simulator in demo mode. */
@@ -151,7 +154,7 @@ export class SseHubServer implements Lifecycle {
     });
     const { stats, alerts, prometheus } = this.metrics;
     const limits = rateLimitsFromOptions(options, cluster?.shared);
-    const app = createApp({
+    const app = (this.app = createApp({
       logger,
       corsOrigins: options.cors_origins,
       routers: [
@@ -165,7 +168,7 @@ export class SseHubServer implements Lifecycle {
           prometheusRouter({ auth, exporter: prometheus }),
         ]),
       ],
-    });
+    }));
     this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });
     this.ingress = new Listener(app, { name: 'ingress', host: config.bindHost, port: config.ingressPort });
     this.wsApi = new WsApi({
