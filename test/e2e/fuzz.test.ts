@@ -85,7 +85,8 @@ test(`HTTP: ${REQUESTS} seeded requests over every route, method, query, header 
 });
 
 async function firstChunk(res: Response): Promise<string> {
-  const reader = res.body!.getReader();
+  if (!res.body) return ''; // HEAD
+  const reader = res.body.getReader();
   const { value } = await reader.read();
   await reader.cancel().catch(() => undefined);
   return Buffer.from(value ?? new Uint8Array()).toString();
