@@ -20,8 +20,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
 COPY src ./src
-# The client library bundle (served at /client.js) is built by this script with esbuild.
-COPY scripts/build-client.ts ./scripts/
+# The client library bundle (served at /client.js) and the panel (served at /) are built by these scripts with esbuild.
+COPY scripts/build-client.ts scripts/build-panel.ts ./scripts/
 RUN npm run build \
     && npm prune --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/better-sqlite3/deps \

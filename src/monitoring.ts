@@ -74,6 +74,7 @@ export class MetricsModule {
       recent: () => this.rollup.recent(),
       registry,
       monitor: options.monitor,
+      upstream: options.upstream,
       now,
     });
     this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });

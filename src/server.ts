@@ -24,6 +24,8 @@ import { type RateLimit, rateLimit, rateLimitsFromOptions } from './http/rate-li
 import { loadClientScript } from './http/client-bundle.ts';
 import { alertsRouter } from './http/routes/alerts.ts';
 import { clientScriptRouter } from './http/routes/client-script.ts';
+import { loadPanel } from './http/panel-bundle.ts';
+import { panelRouter } from './http/routes/panel.ts';
 import { connectionsRouter } from './http/routes/connections.ts';
 import { healthRouter } from './http/routes/health.ts';
 import { prometheusRouter } from './http/routes/prometheus.ts';
@@ -132,7 +134,12 @@ export class SseHubServer implements Lifecycle {
       limits: hubLimitsFromOptions(options),
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
-    cluster?.attach({ bridge: this.bridge, upstream: this.upstream.connection, hub: this.hub });
+    cluster?.attach({
+      bridge: this.bridge,
+      upstream: this.upstream.connection,
+      hub: this.hub,
+      seed: async () => this.bridge.adopt(await this.upstream.rest.getStates()),
+    });
     this.metrics = new MetricsModule({
       options,
       dataDir: config.dataDir,
@@ -160,6 +167,7 @@ export class SseHubServer implements Lifecycle {
       routers: [
         healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state }),
         clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
+        panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
         subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),

@@ -25,6 +25,11 @@ export class TestRedis {
   port = 0;
   #child: ChildProcess | undefined;
 
+  /** The server's PID while it runs (the bench reads its CPU time). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

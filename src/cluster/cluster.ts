@@ -43,6 +43,9 @@ export interface ClusterUpstream {
   stop(): Promise<void>;
 }
 
+/** Fills a follower's state cache (for `initial_state`) without a core subscription. */
+export type SeedStates = () => Promise<void>;
+
 /** What the cluster needs of the hub. */
 export interface ClusterHub {
   list(): { id: string; userId: string }[];
@@ -77,6 +80,7 @@ export class RedisCluster {
   #commands: CommandChannel | undefined;
   #bridge: ClusterBridge | undefined;
   #upstream: ClusterUpstream | undefined;
+  #seed: SeedStates | undefined;
   #streamStatus: UpstreamState = 'disconnected';
   #redisUp = true;
   #publishFailing = false;
@@ -130,8 +134,9 @@ export class RedisCluster {
   }
 
   /** Connects the cluster to this instance's parts; call before `start()`. */
-  attach(parts: { bridge: ClusterBridge; upstream: ClusterUpstream; hub: ClusterHub }): void {
+  attach(parts: { bridge: ClusterBridge; upstream: ClusterUpstream; hub: ClusterHub; seed?: SeedStates }): void {
     this.#bridge = parts.bridge;
+    this.#seed = parts.seed;
     this.#upstream = parts.upstream;
     const local = (): RegistryEntry[] => parts.hub.list().map((c) => ({ id: c.id, userId: c.userId }));
     this.#registry = new GlobalRegistry({
@@ -169,6 +174,11 @@ export class RedisCluster {
     await this.#registry!.start();
     await this.#commands!.start();
     await this.#lock.start();
+    if (!this.#lock.leader) {
+      await this.#seed?.().catch((err: unknown) =>
+        this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'reading the current states failed; initial_state fills as events arrive'),
+      );
+    }
     this.#log.info({ leader: this.#lock.leader }, 'joined the Redis cluster');
   }
 

@@ -11,6 +11,10 @@
  * - `{type:"get_sse_metrics", period}` → same `data` as `GET /api/sse/metrics`
  * - `{type:"subscribe_sse_stats"}` → an acknowledgement, then `{id, type:"sse_stats",
  *   success:true, data}` at once and every `pushIntervalMs`; `{type:"unsubscribe_sse_stats"}` ends it.
+ *   With `live: true`, `data.live` adds the panel's live figures (stats/live-status.ts); with
+ *   `interval_ms` (1000–60000) the pushes come at that interval instead.
+ * Browsers cannot set headers on a WebSocket: a page may offer the subprotocols
+ * `["sse-hub", "sse-hub-token.<token>"]` instead of a token in the URL; the server selects `sse-hub`.
  * Anything else gets `{id?, type?, success:false, message, error_code}`; nothing closes the socket.
  *
  * With `requests`, the upgrade and every message take a point from the same per-client budget as
@@ -69,7 +73,12 @@ export class WsApi {
 
   start(): void {
     if (this.#wss) return;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#options.maxPayloadBytes ?? 64 * 1024 });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#options.maxPayloadBytes ?? 64 * 1024,
+      // Never select (echo) the token subprotocol.
+      handleProtocols: (offered) => (offered.has('sse-hub') ? 'sse-hub' : ([...offered].find((p) => !p.startsWith(TOKEN_PROTOCOL)) ?? false)),
+    });
     for (const { server, listener } of this.#options.servers) {
       const handler = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(server, listener, req, socket, head);
       server.on('upgrade', handler);
@@ -99,6 +108,7 @@ export class WsApi {
       return;
     }
     (req as TaggedRequest)[LISTENER] = listener;
+    tokenFromSubprotocol(req);
     const clientKey = clientKeyOf(req);
     this.#allow(clientKey)
       .then(() => this.#options.auth.authenticate(req))
@@ -175,9 +185,14 @@ export class WsApi {
         }
         return send(ws, { ...head, ...successEnvelope(stats.metrics(period)) });
       }
-      case 'subscribe_sse_stats':
-        this.#subscribe(ws, head.id);
+      case 'subscribe_sse_stats': {
+        const interval = message.interval_ms;
+        if (interval !== undefined && (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 1000 || interval > 60000)) {
+          return send(ws, errorReply(head, badRequest('interval_ms must be an integer from 1000 to 60000', 'invalid_request')));
+        }
+        this.#subscribe(ws, head.id, message.live === true, interval);
         return;
+      }
       case 'unsubscribe_sse_stats':
         this.#unsubscribe(ws);
         return send(ws, { ...head, ...successEnvelope({ subscribed: false }) });
@@ -186,15 +201,17 @@ export class WsApi {
     }
   }
 
-  #subscribe(ws: WebSocket, id: unknown): void {
+  #subscribe(ws: WebSocket, id: unknown, live: boolean, intervalMs: number | undefined): void {
     this.#unsubscribe(ws);
     const push = () => {
       if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > (this.#options.maxBufferedBytes ?? 1024 * 1024)) return;
-      send(ws, { ...(id === undefined ? {} : { id }), type: 'sse_stats', ...successEnvelope(this.#options.stats.stats()) });
+      const stats = this.#options.stats;
+      const data = live ? { ...stats.stats(), live: stats.live() } : stats.stats();
+      send(ws, { ...(id === undefined ? {} : { id }), type: 'sse_stats', ...successEnvelope(data) });
     };
     send(ws, { ...(id === undefined ? {} : { id }), type: 'subscribe_sse_stats', ...successEnvelope({ subscribed: true }) });
     push();
-    const timer = setInterval(push, this.#options.pushIntervalMs ?? 5000);
+    const timer = setInterval(push, intervalMs ?? this.#options.pushIntervalMs ?? 5000);
     timer.unref();
     this.#subscriptions.set(ws, timer);
   }
@@ -204,6 +221,15 @@ export class WsApi {
     if (timer) clearInterval(timer);
     this.#subscriptions.delete(ws);
   }
+}
+
+const TOKEN_PROTOCOL = 'sse-hub-token.';
+
+/** A token offered as a subprotocol becomes the `Authorization` header the authenticator reads (unless there is one). */
+function tokenFromSubprotocol(req: IncomingMessage): void {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const token = offered.find((p) => p.startsWith(TOKEN_PROTOCOL))?.slice(TOKEN_PROTOCOL.length);
+  if (token && !req.headers.authorization) req.headers.authorization = `Bearer ${token}`;
 }
 
 function errorReply(head: Reply, error: HttpError): Reply {

@@ -12,7 +12,7 @@
 export interface SinkListener {
   /** Everything buffered was handed on after a `write()` returned false. */
   sinkDrained(): void;
-  /** The sink closed (the client left, or `end()`/`destroy()` finished). Called once. */
+  /** The sink closed (the client left, or `end()`/`destroy()` finished). Called at most once. */
   sinkClosed(): void;
 }
 
@@ -36,6 +36,9 @@ export interface StreamSink {
   readonly needsDrain: boolean;
   /** True once the sink closed or was destroyed: writes go nowhere. */
   readonly closed: boolean;
-  /** Registers the one listener. A sink that is already closed never calls it. */
+  /**
+   * Registers the one listener. A sink that closed before may or may not still report it: check
+   * {@link closed} after listening (the subscriber does, and takes the close once).
+   */
   listen(listener: SinkListener): void;
 }

@@ -14,6 +14,7 @@ import { periodSpec, windowStart, type Period, type Resolution } from '../metric
 import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup/record.ts';
 import type { MetricsStore } from '../metrics/store/store.ts';
 import { addToAggregate, emptyAggregate } from '../metrics/rollup/aggregate.ts';
+import { UpstreamSince, liveStatus, type LiveStatus } from './live-status.ts';
 import { historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
 import type { SystemSampler, SystemSnapshot } from '../metrics/system.ts';
 
@@ -84,6 +85,8 @@ export interface StatsServiceOptions {
   /** When the service started, for `uptime`. Default: when the collector was created. */
   startedAt?: number;
   memoryTrend?: MemoryTrendOptions;
+  /** The upstream link's state, for {@link StatsService.live}; absent = reported as `unknown`. */
+  upstream?: { readonly state: string };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -91,10 +94,19 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export class StatsService {
   readonly #options: StatsServiceOptions;
   readonly #now: Now;
+  readonly #upstreamSince: UpstreamSince;
 
   constructor(options: StatsServiceOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#upstreamSince = new UpstreamSince(options.startedAt ?? options.collector.startedAt);
+  }
+
+  /** The panel's live figures (upstream, rates, latency percentiles, process). */
+  live(): LiveStatus {
+    const now = this.#now();
+    const upstream = this.#upstreamSince.observe(this.#options.upstream?.state, now);
+    return liveStatus(this.#options.collector, this.#options.system.latest(), upstream, now);
   }
 
   stats(): StatsData {

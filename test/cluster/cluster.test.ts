@@ -98,6 +98,12 @@ test('a client on B receives what core fired, through leader A; only the leader 
   await es.waitFor((s) => states(s).includes('1'), 'event 1 on B');
   assert.match(es.ofType('state_changed')[0]!.id, /^\d+-\d+$/, 'the SSE id is a Redis Stream id');
   es.close();
+  // A follower that never subscribed to core still answers initial_state (its cache: REST snapshot + the stream).
+  const initial = new RecordingEventSource(`${instances.C.base}/subscribe_events?token=${core.userToken}&entity_id=${ENTITY}&initial_state=true`);
+  streams.push(initial);
+  await initial.waitFor((s) => states(s).length === 1, 'the initial state on C');
+  assert.deepEqual(states(initial), ['1']);
+  initial.close();
 });
 
 test('a client that moves from B to C with its Last-Event-ID gets exactly what it missed, in order', async () => {

@@ -25,9 +25,12 @@ const pkg = JSON.parse(readText('package.json')) as { scripts: Record<string, st
 
 describe('the compiled build', () => {
   it('builds with the build script and runs as npm start does', { timeout: 180_000 }, async () => {
-    // `npm run build` is `tsc -p tsconfig.build.json` (then the client bundle, test/http/client-script.test.ts);
-    // only the output folder differs here.
-    assert.equal(pkg.scripts.build, 'tsc -p tsconfig.build.json && node --import tsx scripts/build-client.ts');
+    // `npm run build` is `tsc -p tsconfig.build.json` (then the client bundle, test/http/client-script.test.ts,
+    // and the panel, test/panel/build.test.ts); only the output folder differs here.
+    assert.equal(
+      pkg.scripts.build,
+      'tsc -p tsconfig.build.json && node --import tsx scripts/build-client.ts && node --import tsx scripts/build-panel.ts',
+    );
     assert.equal(pkg.scripts.start, 'node dist/main.js');
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const out = join(dir, 'dist');

@@ -99,7 +99,11 @@ describe('Dockerfile', () => {
     assert.match(allRuns, /\bnpm ci\b/);
     assert.match(allRuns, /npm prune --omit=dev|npm ci --omit=dev/);
     const scripts = (JSON.parse(readText('package.json')) as { scripts: Record<string, string> }).scripts;
-    assert.equal(scripts.build, 'tsc -p tsconfig.build.json && node --import tsx scripts/build-client.ts');
+    assert.equal(
+      scripts.build,
+      'tsc -p tsconfig.build.json && node --import tsx scripts/build-client.ts && node --import tsx scripts/build-panel.ts',
+    );
+    for (const script of ['scripts/build-client.ts', 'scripts/build-panel.ts']) assert.match(readText('Dockerfile'), new RegExp(`COPY [^\n]*${script}`), `the build stage copies ${script}`);
     assert.notEqual(build, runtime, 'the runtime is a separate stage');
   });
 
