@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** The module folders of src/ (docs/ARCHITECTURE.md §2). */
-const FOLDERS = ['transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http'];
+const FOLDERS = ['transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster', 'client', 'panel'];
 /** The files that compose the modules; no module imports them. */
 const COMPOSITION = ['server.ts', 'monitoring.ts', 'main.ts'];
 /** Only src/http/ knows Koa (docs/ARCHITECTURE.md §5.2). */
@@ -36,19 +36,21 @@ export default tseslint.config(
   },
   // The import graph of docs/ARCHITECTURE.md §2, one block per folder (a later block for the same
   // files would replace the rule, so each folder lists everything it may not import).
-  layer(['src/transport/**'], above('transport', ['hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http'])),
+  layer(['src/transport/**'], above('transport', ['hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster'])),
   layer(
     ['src/hub/**'],
     // The hub knows no HTTP: it writes SSE frames to a sink (src/hub/sink.ts); the HTTP layer
     // adapts a response to it (src/http/sse-stream.ts). Imports go http → hub, never back.
     { group: ['**/http/**', 'node:http', 'http', 'node:net', 'net'], message: 'The hub knows no HTTP: write to a StreamSink (src/hub/sink.ts).' },
-    above('hub', ['ha', 'simulator', 'metrics', 'alerts', 'stats']),
+    above('hub', ['ha', 'simulator', 'metrics', 'alerts', 'stats', 'cluster']),
   ),
-  layer(['src/ha/**'], above('ha', ['simulator', 'hub', 'http', 'transport', 'metrics', 'alerts', 'stats'], 'The composition root chooses the simulator (src/server.ts).')),
-  layer(['src/simulator/**'], above('simulator', ['hub', 'http', 'transport', 'metrics', 'alerts', 'stats'])),
-  layer(['src/metrics/**'], above('metrics', ['alerts', 'stats', 'http', 'hub', 'ha', 'simulator', 'transport'], 'Nothing in metrics/ knows an alert or a response shape.')),
-  layer(['src/alerts/**'], above('alerts', ['stats', 'http', 'hub', 'ha', 'simulator', 'transport'])),
+  layer(['src/ha/**'], above('ha', ['simulator', 'hub', 'http', 'transport', 'metrics', 'alerts', 'stats', 'cluster'], 'The composition root chooses the simulator (src/server.ts).')),
+  layer(['src/simulator/**'], above('simulator', ['hub', 'http', 'transport', 'metrics', 'alerts', 'stats', 'cluster'])),
+  layer(['src/metrics/**'], above('metrics', ['alerts', 'stats', 'http', 'hub', 'ha', 'simulator', 'transport', 'cluster'], 'Nothing in metrics/ knows an alert or a response shape.')),
+  layer(['src/alerts/**'], above('alerts', ['stats', 'http', 'hub', 'ha', 'simulator', 'transport', 'cluster'])),
   layer(['src/stats/**'], above('stats', ['http', 'ha', 'simulator', 'transport'])),
+  // Multi-instance mode: the Redis transport's companions (leader lock, registry, commands), composed by src/server.ts.
+  layer(['src/cluster/**'], above('cluster', ['hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http'])),
   layer(['src/http/**'], above('http', ['simulator'], 'The composition root chooses the simulator (src/server.ts).')),
   {
     // The client library is bundled for browsers (/client.js): no Node module and nothing of the

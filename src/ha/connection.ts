@@ -9,6 +9,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../timers.ts';
 import { backoffDelay } from './backoff.ts';
 import { HaAuthInvalidError, HaCommandError, HaConnectionLostError, HaUpgradeRejectedError } from './errors.ts';
 import { supportedFeatures, unsubscribeEvents, type HaCommand } from './messages.ts';
@@ -41,6 +42,8 @@ export interface HaConnectionOptions {
   invalidAuthRetryCapMs?: number;
   /** Random source in [0, 1) for backoff jitter. Default Math.random. */
   random?: () => number;
+  /** Retry, ping, pong and auth-phase timers. Default: Node's timers (unref'd); tests pass a fake clock. */
+  timers?: Timers;
 }
 
 export type HaConnectionStatus = 'idle' | 'connecting' | 'connected' | 'retrying' | 'auth_invalid' | 'stopped';
@@ -76,6 +79,7 @@ const resolveValue = (value: string | (() => string)) => (typeof value === 'func
 
 export class HaConnection {
   readonly #options: HaConnectionOptions;
+  readonly #timers: Timers;
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
   readonly #connectedListeners = new Set<() => void>();
@@ -87,12 +91,13 @@ export class HaConnection {
   #haVersion: string | undefined;
   #attempt = 0;
   #invalidAuthCount = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: TimerHandle | undefined;
   #connecting: Promise<void> | undefined;
   #abort: AbortController | undefined;
 
   constructor(options: HaConnectionOptions) {
     this.#options = options;
+    this.#timers = options.timers ?? systemTimers();
     this.#log = options.logger.child({ component: 'ha-connection' });
   }
 
@@ -119,7 +124,8 @@ export class HaConnection {
   /** Closes the socket, rejects pending commands with {@link HaConnectionLostError}, stops retrying. */
   async stop(): Promise<void> {
     this.#status = 'stopped';
-    clearTimeout(this.#retryTimer);
+    if (this.#retryTimer !== undefined) this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     this.#abort?.abort();
     await this.#connecting;
     await this.#session?.close();
@@ -206,6 +212,7 @@ export class HaConnection {
         token: resolveValue(this.#options.token),
         timeoutMs: this.#options.authTimeoutMs ?? 10_000,
         signal: this.#abort.signal,
+        timers: this.#timers,
       });
       // stop() may have run while we awaited (TS cannot see that across the await).
       if ((this.#status as HaConnectionStatus) === 'stopped') {
@@ -239,7 +246,7 @@ export class HaConnection {
         this.#log.warn({ reason: err instanceof Error ? err.message : String(err), retryInMs: delay }, 'cannot connect to Home Assistant; retrying');
       }
     }
-    this.#retryTimer = setTimeout(() => {
+    this.#retryTimer = this.#timers.setTimeout(() => {
       this.#connecting = this.#connect();
     }, delay);
   }
@@ -249,6 +256,7 @@ export class HaConnection {
       logger: this.#log,
       pingIntervalMs: this.#options.pingIntervalMs ?? 30_000,
       pongTimeoutMs: this.#options.pongTimeoutMs ?? 10_000,
+      timers: this.#timers,
       // Events for a subscription we just ended can still be in flight; they are expected and dropped.
       onEvent: (id, event) => this.#routes.get(id)?.handlers.onEvent(event),
       onClose: (code) => this.#onClose(session, code),

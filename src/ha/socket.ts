@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { HaAuthInvalidError, HaConnectError, HaUpgradeRejectedError } from './errors.ts';
 import { auth, parseFrame } from './messages.ts';
 import { wsMessageText } from '../ws-text.ts';
+import { systemTimers, type Timers } from '../timers.ts';
 
 export interface OpenSocketOptions {
   /** `ws(s)://…/api/websocket` (or the Supervisor proxy's `ws://supervisor/core/websocket`). */
@@ -17,6 +18,8 @@ export interface OpenSocketOptions {
   timeoutMs: number;
   /** Aborting gives up the attempt (rejects with {@link HaConnectError}). */
   signal?: AbortSignal;
+  /** For the auth-phase deadline. Default: Node's timers (unref'd). */
+  timers?: Timers;
 }
 
 export interface AuthenticatedSocket {
@@ -29,7 +32,7 @@ export interface AuthenticatedSocket {
  * {@link HaUpgradeRejectedError} (HTTP status on upgrade; 502 = core restarting) or
  * {@link HaConnectError} (refused, closed early, timed out, malformed auth phase).
  */
-export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenSocketOptions): Promise<AuthenticatedSocket> {
+export function openAuthenticatedSocket({ url, token, timeoutMs, signal, timers = systemTimers() }: OpenSocketOptions): Promise<AuthenticatedSocket> {
   return new Promise((resolve, reject) => {
     // Core → client frames are not capped by core; the Supervisor proxy allows 64 MiB (docs/home-assistant.md §12).
     const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
@@ -37,7 +40,7 @@ export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenS
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       ws.removeAllListeners('message');
       // Keep an error listener: ws emits errors while tearing down an aborted handshake.
@@ -45,7 +48,7 @@ export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenS
       ws.terminate();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new HaConnectError(`auth phase did not finish within ${timeoutMs} ms`)), timeoutMs);
+    const timer = timers.setTimeout(() => fail(new HaConnectError(`auth phase did not finish within ${timeoutMs} ms`)), timeoutMs);
     const onAbort = () => fail(new HaConnectError('connection attempt aborted'));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -67,7 +70,7 @@ export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenS
           return;
         case 'auth_ok':
           settled = true;
-          clearTimeout(timer);
+          timers.clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           ws.removeAllListeners();
           resolve({ ws, haVersion: message.ha_version ?? 'unknown' });

@@ -16,6 +16,8 @@ export interface SessionHost {
   readonly core: SimulatedCore;
   /** True while the simulator plays a hung core: nothing is read or written. */
   isStalled(): boolean;
+  /** A message arrived while stalled and was ignored (counted, so tests can wait for it). */
+  ignoredWhileStalled(): void;
   /** How long a client may take to send `auth` (core: 10 s). */
   readonly authTimeoutMs: number;
 }
@@ -119,7 +121,8 @@ export class SimSession implements CommandSession {
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
-    if (this.host.isStalled() || this.#closed) return;
+    if (this.#closed) return;
+    if (this.host.isStalled()) return this.host.ignoredWhileStalled();
     let parsed: unknown;
     try {
       const text = wsMessageText(data, isBinary);

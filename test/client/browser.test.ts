@@ -26,12 +26,12 @@ interface LogEntry {
   state?: string;
 }
 
-const PAGE = (hub: string, token: string) => `<!doctype html>
+const PAGE = (hub: string, token: string, transport = 'auto') => `<!doctype html>
 <html><body><pre id="states"></pre><script type="module">
   import { connect } from '${hub}/client.js';
   window.log = [];
   const client = connect({ url: '${hub}', token: '${token}', events: ['state_changed'], domain: ['light'],
-    initial_state: true, cache: { saveDelayMs: 20 } });
+    initial_state: true, cache: { saveDelayMs: 20 }, transport: '${transport}' });
   const paint = (reason) => {
     const states = Object.fromEntries(Object.values(client.states).map((s) => [s.entity_id, s.state]));
     document.getElementById('states').textContent = JSON.stringify(states);
@@ -49,7 +49,7 @@ const PAGE = (hub: string, token: string) => `<!doctype html>
 before(async () => {
   pageServer = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(PAGE(demo.base, demo.sim.adminToken));
+    res.end(PAGE(demo.base, demo.sim.adminToken, req.url?.includes('eventsource') ? 'eventsource' : 'auto'));
   });
   await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
   pageOrigin = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}`;
@@ -142,4 +142,20 @@ it('loads /client.js from the hub, streams, survives a restart, paints the cache
   assert.deepEqual(log.at(-1)!.states, lightStates());
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+it("falls back to the browser's EventSource: the snapshot's end found from lastEventId, then live events", { timeout: 30_000 }, async () => {
+  const { sim } = demo;
+  const context = await browser.newContext(); // a fresh localStorage: no cached states or resume point
+  const page = await context.newPage();
+  const streams: string[] = [];
+  page.on('request', (r) => r.url().includes('/subscribe_events') && streams.push(r.url()));
+  await page.goto(`${pageOrigin}/?eventsource`);
+  const log = await waitForLog(page, 'the initial states', (l) => l.some((e) => e.reason === 'initial'));
+  assert.deepEqual(log.find((e) => e.reason === 'initial')!.states, lightStates());
+  assert.equal(new URL(streams[0]!).searchParams.get('token'), sim.adminToken, 'the fallback carries the token in the query');
+  sim.callService('light', 'toggle', { entity_id: 'light.hallway' });
+  const after = await waitForLog(page, 'a live event', (l) => l.some((e) => e.kind === 'event' && e.entity === 'light.hallway'));
+  assert.deepEqual(after.at(-1)!.states, lightStates());
+  await context.close();
 });

@@ -19,5 +19,3 @@ export async function waitFor(what: string, predicate: () => boolean, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
