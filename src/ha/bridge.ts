@@ -134,7 +134,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   /** Starts the state cache from a snapshot read elsewhere (a Redis-mode follower reads core's REST API). */
   adopt(states: readonly HaState[]): void {
     if (this.#connection.connected) return; // the connection's own get_states is fresher
-    this.#cache.replace(states, new Date(this.#now()).toISOString());
+    this.#cache.replace(states, isoTime(this.#now()));
     this.#hasSnapshot = true;
   }
 
