@@ -116,6 +116,7 @@ export class SseHubServer implements Lifecycle {
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
+      cacheFromPublished: cluster !== undefined,
       publish: cluster
         ? (event) => cluster.publish(event)
         : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
