@@ -161,23 +161,37 @@ describe('the panel under an ingress path', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
   });
 
-  it('disconnects a real stream after confirmation', async () => {
+  it('sorts and searches the connections and disconnects a real stream after confirmation', async () => {
     const lan = `http://127.0.0.1:${server.lan.port}`;
-    const es = new RecordingEventSource(`${lan}/subscribe_events?events=state_changed`, { Authorization: `Bearer ${token}`, 'User-Agent': 'panel-test-agent' });
+    const open = (agent: string) =>
+      new RecordingEventSource(`${lan}/subscribe_events?events=state_changed`, { Authorization: `Bearer ${token}`, 'User-Agent': agent });
+    const es = open('panel-test-agent');
+    const other = open('panel-test-agent-b');
     try {
       await es.waitFor((e) => e.ofType('connection').length === 1, 'connection');
+      await other.waitFor((e) => e.ofType('connection').length === 1, 'connection');
       const id = String((es.ofType('connection')[0]!.json as { id?: unknown }).id);
       assert.ok(server.hub.list().some((c) => c.id === id));
       await tab('Connections').click();
-      const row = page.locator('tr', { hasText: 'panel-test-agent' });
+      const row = page.locator(`tr[data-connection="${id}"]`);
       await row.waitFor();
       await page.getByPlaceholder('Search user, address, agent, filter').fill('panel-test');
-      assert.equal(await page.locator('tbody tr').count(), 1, 'search keeps only the matching stream');
+      await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
+      const agents = () => page.$$eval('tbody td.agent', (cells) => cells.map((c) => c.textContent?.trim()));
+      await page.getByRole('button', { name: 'User agent' }).click();
+      assert.equal(await page.locator('th', { hasText: 'User agent' }).getAttribute('aria-sort'), 'ascending');
+      assert.deepEqual(await agents(), ['panel-test-agent', 'panel-test-agent-b']);
+      await page.getByRole('button', { name: /User agent/ }).click();
+      assert.deepEqual(await agents(), ['panel-test-agent-b', 'panel-test-agent']);
+      await page.getByPlaceholder('Search user, address, agent, filter').fill('agent-b');
+      await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+      other.close();
+      await page.getByPlaceholder('Search user, address, agent, filter').fill('panel-test');
       await screenshots('connections');
       await row.getByRole('button', { name: /Disconnect/ }).click();
       const dialog = page.getByRole('dialog');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
-      assert.ok(server.hub.list().some((c) => c.userAgent === 'panel-test-agent'), 'cancel keeps the stream');
+      assert.ok(server.hub.list().some((c) => c.id === id), 'cancel keeps the stream');
       await row.getByRole('button', { name: /Disconnect/ }).click();
       await dialog.getByRole('button', { name: 'Disconnect' }).click();
       await es.waitFor((e) => e.messages.some((m) => m.json.type === 'error' && m.json.error === 'connection_closed'), 'connection_closed', 5000);
@@ -185,6 +199,7 @@ describe('the panel under an ingress path', () => {
       await until(() => !server.hub.list().some((c) => c.id === id), 'the stream is gone from the hub');
     } finally {
       es.close();
+      other.close();
     }
     await page.getByText('Nothing is connected yet.').waitFor();
   });
