@@ -81,9 +81,10 @@ function heapAfterGc(): number {
 test(`${CYCLES} connect/disconnect cycles leave nothing behind`, async (t) => {
   const port = server.lan.port;
   // Warm up (JIT, caches, first subscriptions) before the baseline.
+  const coreSubscriptions = (): string[] => sim.activeSubscriptions().flatMap((s) => s.eventTypes);
+  const initial = coreSubscriptions();
   for (let i = 0; i < 200; i++) await cycle(port, QUERIES[i % QUERIES.length]!);
   await until(() => server.hub.list().length === 0, 'warm-up streams closed', 5000);
-  const baseSubscriptions = JSON.stringify(sim.activeSubscriptions().map((s) => s.eventTypes));
   const baseResources = resources();
   const baseHeap = heapAfterGc();
 
@@ -108,14 +109,21 @@ test(`${CYCLES} connect/disconnect cycles leave nothing behind`, async (t) => {
   const seconds = (performance.now() - started) / 1000;
 
   await until(() => server.hub.list().length === 0, 'every stream gone from the hub', 10_000);
-  await until(() => JSON.stringify(sim.activeSubscriptions().map((s) => s.eventTypes)) === baseSubscriptions, `core subscriptions back to ${baseSubscriptions}`, 10_000);
+  // Core holds at most one subscription per type, only for types a client asked for (or held from the
+  // start); a type released after its last stream may linger for a while (DOCS.md), so it is not
+  // required to be gone, only not to be duplicated.
+  const allowed = new Set([...initial, 'call_service', 'automation_triggered', 'state_changed']);
+  await until(() => coreSubscriptions().every((type) => allowed.has(type)), 'only types asked for', 10_000);
+  const after = coreSubscriptions();
+  assert.equal(new Set(after).size, after.length, `one core subscription per type: ${after.join(',')}`);
+  assert.ok(after.length <= allowed.size, `core subscriptions ${after.join(',')}`);
   // Sockets close asynchronously; wait for the handle counts to settle back.
   await until(() => (resources().TCPSocketWrap ?? 0) <= (baseResources.TCPSocketWrap ?? 0), 'sockets closed', 10_000).catch(() => undefined);
   const endResources = resources();
   const heapGrowth = heapAfterGc() - baseHeap;
   t.diagnostic(
     `${CYCLES} cycles in ${seconds.toFixed(1)} s (${(CYCLES / seconds).toFixed(0)}/s, ${PARALLEL} parallel, ${refused} stream-limit retries, peak ${peak} streams); ` +
-      `resources before ${JSON.stringify(baseResources)} after ${JSON.stringify(endResources)}; heap growth ${(heapGrowth / 1048576).toFixed(2)} MB`,
+      `core subscriptions ${JSON.stringify(initial)} before, ${JSON.stringify(after)} after; resources before ${JSON.stringify(baseResources)} after ${JSON.stringify(endResources)}; heap growth ${(heapGrowth / 1048576).toFixed(2)} MB`,
   );
   for (const kind of ['Timeout', 'TCPSocketWrap', 'TCPServerWrap']) {
     assert.ok((endResources[kind] ?? 0) <= (baseResources[kind] ?? 0), `no ${kind} left behind: ${baseResources[kind] ?? 0} → ${endResources[kind] ?? 0}`);
