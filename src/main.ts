@@ -3,10 +3,15 @@
  * start the server, and stop it gracefully on SIGTERM/SIGINT (exit 0).
  */
 import { ConfigError, loadConfig } from './config.ts';
+import { helpText } from './help.ts';
 import { SecretScrubber, createLogger } from './log.ts';
 import { SseHubServer } from './server.ts';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(helpText());
+    process.exit(0);
+  }
   let config;
   try {
     config = loadConfig();
