@@ -16,18 +16,18 @@ interface FakeTimer {
 
 /** A clock whose time only moves when told to; timers fire in order as it moves. */
 export class FakeClock implements Timers {
-  #t: number;
+  #time: number;
   #nextId = 1;
   #timers: FakeTimer[] = [];
 
   constructor(start: number) {
-    this.#t = start;
+    this.#time = start;
   }
 
-  readonly now = (): number => this.#t;
+  readonly now = (): number => this.#time;
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer = { id: this.#nextId++, at: this.#t + Math.max(0, ms), fn };
+    const timer = { id: this.#nextId++, at: this.#time + Math.max(0, ms), fn };
     this.#timers.push(timer);
     return timer.id;
   }
@@ -37,7 +37,7 @@ export class FakeClock implements Timers {
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
-    const timer = { id: this.#nextId++, at: this.#t + ms, fn, every: ms };
+    const timer = { id: this.#nextId++, at: this.#time + ms, fn, every: ms };
     this.#timers.push(timer);
     return timer.id;
   }
@@ -54,21 +54,21 @@ export class FakeClock implements Timers {
   /** Moves time forward by `ms`, firing every timer that comes due, in time order. */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError('a fake clock only moves forward');
-    const end = this.#t + ms;
+    const end = this.#time + ms;
     for (;;) {
       const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
       if (!next) break;
-      this.#t = next.at;
+      this.#time = next.at;
       if (next.every) next.at += next.every;
       else this.#timers = this.#timers.filter((t) => t !== next);
       next.fn();
     }
-    this.#t = end;
+    this.#time = end;
   }
 
   /** Sets the time without firing timers (a jump, like a suspended machine). */
   set(t: number): void {
-    this.#t = t;
+    this.#time = t;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Statistics endpoints (DESIGN §4), all for admins, all `{success:true, data}`:
+ * Statistics endpoints (DOCS.md), all for admins, all `{success:true, data}`:
  * - `POST /get_sse_stats` (token in the JSON body or the header) and `GET /api/sse/stats`
  * - `GET /api/sse/metrics?period=1h|24h|7d|30d` (no period = 1h; anything else → 400)
  * - `GET /api/sse/history?period=…`: minute points for 1h/24h, hour points for 7d/30d
@@ -11,9 +11,10 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { InvalidPeriodError, parsePeriod, type Period } from '../../metrics/period.ts';
 import type { StatsService } from '../../stats/service.ts';
-import { type Authenticator, requireAdmin } from '../auth.ts';
+import { type Authenticator, assertAdmin, requireAdmin } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
-import { badRequest, forbidden } from '../errors.ts';
+import { respond } from '../envelope.ts';
+import { badRequest } from '../errors.ts';
 
 export interface StatsRouterOptions {
   auth: Authenticator;
@@ -30,25 +31,19 @@ export function periodOf(ctx: Koa.Context): Period {
   }
 }
 
-function ok(ctx: Koa.Context, data: unknown): void {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = { success: true, data };
-}
-
 export function statsRouter({ auth, stats }: StatsRouterOptions): Router {
   const router = new Router();
   const admin = requireAdmin(auth);
 
   router.post('/get_sse_stats', async (ctx) => {
     const body = await readJsonBody(ctx);
-    const state = await auth.authenticate(ctx.req, body.token);
-    if (!state.user.isAdmin) throw forbidden('This endpoint is for Home Assistant administrators', 'admin_required');
-    ok(ctx, stats.stats());
+    assertAdmin(await auth.authenticate(ctx.req, body.token));
+    respond(ctx, stats.stats());
   });
-  router.get('/api/sse/stats', admin, (ctx) => ok(ctx, stats.stats()));
-  router.get('/api/sse/metrics', admin, (ctx) => ok(ctx, stats.metrics(periodOf(ctx))));
-  router.get('/api/sse/history', admin, (ctx) => ok(ctx, stats.history(periodOf(ctx))));
-  router.get('/api/sse/performance', admin, (ctx) => ok(ctx, stats.performance()));
-  router.get('/api/admin/sse-monitor', admin, async (ctx) => ok(ctx, await stats.monitor()));
+  router.get('/api/sse/stats', admin, (ctx) => respond(ctx, stats.stats()));
+  router.get('/api/sse/metrics', admin, (ctx) => respond(ctx, stats.metrics(periodOf(ctx))));
+  router.get('/api/sse/history', admin, (ctx) => respond(ctx, stats.history(periodOf(ctx))));
+  router.get('/api/sse/performance', admin, (ctx) => respond(ctx, stats.performance()));
+  router.get('/api/admin/sse-monitor', admin, async (ctx) => respond(ctx, await stats.monitor()));
   return router;
 }
