@@ -23,6 +23,35 @@ const CYCLES = Number(process.env.CHURN_CYCLES ?? 20_000);
 const PARALLEL = 16;
 const QUERIES = ['', '?events=call_service', '?events=automation_triggered', '?entity_id=light.kitchen', '?events=state_changed,call_service'];
 
+/**
+ * Live timers of this process (the server runs in it): Node's timers are wrapped before the server
+ * exists, so the unref'd ones the hub and the HTTP layer use are counted too (getActiveResourcesInfo
+ * lists only timers that keep the process alive).
+ */
+const live = new Set<unknown>();
+const native = { setTimeout, clearTimeout, setInterval, clearInterval };
+globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  const handle = native.setTimeout((...a: unknown[]) => {
+    live.delete(handle);
+    fn(...a);
+  }, ms, ...args);
+  live.add(handle);
+  return handle;
+}) as typeof setTimeout;
+globalThis.setInterval = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  const handle = native.setInterval(fn, ms, ...args);
+  live.add(handle);
+  return handle;
+}) as typeof setInterval;
+globalThis.clearTimeout = ((handle: Parameters<typeof clearTimeout>[0]) => {
+  live.delete(handle);
+  native.clearTimeout(handle);
+}) as typeof clearTimeout;
+globalThis.clearInterval = ((handle: Parameters<typeof clearInterval>[0]) => {
+  live.delete(handle);
+  native.clearInterval(handle);
+}) as typeof clearInterval;
+
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -86,6 +115,7 @@ test(`${CYCLES} connect/disconnect cycles leave nothing behind`, async (t) => {
   for (let i = 0; i < 200; i++) await cycle(port, QUERIES[i % QUERIES.length]!);
   await until(() => server.hub.list().length === 0, 'warm-up streams closed', 5000);
   const baseResources = resources();
+  const baseTimers = live.size;
   const baseHeap = heapAfterGc();
 
   const started = performance.now();
@@ -121,12 +151,14 @@ test(`${CYCLES} connect/disconnect cycles leave nothing behind`, async (t) => {
   await until(() => (resources().TCPSocketWrap ?? 0) <= (baseResources.TCPSocketWrap ?? 0), 'sockets closed', 10_000).catch(() => undefined);
   const endResources = resources();
   const heapGrowth = heapAfterGc() - baseHeap;
+  const endTimers = live.size;
   t.diagnostic(
     `${CYCLES} cycles in ${seconds.toFixed(1)} s (${(CYCLES / seconds).toFixed(0)}/s, ${PARALLEL} parallel, ${refused} stream-limit retries, peak ${peak} streams); ` +
-      `core subscriptions ${JSON.stringify(initial)} before, ${JSON.stringify(after)} after; resources before ${JSON.stringify(baseResources)} after ${JSON.stringify(endResources)}; heap growth ${(heapGrowth / 1048576).toFixed(2)} MB`,
+      `core subscriptions ${JSON.stringify(initial)} before, ${JSON.stringify(after)} after; resources before ${JSON.stringify(baseResources)} after ${JSON.stringify(endResources)}; live timers ${baseTimers} → ${endTimers}; heap growth ${(heapGrowth / 1048576).toFixed(2)} MB`,
   );
   for (const kind of ['Timeout', 'TCPSocketWrap', 'TCPServerWrap']) {
     assert.ok((endResources[kind] ?? 0) <= (baseResources[kind] ?? 0), `no ${kind} left behind: ${baseResources[kind] ?? 0} → ${endResources[kind] ?? 0}`);
   }
+  assert.ok(endTimers <= baseTimers + 5, `no timer left behind per stream: ${baseTimers} → ${endTimers} live timers`);
   assert.ok(heapGrowth < 5 * 1048576, `heap back within 5 MB (grew ${(heapGrowth / 1048576).toFixed(2)} MB)`);
 });
