@@ -1,5 +1,5 @@
 /**
- * A load-client process of the comparison: opens SSE streams with raw `http` requests (no
+ * A load-client process of the comparison: opens SSE streams over bare sockets (no
  * EventSource, no JSON parsing) against any of the three servers and scans each frame for the
  * `id:` line and the event's `"t":` (publish time) and `"n":` (event number). Frames without `"n":`
  * (the product's `connection`/`ping`, nchan's comments) are not events.
@@ -7,12 +7,11 @@
  * Messages in: open {urls, concurrency, headers?, track?, expect?} | reset | stats | ids {ns} |
  * pause {fraction} | closeAll | replay. Each is answered with a message of the same type.
  */
-import http from 'node:http';
+import net from 'node:net';
 import { LatencyHistogram, preciseNow } from '../hub/latency.ts';
 
 interface Stream {
-  req: http.ClientRequest;
-  res?: http.IncomingMessage;
+  socket: net.Socket;
   paused: boolean;
   /** Event numbers in arrival order (replay checks), when tracked. */
   got?: number[];
@@ -58,35 +57,93 @@ function scan(stream: Stream, text: string): number {
   return pos;
 }
 
+/**
+ * Opens one stream over a bare socket (no http module: its per-chunk stream machinery would cost
+ * more client CPU than the servers spend): writes the GET, checks for `200`, then de-chunks the
+ * body when it is `Transfer-Encoding: chunked` and scans it.
+ */
 function openOne(url: string, headers: Record<string, string>, track: boolean, expect: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.request(url, { agent: false, headers: { Accept: 'text/event-stream', ...headers } });
-    const stream: Stream = { req, paused: false, expect, completeAt: 0, ...(track ? { got: [] } : {}) };
-    req.on('response', (res) => {
-      if (res.statusCode !== 200) {
+    const target = new URL(url);
+    const socket = net.connect(Number(target.port), target.hostname);
+    const stream: Stream = { socket, paused: false, expect, completeAt: 0, ...(track ? { got: [] } : {}) };
+    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nAccept: text/event-stream\r\n${extra}\r\n`);
+    let head = '';
+    let chunked = false;
+    let open = false;
+    /** Bytes left in the current chunk; -1 while reading a size line. */
+    let left = -1;
+    let sizeLine = '';
+    let rest = '';
+    const body = (text: string) => {
+      const all = rest ? rest + text : text;
+      const used = scan(stream, all);
+      rest = used < all.length ? all.slice(used) : '';
+    };
+    const dechunk = (text: string) => {
+      let out = '';
+      let i = 0;
+      while (i < text.length) {
+        if (left > 0) {
+          const take = Math.min(left, text.length - i);
+          out += text.slice(i, i + take);
+          i += take;
+          left -= take;
+          if (left === 0) left = -2; // the CRLF after the data
+        } else if (left === -2) {
+          // skip "\r\n" (may arrive split)
+          if (text[i] === '\n') left = -1;
+          i++;
+        } else {
+          const nl = text.indexOf('\n', i);
+          if (nl < 0) {
+            sizeLine += text.slice(i);
+            break;
+          }
+          sizeLine += text.slice(i, nl);
+          i = nl + 1;
+          const size = parseInt(sizeLine, 16);
+          sizeLine = '';
+          left = size > 0 ? size : -1;
+        }
+      }
+      if (out) body(out);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      // latin1: byte offsets, cheapest decode; only ASCII fields are read.
+      const text = chunk.toString('latin1');
+      if (open) return chunked ? dechunk(text) : body(text);
+      head += text;
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const status = head.slice(9, 12);
+      if (status !== '200') {
         failed++;
-        res.resume();
+        socket.destroy();
         resolve(false);
         return;
       }
-      stream.res = res;
+      open = true;
+      chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head.slice(0, end));
       streams.push(stream);
-      let rest = '';
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        // latin1: byte offsets, cheapest decode; only ASCII fields are read.
-        const text = rest ? rest + chunk.toString('latin1') : chunk.toString('latin1');
-        const used = scan(stream, text);
-        rest = used < text.length ? text.slice(used) : '';
-      });
-      res.on('close', () => closed++);
       resolve(true);
+      const remainder = head.slice(end + 4);
+      head = '';
+      if (remainder) {
+        if (chunked) dechunk(remainder);
+        else body(remainder);
+      }
     });
-    req.on('error', () => {
-      failed++;
-      resolve(false);
+    socket.on('close', () => {
+      if (open) closed++;
+      else {
+        failed++;
+        resolve(false);
+      }
     });
-    req.end();
+    socket.on('error', () => undefined);
   });
 }
 
@@ -142,13 +199,13 @@ process.on('message', (message: Message) => {
       const count = Math.round(streams.length * message.fraction!);
       for (const stream of streams.slice(0, count)) {
         stream.paused = true;
-        stream.res?.pause();
+        stream.socket.pause();
       }
       answer({ paused: count });
       break;
     }
     case 'closeAll':
-      for (const stream of streams) stream.req.destroy();
+      for (const stream of streams) stream.socket.destroy();
       streams = [];
       answer({});
       break;
@@ -169,6 +226,6 @@ process.on('message', (message: Message) => {
   }
 });
 process.on('disconnect', () => {
-  for (const stream of streams) stream.req.destroy();
+  for (const stream of streams) stream.socket.destroy();
   process.exit(0);
 });

@@ -80,6 +80,11 @@ export async function run(argv: string[]): Promise<void> {
     void running.target?.stop().finally(() => process.exit(3));
   }, Number(values.limit) * 1000);
   killer.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      running.pool?.stop();
+      void (running.target?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
 
   for (const name of names) {
     const target = make[name]!();
@@ -92,14 +97,20 @@ export async function run(argv: string[]): Promise<void> {
     const ctx: Context = { target, pool, publisher, clients, duration: Number(values.duration), log: (line) => console.log(line) };
     console.log(`\n== ${target.name}`);
     try {
-      await target.start();
-      if (scenarios.has('idle')) await idle(ctx, figures, settle);
-      else await pool.open(Array.from({ length: clients }, () => target.subscribeUrl('all')));
-      if (scenarios.has('steady')) for (const rate of values.rates.split(',').map(Number)) await steady(ctx, figures, rate);
-      if (scenarios.has('burst')) await burst(ctx, figures, Number(values.burst));
-      if (scenarios.has('replay')) await replayStorm(ctx, figures, Number(values['replay-back']));
-      if (scenarios.has('slow')) await slowMix(ctx, figures, Number(values['slow-rate']));
-      if (scenarios.has('selective')) for (const size of selectiveSizes) await selective(ctx, figures, size, Number(values['selective-rate']), settle);
+      const t0 = Date.now();
+      const step = async (name: string, body: () => Promise<void>) => {
+        console.log(`  [${((Date.now() - t0) / 1000).toFixed(0)} s] ${name}`);
+        await body();
+      };
+      await step('start', () => target.start());
+      if (scenarios.has('idle')) await step('idle', () => idle(ctx, figures, settle));
+      else await step('open', async () => void (await pool.open(Array.from({ length: clients }, () => target.subscribeUrl('all')))));
+      if (scenarios.has('steady')) for (const rate of values.rates.split(',').map(Number)) await step(`steady ${rate}`, () => steady(ctx, figures, rate));
+      if (scenarios.has('burst')) await step('burst', () => burst(ctx, figures, Number(values.burst)));
+      if (scenarios.has('replay')) await step('replay', () => replayStorm(ctx, figures, Number(values['replay-back'])));
+      if (scenarios.has('slow')) await step('slow', () => slowMix(ctx, figures, Number(values['slow-rate'])));
+      if (scenarios.has('selective'))
+        for (const size of selectiveSizes) await step(`selective ${size}`, () => selective(ctx, figures, size, Number(values['selective-rate']), settle));
       if (publisher.failed) console.log(`${target.name}: ${publisher.failed} publish requests failed`);
     } catch (err) {
       console.error(`${target.name}: ${(err as Error).stack ?? String(err)}`);

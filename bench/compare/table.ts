@@ -16,7 +16,15 @@ function format(value: number | undefined): string {
 export function table(results: Map<string, Figures>): string {
   const names = ORDER.filter((n) => results.has(n));
   const keys: string[] = [];
-  for (const name of names) for (const key of results.get(name)!.keys()) if (!keys.includes(key)) keys.push(key);
+  // Every server's figures in its own order; a figure one server lacks stays next to its neighbours.
+  for (const name of names) {
+    let at = -1;
+    for (const key of results.get(name)!.keys()) {
+      const found = keys.indexOf(key);
+      if (found >= 0) at = found;
+      else keys.splice(++at, 0, key);
+    }
+  }
   const header = `| figure | ${names.map((n) => (n === 'nchan' ? 'nginx + nchan' : n === 'product' ? 'this product (× nchan)' : 'node:http tutorial (× nchan)')).join(' | ')} |`;
   const rule = `| --- | ${names.map(() => '---:').join(' | ')} |`;
   const rows = keys.map((key) => {
