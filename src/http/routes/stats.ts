@@ -11,7 +11,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { InvalidPeriodError, parsePeriod, type Period } from '../../metrics/period.ts';
 import type { StatsService } from '../../stats/service.ts';
-import { type Authenticator, requireAdmin } from '../auth.ts';
+import { type Authenticator, requireAdmin, tokenOf } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { badRequest, forbidden } from '../errors.ts';
 
@@ -40,8 +40,8 @@ export function statsRouter({ auth, stats }: StatsRouterOptions): Router {
   const admin = requireAdmin(auth);
 
   router.post('/get_sse_stats', async (ctx) => {
-    const body = await readJsonBody(ctx);
-    const state = await auth.authenticate(ctx.req, body.token);
+    // Authenticated before the body is read when the token is not in it (header or query).
+    const state = tokenOf(ctx.req) ? await auth.authenticate(ctx.req) : await auth.authenticate(ctx.req, (await readJsonBody(ctx)).token);
     if (!state.user.isAdmin) throw forbidden('This endpoint is for Home Assistant administrators', 'admin_required');
     ok(ctx, stats.stats());
   });
