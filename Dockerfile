@@ -4,8 +4,11 @@
 ARG BUILD_FROM=ghcr.io/home-assistant/base:3.24
 
 # --- base: Alpine from Home Assistant (bash, curl, tzdata, CA certificates) plus Node.js only ---
+# The Node major is pinned (Alpine 3.24's nodejs is 24.x): the stream socket takeover uses a Node
+# internal, so a new major is a deliberate step, not a side effect of a base image bump
+# (docs/decisions.md §6).
 FROM ${BUILD_FROM} AS base
-RUN apk add --no-cache nodejs
+RUN apk add --no-cache nodejs~24
 WORKDIR /app
 
 # --- build: npm and the toolchain better-sqlite3 compiles with on musl, then the TypeScript build ---
@@ -15,8 +18,10 @@ COPY package.json package-lock.json ./
 # package.json's "allowScripts" lets npm run better-sqlite3's install script (prebuilt binary or
 # a from-source build with python3/make/g++).
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
 COPY src ./src
+# The client library bundle (served at /client.js) and the panel (served at /) are built by these scripts with esbuild.
+COPY scripts/build-client.ts scripts/build-panel.ts ./scripts/
 RUN npm run build \
     && npm prune --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/better-sqlite3/deps \

@@ -12,6 +12,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'SSE fan-out: N subscribers, steady and burst event rates, latency, RSS and CPU per delivery',
     run: async (args) => (await import('./hub/scenario.ts')).run(args),
   },
+  redis: {
+    description: 'Memory transport (1 instance) against Redis mode (3 instances × N streams) in one run: deliveries/s, latency, CPU per delivery',
+    run: async (args) => (await import('./hub/redis.ts')).run(args),
+  },
   'write-floor': {
     description: 'The floor under CPU per delivery: bare node:net writes of one frame to N loopback sockets',
     run: async (args) => (await import('./write-floor.ts')).run(args),

@@ -14,11 +14,11 @@ import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/log.ts';
 import { DAY_MS, MINUTE_MS } from '../src/metrics/clock.ts';
 import { MetricsCollector } from '../src/metrics/collector.ts';
-import { LatencyHistogram } from '../src/metrics/histogram.ts';
+import { LatencyHistogram } from '../src/metrics/histogram/histogram.ts';
 import { PERIODS } from '../src/metrics/period.ts';
-import { emptyRollup, type Rollup } from '../src/metrics/rollup-record.ts';
+import { emptyRollup, type Rollup } from '../src/metrics/rollup/record.ts';
 import { StatsService } from '../src/stats/service.ts';
-import { MetricsStore } from '../src/metrics/store.ts';
+import { MetricsStore } from '../src/metrics/store/store.ts';
 import { SystemSampler } from '../src/metrics/system.ts';
 import type { ConnectionRegistry } from '../src/types.ts';
 

@@ -196,6 +196,19 @@ export function websocketUrl(haUrl: string): string {
   return url.toString();
 }
 
+/**
+ * The Supervisor's core websocket proxy, derived from `SUPERVISOR_URL` (default `http://supervisor`, so
+ * `ws://supervisor/core/websocket`): one setting names the Supervisor for the websocket, REST and `/core/info`.
+ */
+export function supervisorWebsocketUrl(supervisorUrl: string): string {
+  const url = new URL(supervisorUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/core/websocket`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
 /** The REST base (`http(s)://host:port`) matching a Home Assistant URL given in any of the accepted forms. */
 export function restUrl(haUrl: string): string {
   const url = new URL(haUrl);
@@ -240,7 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (e.SUPERVISOR_TOKEN) {
     upstream = {
       kind: 'addon',
-      url: 'ws://supervisor/core/websocket',
+      url: supervisorWebsocketUrl(e.SUPERVISOR_URL),
       token: e.SUPERVISOR_TOKEN,
       supervisorUrl: e.SUPERVISOR_URL,
     };
@@ -259,12 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingressPort: e.INGRESS_PORT,
     bindHost: e.BIND_HOST,
     dataDir: mode === 'addon' ? (e.DATA_DIR ?? '/data') : (e.DATA_DIR ?? './data'),
-    warnings: [
-      ...unknown.map((k) => `options.${k}: unknown option, ignored`),
-      ...(optionsResult.data.redis_url
-        ? ['options.redis_url: multi-instance mode (Redis) is not available in this version; running as a single instance']
-        : []),
-    ],
+    warnings: unknown.map((k) => `options.${k}: unknown option, ignored`),
   });
 }
 

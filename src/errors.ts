@@ -1,6 +1,6 @@
 /**
  * Domain errors shared by the core modules. They carry meaning, not HTTP: `http/auth.ts` and the
- * error funnel map them to statuses (STYLE §11). This file imports nothing.
+ * error funnel map them to statuses (docs/ARCHITECTURE.md §5.11). This file imports nothing.
  */
 
 /** The token was checked and rejected (by core, or because it is malformed). */

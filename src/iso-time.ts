@@ -1,4 +1,4 @@
-/** Time formats of the public contract (DESIGN §4). */
+/** Time formats of the public contract (DOCS.md). */
 
 /** ISO 8601 durations for `uptime`, in the product's style: `PT24H`, `PT1H2M3S`, `PT0S` (hours are not folded into days). */
 export function isoDuration(ms: number): string {

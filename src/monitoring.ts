@@ -9,15 +9,16 @@ import type { Options } from './config.ts';
 import type { Logger } from './log.ts';
 import type { ConnectionRegistry, UpstreamStatus } from './types.ts';
 import { AlertInputSource } from './alerts/inputs.ts';
+import { attachAlertRecords } from './alerts/records.ts';
 import { AlertNotifier, type HomeAssistantServices } from './alerts/notifier.ts';
 import { thresholdsFromOptions } from './alerts/rules.ts';
 import { AlertEngine } from './alerts/engine.ts';
 import type { Now, Timers } from './metrics/clock.ts';
 import type { MetricsCollector } from './metrics/collector.ts';
 import { PrometheusExporter } from './stats/prometheus.ts';
-import { RollupScheduler } from './metrics/rollup.ts';
+import { RollupScheduler } from './metrics/rollup/scheduler.ts';
 import { StatsService, type MonitorOptions } from './stats/service.ts';
-import { MetricsStore } from './metrics/store.ts';
+import { MetricsStore } from './metrics/store/store.ts';
 import { SystemSampler } from './metrics/system.ts';
 
 export interface MetricsModuleOptions {
@@ -51,17 +52,17 @@ export class MetricsModule {
   readonly stats: StatsService;
   readonly prometheus: PrometheusExporter;
 
-  constructor(o: MetricsModuleOptions) {
-    const { collector, registry, logger, now, timers } = o;
+  constructor(options: MetricsModuleOptions) {
+    const { collector, registry, logger, now, timers } = options;
     this.collector = collector;
     this.system = new SystemSampler({ now });
-    this.store = new MetricsStore({ dataDir: o.dataDir, retentionDays: o.options.metrics_retention_days, now, logger });
+    this.store = new MetricsStore({ dataDir: options.dataDir, retentionDays: options.options.metrics_retention_days, now, logger });
     this.rollup = new RollupScheduler({ collector, system: this.system, store: this.store, registry, logger, now, timers });
     this.alerts = new AlertEngine({
-      defaults: thresholdsFromOptions(o.options),
-      inputs: new AlertInputSource({ collector, system: this.system, registry, upstream: o.upstream, now }),
-      store: this.store,
-      notifier: new AlertNotifier({ logger, admins: registry, ha: o.ha, notifyService: o.options.notify_service }),
+      defaults: thresholdsFromOptions(options.options),
+      inputs: new AlertInputSource({ collector, system: this.system, registry, upstream: options.upstream, now }),
+      store: attachAlertRecords(this.store),
+      notifier: new AlertNotifier({ logger, admins: registry, ha: options.ha, notifyService: options.options.notify_service }),
       logger,
       now,
       timers,
@@ -72,7 +73,8 @@ export class MetricsModule {
       store: this.store,
       recent: () => this.rollup.recent(),
       registry,
-      monitor: o.monitor,
+      monitor: options.monitor,
+      upstream: options.upstream,
       now,
     });
     this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });

@@ -1,5 +1,5 @@
 /**
- * The composition root (STYLE §9): builds every long-lived part from the frozen config with
+ * The composition root (docs/ARCHITECTURE.md §5.9): builds every long-lived part from the frozen config with
  * explicit dependencies, starts them in order and stops them in the order that lets each say
  * goodbye. `main.ts` adds the process concerns (signals, exit codes); tests start a whole server
  * in-process with port 0.
@@ -10,15 +10,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
+import type Koa from 'koa';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { HaBridge } from './ha/bridge.ts';
 import { HaUpstream, type HaUpstreamOptions } from './ha/upstream.ts';
+import { supervisorPeerAddress } from './ha/supervisor.ts';
+import { HaSimulator, type HaSimulatorOptions } from './simulator/index.ts';
 import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
 import { Listener } from './http/listeners.ts';
 import { type RateLimit, rateLimit, rateLimitsFromOptions } from './http/rate-limit.ts';
+import { loadClientScript } from './http/client-bundle.ts';
 import { alertsRouter } from './http/routes/alerts.ts';
+import { clientScriptRouter } from './http/routes/client-script.ts';
+import { loadPanel } from './http/panel-bundle.ts';
+import { panelRouter } from './http/routes/panel.ts';
 import { connectionsRouter } from './http/routes/connections.ts';
 import { healthRouter } from './http/routes/health.ts';
 import { prometheusRouter } from './http/routes/prometheus.ts';
@@ -29,6 +36,7 @@ import { Hub } from './hub/hub.ts';
 import { hubLimitsFromOptions } from './hub/limits.ts';
 import { MetricsCollector } from './metrics/collector.ts';
 import { MetricsModule } from './monitoring.ts';
+import { type ClusterTimings, RedisCluster } from './cluster/cluster.ts';
 import { MemoryTransport } from './transport/memory.ts';
 import type { Transport } from './transport/transport.ts';
 
@@ -39,12 +47,16 @@ export interface Lifecycle {
 }
 
 export interface ServerOverrides {
-  /** Home Assistant connection timings, token cache and simulator settings (tests shorten them). */
-  ha?: Omit<HaUpstreamOptions, 'upstream' | 'logger'>;
+  /** Home Assistant connection timings and token cache (tests shorten them). */
+  ha?: Omit<HaUpstreamOptions, 'upstream' | 'logger' | 'localCore'>;
+  /** Demo mode: simulator host/port/seed (default 127.0.0.1, ephemeral port). */
+  simulator?: Pick<HaSimulatorOptions, 'host' | 'port' | 'seed'>;
   /** Milliseconds streams get to flush `server_shutdown` before their sockets are destroyed. Default 1000. */
   shutdownGraceMs?: number;
   /** Milliseconds between live stats pushes on the WebSocket API. Default 5000. */
   statsPushIntervalMs?: number;
+  /** Redis mode timings: lock TTL, heartbeat and expiry (tests shorten them). */
+  cluster?: ClusterTimings;
 }
 
 interface Step {
@@ -66,13 +78,19 @@ function rateLimited(requests: RateLimit, observer: MetricsCollector, routers: R
 
 export class SseHubServer implements Lifecycle {
   readonly lan: Listener;
+  /** The Koa app both listeners serve (test/e2e/route-inventory.test.ts walks its routers). */
+  readonly app: Koa;
   readonly ingress: Listener;
   readonly upstream: HaUpstream;
+  /** The embedded Home Assistant simulator in demo mode. */
+  readonly simulator: HaSimulator | undefined;
   readonly bridge: HaBridge;
   readonly transport: Transport;
   readonly hub: Hub;
   readonly metrics: MetricsModule;
   readonly wsApi: WsApi;
+  /** Redis mode (`redis_url`): leader lock, shared stream, global registry. Undefined otherwise. */
+  readonly cluster: RedisCluster | undefined;
   /** Identifies this process in `/api/admin/sse-monitor` (and among instances in Redis mode). */
   readonly instanceId = `sse-hub-${randomBytes(4).toString('hex')}`;
   /** Started in this order; stopped by {@link stop} in the order of `#stopOrder`. */
@@ -88,53 +106,78 @@ export class SseHubServer implements Lifecycle {
     const { options } = config;
     const grace = overrides.shutdownGraceMs ?? 1000;
 
-    this.upstream = new HaUpstream({ ...overrides.ha, upstream: config.upstream, logger });
-    const transport = new MemoryTransport({ capacity: options.replay_buffer_size });
+    // Demo mode: the composition root, not ha/, picks the simulator as the core to talk to.
+    const { upstream } = config;
+    this.simulator = upstream.kind === 'demo' ? new HaSimulator({ ...overrides.simulator, eventRate: upstream.eventRate, logger }) : undefined;
+    this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
+    // Without redis_url Redis is never contacted: the memory transport and the local bridge serve.
+    const cluster = options.redis_url
+      ? new RedisCluster({ ...overrides.cluster, url: options.redis_url, instanceId: this.instanceId, capacity: options.replay_buffer_size, logger })
+      : undefined;
+    this.cluster = cluster;
+    const transport: Transport = cluster?.transport ?? new MemoryTransport({ capacity: options.replay_buffer_size });
     this.transport = transport;
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
-      publish: (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
+      cacheFromPublished: cluster !== undefined,
+      publish: cluster
+        ? (event) => cluster.publish(event)
+        : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
     });
     const collector = new MetricsCollector();
     this.hub = new Hub({
       transport,
-      interest: this.bridge,
+      interest: cluster?.interest ?? this.bridge,
       states: this.bridge,
-      upstream: this.bridge,
+      upstream: cluster?.status ?? this.bridge,
       observer: collector,
       limits: hubLimitsFromOptions(options),
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
+    });
+    cluster?.attach({
+      bridge: this.bridge,
+      upstream: this.upstream.connection,
+      hub: this.hub,
+      seed: async () => this.bridge.adopt(await this.upstream.rest.getStates()),
     });
     this.metrics = new MetricsModule({
       options,
       dataDir: config.dataDir,
       collector,
       registry: this.hub,
-      upstream: this.bridge,
+      upstream: cluster?.status ?? this.bridge,
       ha: this.upstream.rest,
-      monitor: { handlerType: 'memory', instanceId: this.instanceId },
+      monitor: cluster
+        ? { handlerType: 'redis', instanceId: this.instanceId, global: () => cluster.figures() }
+        : { handlerType: 'memory', instanceId: this.instanceId },
       logger,
     });
 
     // Ingress is trusted only in add-on mode, where the Supervisor is the only peer that can reach it.
-    const auth = new Authenticator({ resolver: this.upstream.users, trustIngress: config.mode === 'addon' });
+    const auth = new Authenticator({
+      resolver: this.upstream.users,
+      trustIngress: config.mode === 'addon',
+      ingressAddress: config.upstream.kind === 'addon' ? supervisorPeerAddress(config.upstream.supervisorUrl) : undefined,
+    });
     const { stats, alerts, prometheus } = this.metrics;
-    const limits = rateLimitsFromOptions(options);
-    const app = createApp({
+    const limits = rateLimitsFromOptions(options, cluster?.shared);
+    const app = (this.app = createApp({
       logger,
       corsOrigins: options.cors_origins,
       routers: [
-        healthRouter({ upstream: () => this.bridge.state }),
+        healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state }),
+        clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
+        panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
         subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),
-          connectionsRouter({ auth, stats }),
+          connectionsRouter({ auth, stats, remote: cluster && ((id) => cluster.closeRemote(id)) }),
           alertsRouter({ auth, alerts }),
           prometheusRouter({ auth, exporter: prometheus }),
         ]),
       ],
-    });
+    }));
     this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });
     this.ingress = new Listener(app, { name: 'ingress', host: config.bindHost, port: config.ingressPort });
     this.wsApi = new WsApi({
@@ -154,14 +197,18 @@ export class SseHubServer implements Lifecycle {
       { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
       // The bridge registers its connection listeners before the connection first connects.
       { name: 'bridge', start: () => this.bridge.start(), stop: () => this.bridge.stop() },
-      { name: 'upstream', start: () => this.upstream.start(), stop: () => this.upstream.stop() },
+      // In Redis mode the connection to core runs only while this instance leads (src/cluster/cluster.ts).
+      cluster
+        ? { name: 'upstream', start: () => this.upstream.localCore?.start(), stop: () => this.upstream.stop() }
+        : { name: 'upstream', start: () => this.upstream.start(), stop: () => this.upstream.stop() },
       { name: 'hub', start: () => this.hub.start(), stop: () => this.hub.stop(grace) },
+      ...(cluster ? [{ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() }] : []),
       { name: 'lan', start: () => this.lan.start(), stop: () => this.lan.stop(grace) },
       { name: 'ingress', start: () => this.ingress.start(), stop: () => this.ingress.stop(grace) },
       { name: 'ws-api', start: () => this.wsApi.start(), stop: () => this.wsApi.stop() },
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
-    this.#stopOrder = ['ws-api', 'hub', 'lan', 'ingress', 'bridge', 'upstream', 'transport', 'metrics'];
+    this.#stopOrder = ['ws-api', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
   }
 
   async start(): Promise<void> {
@@ -178,6 +225,9 @@ export class SseHubServer implements Lifecycle {
       { mode: this.config.mode, lanPort: this.lan.port, ingressPort: this.ingress.port, instanceId: this.instanceId },
       'SSE Hub started',
     );
+    if (!this.lan.releasesHttpState) {
+      this.logger.warn(`Node ${process.version} lacks the HTTP internal streams are detached with; each stream keeps its request state (docs/decisions.md §6)`);
+    }
   }
 
   async stop(): Promise<void> {

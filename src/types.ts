@@ -1,16 +1,16 @@
 /**
  * The product's domain types and the seams between its modules. This file imports nothing
- * (STYLE §3: types at the bottom); every layer may import it.
+ * (docs/ARCHITECTURE.md §5.3: types at the bottom); every layer may import it.
  *
- * Data flow (DESIGN §1): ha/bridge → Transport → hub → subscribers; the hub reports to a
+ * Data flow (docs/ARCHITECTURE.md §1): ha/bridge → Transport → hub → subscribers; the hub reports to a
  * HubObserver (metrics/collector) and answers snapshots for the HTTP and stats layers.
  */
 
-/** A Home Assistant event after normalization (DESIGN §4), ready for routing. */
+/** A Home Assistant event after normalization (DOCS.md), ready for routing. */
 export interface HubEvent {
   /** Product event type: `state_changed`, `service_called`, `automation_triggered`, `script_executed`, or core's own type. */
   readonly type: string;
-  /** The payload's `data` (DESIGN §4 shapes). */
+  /** The payload's `data` (DOCS.md shapes). */
   readonly data: unknown;
   /** Core's `time_fired`, ISO 8601 UTC. Becomes the payload's `timestamp`. */
   readonly timestamp: string;
@@ -52,7 +52,7 @@ export interface HaState {
 
 /**
  * Event types non-admin users may subscribe to: core's SUBSCRIBE_ALLOWLIST
- * (homeassistant/auth/permissions/events.py; reference §11). Product and core names agree for all of them.
+ * (homeassistant/auth/permissions/events.py; docs/home-assistant.md §11). Product and core names agree for all of them.
  */
 export const NON_ADMIN_EVENT_TYPES: ReadonlySet<string> = new Set([
   'area_registry_updated',
@@ -75,7 +75,7 @@ export const NON_ADMIN_EVENT_TYPES: ReadonlySet<string> = new Set([
   'themes_updated',
 ]);
 
-/** Product event type ↔ core event type, where they differ (DESIGN §4). */
+/** Product event type ↔ core event type, where they differ (DOCS.md). */
 export const PRODUCT_TO_CORE_TYPE: Readonly<Record<string, string>> = {
   service_called: 'call_service',
   script_executed: 'script_started',
@@ -103,7 +103,7 @@ export interface UpstreamStatus {
   onChange(listener: (state: UpstreamState) => void): () => void;
 }
 
-/** One stream's public description (the `connection` object of DESIGN §4, in camelCase). */
+/** One stream's public description (the `connection` object of DOCS.md, in camelCase). */
 export interface ConnectionSnapshot {
   id: string;
   clientId: string;

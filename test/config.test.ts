@@ -89,10 +89,10 @@ describe('loadConfig sources', () => {
     assert.deepEqual(config.warnings, ['options.old_option: unknown option, ignored']);
   });
 
-  it('warns that redis_url is not used yet instead of silently ignoring it', () => {
+  it('takes redis_url as the switch to Redis mode, without a warning', () => {
     const config = loadConfig({ OPTIONS_PATH: optionsFile({ redis_url: 'redis://127.0.0.1:6379' }) });
-    assert.equal(config.warnings.length, 1);
-    assert.match(config.warnings[0]!, /^options\.redis_url: multi-instance mode \(Redis\) is not available/);
+    assert.equal(config.options.redis_url, 'redis://127.0.0.1:6379');
+    assert.deepEqual(config.warnings, []);
   });
 
   it('returns a frozen value', () => {
@@ -166,6 +166,12 @@ describe('mode selection', () => {
     assert.equal(config.mode, 'addon');
     assert.deepEqual(config.upstream, { kind: 'addon', url: 'ws://supervisor/core/websocket', token, supervisorUrl: 'http://supervisor' });
     assert.equal(config.dataDir, '/data');
+  });
+
+  it('add-on mode derives the websocket proxy from SUPERVISOR_URL, the one Supervisor setting', () => {
+    const token = fakeToken();
+    const config = loadConfig({ OPTIONS_PATH: missing, SUPERVISOR_TOKEN: token, SUPERVISOR_URL: 'https://127.0.0.2:4567/' });
+    assert.deepEqual(config.upstream, { kind: 'addon', url: 'wss://127.0.0.2:4567/core/websocket', token, supervisorUrl: 'https://127.0.0.2:4567/' });
   });
 
   it('standalone mode with HA_URL and HA_TOKEN, data in DATA_DIR', () => {

@@ -42,7 +42,7 @@ after(async () => {
 });
 
 test('streams a Home Assistant user their events, with the token checked against that Home Assistant', async () => {
-  assert.equal(server.upstream.simulator, undefined, 'no embedded simulator outside demo mode');
+  assert.equal(server.simulator, undefined, 'no embedded simulator outside demo mode');
   const base = `http://127.0.0.1:${server.lan.port}`;
   const es = new RecordingEventSource(`${base}/subscribe_events?token=${homeAssistant.userToken}&entity_id=light.kitchen`);
   try {

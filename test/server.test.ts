@@ -58,7 +58,7 @@ before(async () => {
     statsPushIntervalMs: 100,
   });
   await server.start();
-  sim = server.upstream.simulator!;
+  sim = server.simulator!;
   base = `http://127.0.0.1:${server.lan.port}`;
   await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
 });

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   if (config.mode !== 'demo') throw new Error(`the bench runs the product in demo mode, not ${config.mode}`);
   const server = new SseHubServer(config, createLogger({ level: config.options.log_level }));
   await server.start();
-  const sim = server.upstream.simulator!;
+  const sim = server.simulator!;
   const publisher = new Publisher(sim);
   const { totals } = server.metrics.collector;
 

@@ -25,9 +25,9 @@ import {
 import { MINUTE_MS, systemTimers, type Now, type TimerHandle, type Timers } from '../metrics/clock.ts';
 import { isoTime } from '../iso-time.ts';
 
-/** Where alerts are persisted (implemented by {@link MetricsStore}; never throws, undefined while unavailable). */
+/** Where alerts are persisted (`attachAlertRecords` of `records.ts`; never throws, undefined while unavailable). */
 export interface AlertStore {
-  withAlerts<T>(fn: (alerts: AlertPersistence) => T): T | undefined;
+  use<T>(fn: (alerts: AlertPersistence) => T): T | undefined;
 }
 
 export interface AlertEngineOptions {
@@ -65,7 +65,7 @@ interface RuleState {
 }
 
 export class AlertEngine {
-  readonly #o: AlertEngineOptions;
+  readonly #options: AlertEngineOptions;
   readonly #now: Now;
   readonly #timers: Timers;
   readonly #states = new Map<string, RuleState>();
@@ -76,15 +76,15 @@ export class AlertEngine {
   #inFlight: Promise<void> = Promise.resolve();
 
   constructor(options: AlertEngineOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? systemTimers();
   }
 
   /** Loads overrides, firing alerts and cooldowns from the store, then evaluates periodically. */
   start(): void {
-    const { store, logger } = this.#o;
-    const overrides = store.withAlerts((a) => a.loadOverrides()) ?? {};
+    const { store, logger } = this.#options;
+    const overrides = store.use((a) => a.loadOverrides()) ?? {};
     for (const [key, value] of Object.entries(overrides)) {
       if ((THRESHOLD_KEYS as string[]).includes(key) && thresholdSchema(key as ThresholdKey).safeParse(value).success) {
         this.#overrides[key as ThresholdKey] = value;
@@ -92,9 +92,9 @@ export class AlertEngine {
         logger.warn({ key }, 'ignoring an invalid stored alert threshold');
       }
     }
-    for (const record of store.withAlerts((a) => a.firing()) ?? []) this.#state(record.alert).firing = record;
-    for (const [alert, at] of Object.entries(store.withAlerts((a) => a.lastFired()) ?? {})) this.#state(alert).lastFiredAt = at;
-    this.#timer = this.#timers.setInterval(() => void this.evaluate(), this.#o.evaluateIntervalMs ?? 5000);
+    for (const record of store.use((a) => a.firing()) ?? []) this.#state(record.alert).firing = record;
+    for (const [alert, at] of Object.entries(store.use((a) => a.lastFired()) ?? {})) this.#state(alert).lastFiredAt = at;
+    this.#timer = this.#timers.setInterval(() => void this.evaluate(), this.#options.evaluateIntervalMs ?? 5000);
   }
 
   /** Stops evaluating and waits for notifications under way. */
@@ -106,10 +106,10 @@ export class AlertEngine {
 
   thresholds(): ThresholdsView {
     return {
-      thresholds: { ...this.#o.defaults, ...this.#overrides },
-      defaults: { ...this.#o.defaults },
+      thresholds: { ...this.#options.defaults, ...this.#overrides },
+      defaults: { ...this.#options.defaults },
       overrides: { ...this.#overrides },
-      persisted: this.#o.store.withAlerts(() => true) ?? false,
+      persisted: this.#options.store.use(() => true) ?? false,
     };
   }
 
@@ -123,11 +123,11 @@ export class AlertEngine {
       if (value === null) delete this.#overrides[key];
       else this.#overrides[key] = value;
     }
-    const saved = this.#o.store.withAlerts((a) => {
+    const saved = this.#options.store.use((a) => {
       a.saveOverrides(changes, this.#now());
       return true;
     });
-    this.#o.logger.info({ changes }, 'alert thresholds updated');
+    this.#options.logger.info({ changes }, 'alert thresholds updated');
     return { ...this.thresholds(), persisted: saved ?? false };
   }
 
@@ -139,7 +139,7 @@ export class AlertEngine {
 
   /** Transitions, newest first. */
   history(limit = 100): AlertView[] {
-    const stored = this.#o.store.withAlerts((a) => a.history(limit));
+    const stored = this.#options.store.use((a) => a.history(limit));
     return (stored ?? [...this.#memoryHistory].reverse().slice(0, limit)).map(view);
   }
 
@@ -147,12 +147,12 @@ export class AlertEngine {
   evaluate(): Promise<void> {
     let inputs: AlertInputs;
     try {
-      inputs = this.#o.inputs.read();
+      inputs = this.#options.inputs.read();
     } catch (err) {
-      this.#o.logger.error({ err }, 'alert inputs could not be read');
+      this.#options.logger.error({ err }, 'alert inputs could not be read');
       return this.#inFlight;
     }
-    const thresholds = { ...this.#o.defaults, ...this.#overrides };
+    const thresholds = { ...this.#options.defaults, ...this.#overrides };
     const notifications: Promise<void>[] = [];
     for (const rule of ALERT_RULES) notifications.push(...this.#evaluateRule(rule, inputs, thresholds));
     this.#inFlight = Promise.all([this.#inFlight, ...notifications]).then(() => undefined);
@@ -170,8 +170,8 @@ export class AlertEngine {
       state.firing = undefined;
       record.resolvedAt = now;
       record.resolveMessage = result ? rule.message(result) : 'Rule turned off or no data';
-      this.#o.store.withAlerts((a) => a.markResolved(record.id, now, record.resolveMessage ?? ''));
-      return [this.#o.notifier.resolved(view(record))];
+      this.#options.store.use((a) => a.markResolved(record.id, now, record.resolveMessage ?? ''));
+      return [this.#options.notifier.resolved(view(record))];
     }
     if (state.firing) return [];
     state.pendingSince ??= now;
@@ -179,14 +179,14 @@ export class AlertEngine {
     const cooledDown = state.lastFiredAt === undefined || now - state.lastFiredAt >= t.cooldown_minutes * MINUTE_MS;
     if (now - state.pendingSince < sustainMs || !cooledDown) return [];
     const fields = { alert: rule.key, severity: rule.severity, message: rule.message(result), value: result.value, threshold: result.threshold, firedAt: now };
-    const id = this.#o.store.withAlerts((a) => a.insertFiring(fields)) ?? this.#nextId++;
+    const id = this.#options.store.use((a) => a.insertFiring(fields)) ?? this.#nextId++;
     const record: AlertRecord = { id, ...fields, resolvedAt: null, resolveMessage: null };
     state.firing = record;
     state.lastFiredAt = now;
     state.pendingSince = undefined;
     this.#memoryHistory.push(record);
-    while (this.#memoryHistory.length > (this.#o.memoryHistory ?? 200)) this.#memoryHistory.shift();
-    return [this.#o.notifier.fired(view(record))];
+    while (this.#memoryHistory.length > (this.#options.memoryHistory ?? 200)) this.#memoryHistory.shift();
+    return [this.#options.notifier.fired(view(record))];
   }
 
   #state(alert: string): RuleState {

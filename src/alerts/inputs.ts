@@ -20,22 +20,22 @@ export interface AlertInputSourceOptions {
 }
 
 export class AlertInputSource {
-  readonly #o: AlertInputSourceOptions;
+  readonly #options: AlertInputSourceOptions;
   readonly #now: Now;
   #downSince: number | undefined;
 
   constructor(options: AlertInputSourceOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#now = options.now ?? Date.now;
   }
 
   read(): AlertInputs {
     const now = this.#now();
-    const connected = (this.#o.upstream?.state ?? 'connected') === 'connected';
+    const connected = (this.#options.upstream?.state ?? 'connected') === 'connected';
     if (connected) this.#downSince = undefined;
     else this.#downSince ??= now;
-    const { collector } = this.#o;
-    const system = this.#o.system.latest();
+    const { collector } = this.#options;
+    const system = this.#options.system.latest();
     const recent = collector.recent();
     const [p95 = 0, p99 = 0] = recent.latency.quantiles([0.95, 0.99]);
     return {
@@ -50,7 +50,7 @@ export class AlertInputSource {
       latencySamples: recent.latency.count,
       deliveries: recent.deliveries,
       failures: recent.failures,
-      backlogBytes: this.#o.registry?.backlogBytes() ?? 0,
+      backlogBytes: this.#options.registry?.backlogBytes() ?? 0,
     };
   }
 }

@@ -48,14 +48,14 @@ export interface AlertNotifierOptions {
 }
 
 export class AlertNotifier {
-  readonly #o: AlertNotifierOptions;
+  readonly #options: AlertNotifierOptions;
 
   constructor(options: AlertNotifierOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   async fired(alert: AlertView): Promise<void> {
-    this.#o.logger.warn({ alert: alert.alert, severity: alert.severity, value: alert.value, threshold: alert.threshold }, `alert firing: ${alert.message}`);
+    this.#options.logger.warn({ alert: alert.alert, severity: alert.severity, value: alert.value, threshold: alert.threshold }, `alert firing: ${alert.message}`);
     this.#toAdmins(alert);
     const title = `SSE Hub: ${alert.title}`;
     await Promise.all([
@@ -68,7 +68,7 @@ export class AlertNotifier {
   }
 
   async resolved(alert: AlertView): Promise<void> {
-    this.#o.logger.info({ alert: alert.alert }, `alert resolved: ${alert.title}`);
+    this.#options.logger.info({ alert: alert.alert }, `alert resolved: ${alert.title}`);
     this.#toAdmins(alert);
     await Promise.all([
       this.#call('persistent notification dismissal', (ha) =>
@@ -81,24 +81,24 @@ export class AlertNotifier {
 
   #toAdmins(alert: AlertView): void {
     try {
-      this.#o.admins?.notifyAdmins('alert', alert);
+      this.#options.admins?.notifyAdmins('alert', alert);
     } catch (err) {
-      this.#o.logger.error({ err }, 'alert: notifying admin streams failed');
+      this.#options.logger.error({ err }, 'alert: notifying admin streams failed');
     }
   }
 
   async #notify(title: string, message: string): Promise<void> {
-    const service = this.#o.notifyService;
+    const service = this.#options.notifyService;
     if (!service) return;
     const name = service.replace(/^notify\./, '');
     await this.#call(`notify service ${service}`, (ha) => ha.callService('notify', name, { title, message }));
   }
 
   async #call(what: string, fn: (ha: HomeAssistantServices) => Promise<void>): Promise<void> {
-    const ha = this.#o.ha;
+    const ha = this.#options.ha;
     if (!ha) return;
     let timer: NodeJS.Timeout | undefined;
-    const timeoutMs = this.#o.timeoutMs ?? 10_000;
+    const timeoutMs = this.#options.timeoutMs ?? 10_000;
     try {
       await Promise.race([
         fn(ha),
@@ -107,7 +107,7 @@ export class AlertNotifier {
         }),
       ]);
     } catch (err) {
-      this.#o.logger.error({ err }, `alert: Home Assistant ${what} failed`);
+      this.#options.logger.error({ err }, `alert: Home Assistant ${what} failed`);
     } finally {
       clearTimeout(timer);
     }

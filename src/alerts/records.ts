@@ -1,9 +1,11 @@
 /**
  * Persistence for alerts: threshold overrides set through the API and the firing → resolved
- * history. Prepared statements over the metrics database; the store creates it once the database
- * is open.
+ * history. Prepared statements over the metrics database, attached to the store
+ * ({@link attachAlertRecords}) so they live exactly as long as the database is open.
  */
 import type Database from 'better-sqlite3';
+import type { AttachedTables } from '../metrics/store/attached-tables.ts';
+import type { MetricsStore } from '../metrics/store/store.ts';
 
 /** One alert occurrence. `resolvedAt` is null while it fires. */
 export interface AlertRecord {
@@ -105,4 +107,9 @@ export class AlertRecords implements AlertPersistence {
   prune(before: number): void {
     this.#prune.run(before);
   }
+}
+
+/** The alert tables of `store`'s database, for the engine's `store` option. */
+export function attachAlertRecords(store: MetricsStore): AttachedTables<AlertRecords> {
+  return store.attach((db) => new AlertRecords(db));
 }

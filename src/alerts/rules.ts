@@ -64,20 +64,20 @@ export const thresholdsUpdateSchema = z
 
 export type ThresholdsUpdate = Partial<Record<ThresholdKey, number | null>>;
 
-export function thresholdsFromOptions(o: Options): Thresholds {
+export function thresholdsFromOptions(options: Options): Thresholds {
   return {
-    connections: o.alert_connections,
-    event_rate_max: o.alert_event_rate_max,
-    event_rate_min: o.alert_event_rate_min,
-    memory_mb: o.alert_memory_mb,
-    cpu_percent: o.alert_cpu_percent,
-    latency_p95_ms: o.alert_latency_p95_ms,
-    latency_p99_ms: o.alert_latency_p99_ms,
-    error_rate_percent: o.alert_error_rate_percent,
-    backlog_kb: o.alert_backlog_kb,
-    upstream_down_seconds: o.alert_upstream_down_seconds,
-    sustain_seconds: o.alert_sustain_seconds,
-    cooldown_minutes: o.alert_cooldown_minutes,
+    connections: options.alert_connections,
+    event_rate_max: options.alert_event_rate_max,
+    event_rate_min: options.alert_event_rate_min,
+    memory_mb: options.alert_memory_mb,
+    cpu_percent: options.alert_cpu_percent,
+    latency_p95_ms: options.alert_latency_p95_ms,
+    latency_p99_ms: options.alert_latency_p99_ms,
+    error_rate_percent: options.alert_error_rate_percent,
+    backlog_kb: options.alert_backlog_kb,
+    upstream_down_seconds: options.alert_upstream_down_seconds,
+    sustain_seconds: options.alert_sustain_seconds,
+    cooldown_minutes: options.alert_cooldown_minutes,
   };
 }
 

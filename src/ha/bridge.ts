@@ -1,5 +1,5 @@
 /**
- * The bridge between core and the hub (DESIGN §1): reference-counted core subscriptions, the state
+ * The bridge between core and the hub (docs/ARCHITECTURE.md §1): reference-counted core subscriptions, the state
  * cache, normalization, resync after reconnects, and the upstream status.
  *
  * - One core subscription per core event type that at least one consumer retains; `*` only while
@@ -17,6 +17,7 @@ import type { HaConnection, HaSubscription } from './connection.ts';
 import { getStates, parseCoreEvent, parseStates, subscribeEvents, type CoreEvent } from './messages.ts';
 import { coreTypeOf, normalizeEvent } from './normalize.ts';
 import { StateCache } from './state-cache.ts';
+import { isoTime } from '../iso-time.ts';
 
 /** What the bridge needs of a connection (a {@link HaConnection}, or a fake in tests). */
 export type BridgeConnection = Pick<HaConnection, 'subscribe' | 'command' | 'onConnected' | 'onDisconnected' | 'connected'>;
@@ -28,6 +29,12 @@ export interface HaBridgeOptions {
   publish: (event: HubEvent) => void;
   /** Clock in epoch ms (receive times, vanished-entity times). Default Date.now. */
   now?: () => number;
+  /**
+   * Redis mode: the state cache follows what was published to the shared stream ({@link HaBridge.follow}),
+   * not what this connection received, so a takeover diffs core against what the cluster saw
+   * (an ex-leader's connection may still deliver events it can no longer publish). Default false.
+   */
+  cacheFromPublished?: boolean;
 }
 
 /** Core's `*` subscribers never get these (core `EVENTS_EXCLUDED_FROM_MATCH_ALL`). */
@@ -50,6 +57,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   #stateSubscription: HaSubscription | undefined;
   #state: UpstreamState = 'disconnected';
   #hasSnapshot = false;
+  readonly #cacheFromPublished: boolean;
   #generation = 0;
 
   constructor(options: HaBridgeOptions) {
@@ -57,6 +65,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#log = options.logger.child({ component: 'ha-bridge' });
     this.#publish = options.publish;
     this.#now = options.now ?? Date.now;
+    this.#cacheFromPublished = options.cacheFromPublished ?? false;
   }
 
   async start(): Promise<void> {
@@ -110,6 +119,25 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     return Object.fromEntries(this.#interest);
   }
 
+  /**
+   * Applies a state_changed event read back from the shared stream (Redis mode, on every
+   * instance), so that a takeover resyncs against what the cluster saw.
+   */
+  follow(event: HubEvent): void {
+    if (event.type !== STATE_CHANGED) return;
+    const state = followedState(event);
+    if (state === undefined) return;
+    this.#cache.apply({ event_type: STATE_CHANGED, data: state, origin: 'REMOTE', time_fired: event.timestamp, context: { id: '', parent_id: null, user_id: null } });
+    this.#hasSnapshot = true;
+  }
+
+  /** Starts the state cache from a snapshot read elsewhere (a Redis-mode follower reads core's REST API). */
+  adopt(states: readonly HaState[]): void {
+    if (this.#connection.connected) return; // the connection's own get_states is fresher
+    this.#cache.replace(states, isoTime(this.#now()));
+    this.#hasSnapshot = true;
+  }
+
   // ---- StateSource ----
 
   getStates(): readonly HaState[] {
@@ -156,7 +184,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   #onStateChanged(payload: unknown): void {
     const event = this.#parse(payload);
     if (!event) return;
-    this.#cache.apply(event);
+    if (!this.#cacheFromPublished) this.#cache.apply(event);
     if (this.#interest.has(STATE_CHANGED) && !this.#starLive()) this.#emit(event);
   }
 
@@ -186,7 +214,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
       return;
     }
     if (generation !== this.#generation) return;
-    const missed = this.#cache.replace(fresh, new Date(this.#now()).toISOString());
+    const missed = this.#cache.replace(fresh, isoTime(this.#now()));
     const publishStates = this.#interest.has(STATE_CHANGED) || this.#interest.has(STAR);
     if (this.#hasSnapshot && publishStates) for (const event of missed) this.#emit(event, true);
     if (this.#hasSnapshot && missed.length > 0) this.#log.info({ changed: missed.length }, 'resynchronized states after reconnect');
@@ -205,4 +233,23 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
       }
     }
   }
+}
+
+/** A normalized state_changed event's data as core's `{entity_id, new_state}` (null when removed). */
+function followedState(event: HubEvent): { entity_id: string; new_state: HaState | null } | undefined {
+  const data = event.data as Partial<HaState> & { entity_id?: unknown; state?: unknown };
+  if (typeof data.entity_id !== 'string') return undefined;
+  if (data.state === null) return { entity_id: data.entity_id, new_state: null };
+  if (typeof data.state !== 'string') return undefined;
+  return {
+    entity_id: data.entity_id,
+    new_state: {
+      entity_id: data.entity_id,
+      state: data.state,
+      attributes: data.attributes ?? {},
+      last_changed: data.last_changed ?? event.timestamp,
+      last_updated: data.last_updated ?? event.timestamp,
+      context: { id: '', parent_id: null, user_id: null },
+    },
+  };
 }

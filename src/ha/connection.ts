@@ -1,14 +1,15 @@
 /**
- * The long-lived websocket to Home Assistant core (reference §2–§5, §12).
+ * The long-lived websocket to Home Assistant core (docs/home-assistant.md §2–§4, §12).
  *
  * One {@link HaConnection} owns at most one authenticated socket at a time. It numbers commands
  * with strictly increasing ids (starting over on every socket), matches results by id, keeps core
  * honest with app-level pings, and reconnects with capped exponential backoff and jitter. Durable
- * subscriptions re-create themselves with fresh ids on every new socket (STYLE §8), as
+ * subscriptions re-create themselves with fresh ids on every new socket (docs/ARCHITECTURE.md §5.8), as
  * home-assistant-js-websocket's `connection.ts` does.
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../timers.ts';
 import { backoffDelay } from './backoff.ts';
 import { HaAuthInvalidError, HaCommandError, HaConnectionLostError, HaUpgradeRejectedError } from './errors.ts';
 import { supportedFeatures, unsubscribeEvents, type HaCommand } from './messages.ts';
@@ -34,13 +35,15 @@ export interface HaConnectionOptions {
   /**
    * Delay in ms before retrying after `auth_invalid`, doubled on every further rejection up to
    * {@link invalidAuthRetryCapMs}. Default 60 000: each rejection is a failed login in core and can
-   * get our IP banned (addon-facts §7), so never a tight loop.
+   * get our IP banned (docs/home-assistant.md §15), so never a tight loop.
    */
   invalidAuthRetryMs?: number;
   /** Cap of the auth_invalid retry delay in ms. Default 1 800 000 (30 min). */
   invalidAuthRetryCapMs?: number;
   /** Random source in [0, 1) for backoff jitter. Default Math.random. */
   random?: () => number;
+  /** Retry, ping, pong and auth-phase timers. Default: Node's timers (unref'd); tests pass a fake clock. */
+  timers?: Timers;
 }
 
 export type HaConnectionStatus = 'idle' | 'connecting' | 'connected' | 'retrying' | 'auth_invalid' | 'stopped';
@@ -76,6 +79,7 @@ const resolveValue = (value: string | (() => string)) => (typeof value === 'func
 
 export class HaConnection {
   readonly #options: HaConnectionOptions;
+  readonly #timers: Timers;
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
   readonly #connectedListeners = new Set<() => void>();
@@ -87,12 +91,13 @@ export class HaConnection {
   #haVersion: string | undefined;
   #attempt = 0;
   #invalidAuthCount = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: TimerHandle | undefined;
   #connecting: Promise<void> | undefined;
   #abort: AbortController | undefined;
 
   constructor(options: HaConnectionOptions) {
     this.#options = options;
+    this.#timers = options.timers ?? systemTimers();
     this.#log = options.logger.child({ component: 'ha-connection' });
   }
 
@@ -119,7 +124,8 @@ export class HaConnection {
   /** Closes the socket, rejects pending commands with {@link HaConnectionLostError}, stops retrying. */
   async stop(): Promise<void> {
     this.#status = 'stopped';
-    clearTimeout(this.#retryTimer);
+    if (this.#retryTimer !== undefined) this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     this.#abort?.abort();
     await this.#connecting;
     await this.#session?.close();
@@ -206,6 +212,7 @@ export class HaConnection {
         token: resolveValue(this.#options.token),
         timeoutMs: this.#options.authTimeoutMs ?? 10_000,
         signal: this.#abort.signal,
+        timers: this.#timers,
       });
       // stop() may have run while we awaited (TS cannot see that across the await).
       if ((this.#status as HaConnectionStatus) === 'stopped') {
@@ -220,18 +227,18 @@ export class HaConnection {
 
   #scheduleRetry(err: unknown): void {
     if (this.#status === 'stopped') return;
-    const o = this.#options;
+    const options = this.#options;
     let delay: number;
     if (err instanceof HaAuthInvalidError) {
-      const base = o.invalidAuthRetryMs ?? 60_000;
-      delay = Math.min(o.invalidAuthRetryCapMs ?? 1_800_000, base * 2 ** Math.min(this.#invalidAuthCount++, 20));
+      const base = options.invalidAuthRetryMs ?? 60_000;
+      delay = Math.min(options.invalidAuthRetryCapMs ?? 1_800_000, base * 2 ** Math.min(this.#invalidAuthCount++, 20));
       this.#status = 'auth_invalid';
       this.#log.error(
         { coreMessage: err.coreMessage, retryInMs: delay },
         'Home Assistant rejected the access token (auth_invalid); check the configured token. Retrying slowly to avoid an IP ban',
       );
     } else {
-      delay = backoffDelay(this.#attempt++, { baseMs: o.backoffBaseMs ?? 1000, capMs: o.backoffCapMs ?? 30_000 }, o.random);
+      delay = backoffDelay(this.#attempt++, { baseMs: options.backoffBaseMs ?? 1000, capMs: options.backoffCapMs ?? 30_000 }, options.random);
       this.#status = 'retrying';
       if (err instanceof HaUpgradeRejectedError && err.status === 502) {
         this.#log.warn({ retryInMs: delay }, 'Home Assistant is restarting (HTTP 502 on upgrade); retrying');
@@ -239,7 +246,7 @@ export class HaConnection {
         this.#log.warn({ reason: err instanceof Error ? err.message : String(err), retryInMs: delay }, 'cannot connect to Home Assistant; retrying');
       }
     }
-    this.#retryTimer = setTimeout(() => {
+    this.#retryTimer = this.#timers.setTimeout(() => {
       this.#connecting = this.#connect();
     }, delay);
   }
@@ -249,6 +256,7 @@ export class HaConnection {
       logger: this.#log,
       pingIntervalMs: this.#options.pingIntervalMs ?? 30_000,
       pongTimeoutMs: this.#options.pongTimeoutMs ?? 10_000,
+      timers: this.#timers,
       // Events for a subscription we just ended can still be in flight; they are expected and dropped.
       onEvent: (id, event) => this.#routes.get(id)?.handlers.onEvent(event),
       onClose: (code) => this.#onClose(session, code),

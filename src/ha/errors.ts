@@ -1,5 +1,5 @@
 /**
- * Errors of the Home Assistant side (STYLE §11). Messages never contain a token: they are safe to
+ * Errors of the Home Assistant side (docs/ARCHITECTURE.md §5.11). Messages never contain a token: they are safe to
  * log and, where noted, to show to users. The shared domain errors (invalid token, too many
  * attempts, upstream unavailable) live in `../errors.ts`.
  */
@@ -41,7 +41,7 @@ export class HaConnectionLostError extends Error {
   }
 }
 
-/** Core answered a command with `success: false`; `code` is core's error code (reference §4). */
+/** Core answered a command with `success: false`; `code` is core's error code (docs/home-assistant.md §4). */
 export class HaCommandError extends Error {
   constructor(
     readonly code: string,

@@ -1,6 +1,6 @@
 /**
  * Counts failed token checks per client in a sliding window. Every token core rejects is a failed
- * login that can get the add-on's IP banned (addon-facts §7), so a client that keeps failing is
+ * login that can get the add-on's IP banned (docs/home-assistant.md §15), so a client that keeps failing is
  * stopped here, before core is asked again.
  */
 

@@ -1,9 +1,10 @@
 /**
  * Home Assistant websocket messages as pure functions: builders for what a client sends and
- * parsers for what core sends (reference `ha-websocket-protocol.md`; like home-assistant-js-websocket's
- * `messages.ts`). No I/O here, so every shape is testable alone (STYLE §7).
+ * parsers for what core sends (docs/home-assistant.md; like home-assistant-js-websocket's
+ * `messages.ts`). No I/O here, so every shape is testable alone (docs/ARCHITECTURE.md §5.7).
  */
 import type { HaState } from '../types.ts';
+import { isRecord } from '../is-record.ts';
 
 /** A command before the connection gives it an id. */
 export interface HaCommand {
@@ -17,7 +18,7 @@ export interface HaContext {
   user_id: string | null;
 }
 
-/** Core's event object (reference §6), keys in core's order. */
+/** Core's event object (docs/home-assistant.md §6), keys in core's order. */
 export interface CoreEvent {
   event_type: string;
   data: Record<string, unknown>;
@@ -39,7 +40,7 @@ export type ServerMessage =
 
 export const auth = (accessToken: string) => ({ type: 'auth', access_token: accessToken }) as const;
 
-/** Asks core to coalesce queued messages into JSON-array frames (reference §3). */
+/** Asks core to coalesce queued messages into JSON-array frames (docs/home-assistant.md §3). */
 export const supportedFeatures = (): HaCommand => ({ type: 'supported_features', features: { coalesce_messages: 1 } });
 
 export const ping = (): HaCommand => ({ type: 'ping' });
@@ -51,15 +52,7 @@ export const unsubscribeEvents = (subscription: number): HaCommand => ({ type: '
 
 export const getStates = (): HaCommand => ({ type: 'get_states' });
 
-export const getConfig = (): HaCommand => ({ type: 'get_config' });
-
 export const currentUser = (): HaCommand => ({ type: 'auth/current_user' });
-
-export const callService = (domain: string, service: string, serviceData?: Record<string, unknown>): HaCommand =>
-  serviceData === undefined ? { type: 'call_service', domain, service } : { type: 'call_service', domain, service, service_data: serviceData };
-
-export const fireEvent = (eventType: string, eventData?: Record<string, unknown>): HaCommand =>
-  eventData === undefined ? { type: 'fire_event', event_type: eventType } : { type: 'fire_event', event_type: eventType, event_data: eventData };
 
 /** The text frame for a command with its id first, as core's own clients write it. */
 export function encodeCommand(id: number, command: HaCommand): string {
@@ -67,10 +60,6 @@ export function encodeCommand(id: number, command: HaCommand): string {
 }
 
 // ---- parsers (core → client) ----
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const isId = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
 
@@ -114,7 +103,7 @@ export interface ParsedFrame {
 
 /**
  * Parses one text frame. With `coalesce_messages` core sends a JSON array of messages when several
- * were queued, and a bare object otherwise (reference §3), so both are accepted.
+ * were queued, and a bare object otherwise (docs/home-assistant.md §3), so both are accepted.
  */
 export function parseFrame(text: string): ParsedFrame {
   let value: unknown;
@@ -152,7 +141,7 @@ export function parseCoreEvent(value: unknown): CoreEvent | null {
   };
 }
 
-/** A state object (reference §7), or null when malformed. */
+/** A state object (docs/home-assistant.md §7), or null when malformed. */
 export function parseState(value: unknown): HaState | null {
   if (!isRecord(value)) return null;
   const { entity_id, state, attributes, last_changed, last_updated, last_reported } = value;
@@ -175,7 +164,7 @@ export function parseStates(value: unknown): HaState[] {
   return value.map(parseState).filter((s): s is HaState => s !== null);
 }
 
-/** The user object of `auth/current_user` (reference §10), reduced to what the product needs. */
+/** The user object of `auth/current_user` (docs/home-assistant.md §10), reduced to what the product needs. */
 export function parseCurrentUser(value: unknown): { id: string; name: string; isAdmin: boolean } | null {
   if (!isRecord(value) || typeof value.id !== 'string' || value.id === '') return null;
   return {

@@ -1,5 +1,5 @@
 /**
- * Core event → {@link HubEvent}, exactly as DESIGN §4 describes the payloads. Pure: the receive
+ * Core event → {@link HubEvent}, exactly as DOCS.md describes the payloads. Pure: the receive
  * time is a parameter.
  *
  * - `state_changed` → `{entity_id, state, attributes, last_changed, last_updated, old_state}`
@@ -11,15 +11,13 @@
  */
 import { PRODUCT_TO_CORE_TYPE, type HaState, type HubEvent } from '../types.ts';
 import type { CoreEvent } from './messages.ts';
+import { isoTime } from '../iso-time.ts';
+import { isRecord } from '../is-record.ts';
 
 /** `light.kitchen` → `light`; undefined when the id has no domain. */
 export function domainOf(entityId: string): string | undefined {
   const dot = entityId.indexOf('.');
   return dot > 0 ? entityId.slice(0, dot) : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A string or a list of strings (core's `entity_id` in service data) → list. */
@@ -93,7 +91,7 @@ export function normalizeEvent(event: CoreEvent, receivedAt: number): HubEvent {
             ? scriptExecuted(event)
             : passthrough(event);
   const firedAt = Date.parse(event.time_fired);
-  return { ...shaped, timestamp: new Date(firedAt).toISOString(), firedAt, receivedAt };
+  return { ...shaped, timestamp: isoTime(firedAt), firedAt, receivedAt };
 }
 
 const CORE_TO_PRODUCT: Readonly<Record<string, string>> = Object.fromEntries(

@@ -4,7 +4,9 @@
  * the Supervisor proxy `http://supervisor/core` (its paths mirror core's `/api/…`).
  */
 import { UpstreamUnavailableError } from '../errors.ts';
+import type { HaState } from '../types.ts';
 import { HaRestError } from './errors.ts';
+import { parseStates } from './messages.ts';
 
 export interface HaRestClientOptions {
   /** `http://supervisor/core`, `http(s)://host:port`, or a function read per call (demo mode). */
@@ -33,6 +35,25 @@ export class HaRestClient {
   async fireEvent(eventType: string, data: Record<string, unknown> = {}): Promise<void> {
     if (!NAME.test(eventType)) throw new RangeError(`invalid event type ${eventType}`);
     await this.#post(`/api/events/${eventType}`, data);
+  }
+
+  /** Every current state (`GET /api/states`): what a Redis-mode follower starts its state cache with. */
+  async getStates(): Promise<HaState[]> {
+    const url = `${read(this.options.baseUrl).replace(/\/+$/, '')}/api/states`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { Authorization: `Bearer ${read(this.options.token)}` },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new UpstreamUnavailableError(`Home Assistant REST /api/states failed (${err instanceof Error ? err.message : 'unknown error'})`);
+    }
+    if (!res.ok) {
+      await res.arrayBuffer().catch(() => undefined);
+      throw new HaRestError(res.status, '/api/states');
+    }
+    return parseStates(await res.json());
   }
 
   async #post(path: string, body: unknown): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * {@link HaSession}: the command phase on one authenticated socket (reference §4–§5). It numbers
+ * {@link HaSession}: the command phase on one authenticated socket (docs/home-assistant.md §4). It numbers
  * commands from 1 with strictly increasing ids, matches results and pongs to their senders by id,
  * hands events to the connection, drops malformed frames with a warning, and sends an app-level
  * `ping` every interval: a pong that misses its deadline terminates the socket (a hung core).
@@ -7,8 +7,9 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
+import type { TimerHandle, Timers } from '../timers.ts';
 import { encodeCommand, parseFrame, ping, type HaCommand, type ServerMessage } from './messages.ts';
-import { frameText } from './socket.ts';
+import { wsMessageText } from '../ws-text.ts';
 
 export type ResultMessage = Extract<ServerMessage, { type: 'result' | 'pong' }>;
 
@@ -16,6 +17,8 @@ export interface HaSessionOptions {
   logger: Logger;
   pingIntervalMs: number;
   pongTimeoutMs: number;
+  /** The ping interval, the pong deadline and the forced close. */
+  timers: Timers;
   /** An `event` message for subscription `id` (which may already be gone). */
   onEvent(id: number, event: unknown): void;
   /** The socket closed; every pending command has been told. */
@@ -33,8 +36,8 @@ export class HaSession {
   readonly #options: HaSessionOptions;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
-  #pingTimer: NodeJS.Timeout | undefined;
-  #pongTimer: NodeJS.Timeout | undefined;
+  #pingTimer: TimerHandle | undefined;
+  #pongTimer: TimerHandle | undefined;
 
   constructor(ws: WebSocket, options: HaSessionOptions) {
     this.#ws = ws;
@@ -45,7 +48,7 @@ export class HaSession {
     this.#ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     this.#ws.on('close', (code) => this.#onClose(code));
     this.#ws.on('error', (err) => this.#options.logger.warn({ reason: err.message }, 'Home Assistant websocket error'));
-    this.#pingTimer = setInterval(() => this.#ping(), this.#options.pingIntervalMs);
+    this.#pingTimer = this.#options.timers.setInterval(() => this.#ping(), this.#options.pingIntervalMs);
   }
 
   /**
@@ -66,26 +69,27 @@ export class HaSession {
     if (this.#ws.readyState === this.#ws.CLOSED) return;
     const closed = new Promise<void>((resolve) => this.#ws.once('close', () => resolve()));
     this.#ws.close(1000);
-    const force = setTimeout(() => this.#ws.terminate(), 1000);
+    const timers = this.#options.timers;
+    const force = timers.setTimeout(() => this.#ws.terminate(), 1000);
     await closed;
-    clearTimeout(force);
+    timers.clearTimeout(force);
   }
 
   #ping(): void {
-    if (this.#pongTimer) return;
-    const deadline = this.#options.pongTimeoutMs;
-    this.#pongTimer = setTimeout(() => {
+    if (this.#pongTimer !== undefined) return;
+    const { pongTimeoutMs: deadline, timers } = this.#options;
+    this.#pongTimer = timers.setTimeout(() => {
       this.#options.logger.warn({ pongTimeoutMs: deadline }, 'Home Assistant did not answer ping in time; reconnecting');
       this.#ws.terminate();
     }, deadline);
     this.send(ping(), () => {
-      clearTimeout(this.#pongTimer);
+      if (this.#pongTimer !== undefined) timers.clearTimeout(this.#pongTimer);
       this.#pongTimer = undefined;
     });
   }
 
   #onFrame(data: RawData, isBinary: boolean): void {
-    const text = frameText(data, isBinary);
+    const text = wsMessageText(data, isBinary);
     if (text === null) {
       this.#options.logger.warn('dropped a binary frame from Home Assistant');
       return;
@@ -111,8 +115,11 @@ export class HaSession {
   }
 
   #onClose(code: number): void {
-    clearInterval(this.#pingTimer);
-    clearTimeout(this.#pongTimer);
+    const timers = this.#options.timers;
+    if (this.#pingTimer !== undefined) timers.clearInterval(this.#pingTimer);
+    if (this.#pongTimer !== undefined) timers.clearTimeout(this.#pongTimer);
+    this.#pingTimer = undefined;
+    this.#pongTimer = undefined;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const { onLost } of pending) {

@@ -1,11 +1,13 @@
 /**
- * Opens one websocket to core and runs the auth phase (reference §2): wait for `auth_required`,
+ * Opens one websocket to core and runs the auth phase (docs/home-assistant.md §2): wait for `auth_required`,
  * send `auth`, then `auth_ok` hands the socket over to the command phase, `auth_invalid` rejects.
  * Shared by the long-lived {@link HaConnection} and the short-lived token checks of `users.ts`.
  */
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import { HaAuthInvalidError, HaConnectError, HaUpgradeRejectedError } from './errors.ts';
 import { auth, parseFrame } from './messages.ts';
+import { wsMessageText } from '../ws-text.ts';
+import { systemTimers, type Timers } from '../timers.ts';
 
 export interface OpenSocketOptions {
   /** `ws(s)://…/api/websocket` (or the Supervisor proxy's `ws://supervisor/core/websocket`). */
@@ -16,6 +18,8 @@ export interface OpenSocketOptions {
   timeoutMs: number;
   /** Aborting gives up the attempt (rejects with {@link HaConnectError}). */
   signal?: AbortSignal;
+  /** For the auth-phase deadline. Default: Node's timers (unref'd). */
+  timers?: Timers;
 }
 
 export interface AuthenticatedSocket {
@@ -23,27 +27,20 @@ export interface AuthenticatedSocket {
   haVersion: string;
 }
 
-/** Text of a received frame, or null for a binary frame (core never sends those to us). */
-export function frameText(data: RawData, isBinary: boolean): string | null {
-  if (isBinary) return null;
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
 /**
  * Resolves with an authenticated socket, or rejects with {@link HaAuthInvalidError} (token refused),
  * {@link HaUpgradeRejectedError} (HTTP status on upgrade; 502 = core restarting) or
  * {@link HaConnectError} (refused, closed early, timed out, malformed auth phase).
  */
-export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenSocketOptions): Promise<AuthenticatedSocket> {
+export function openAuthenticatedSocket({ url, token, timeoutMs, signal, timers = systemTimers() }: OpenSocketOptions): Promise<AuthenticatedSocket> {
   return new Promise((resolve, reject) => {
-    // Core → client frames are not capped by core; the Supervisor proxy allows 64 MiB (reference §12).
+    // Core → client frames are not capped by core; the Supervisor proxy allows 64 MiB (docs/home-assistant.md §12).
     const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       ws.removeAllListeners('message');
       // Keep an error listener: ws emits errors while tearing down an aborted handshake.
@@ -51,7 +48,7 @@ export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenS
       ws.terminate();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new HaConnectError(`auth phase did not finish within ${timeoutMs} ms`)), timeoutMs);
+    const timer = timers.setTimeout(() => fail(new HaConnectError(`auth phase did not finish within ${timeoutMs} ms`)), timeoutMs);
     const onAbort = () => fail(new HaConnectError('connection attempt aborted'));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -64,7 +61,7 @@ export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenS
     ws.on('error', (err) => fail(new HaConnectError(`cannot connect: ${err.message}`, { cause: err })));
     ws.on('close', (code) => fail(new HaConnectError(`socket closed during the auth phase (code ${code})`)));
     ws.on('message', (data, isBinary) => {
-      const text = frameText(data, isBinary);
+      const text = wsMessageText(data, isBinary);
       const [message] = text === null ? [] : parseFrame(text).messages;
       if (!message) return fail(new HaConnectError('malformed message during the auth phase'));
       switch (message.type) {
@@ -73,7 +70,7 @@ export function openAuthenticatedSocket({ url, token, timeoutMs, signal }: OpenS
           return;
         case 'auth_ok':
           settled = true;
-          clearTimeout(timer);
+          timers.clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           ws.removeAllListeners();
           resolve({ ws, haVersion: message.ha_version ?? 'unknown' });

@@ -1,12 +1,14 @@
 /**
- * Checks one user token against core over a short-lived websocket (addon-facts §7): auth phase,
+ * Checks one user token against core over a short-lived websocket (docs/home-assistant.md §15): auth phase,
  * then `auth/current_user`, then close. `null` means core rejected the token.
  */
 import type { User } from '../types.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 import { HaAuthInvalidError } from './errors.ts';
 import { currentUser, encodeCommand, parseCurrentUser, parseFrame } from './messages.ts';
-import { frameText, openAuthenticatedSocket } from './socket.ts';
+import { openAuthenticatedSocket } from './socket.ts';
+import { wsMessageText } from '../ws-text.ts';
+import { systemTimers, type Timers } from '../timers.ts';
 
 export interface TokenCheckOptions {
   /** Core's websocket URL (`ws(s)://host:port/api/websocket`). */
@@ -14,14 +16,17 @@ export interface TokenCheckOptions {
   token: string;
   /** The whole check must finish within this many ms. */
   timeoutMs: number;
+  /** The deadline's clock and timers. Default `Date.now` and Node's timers (unref'd). */
+  now?: () => number;
+  timers?: Timers;
 }
 
 /** The token's user, null when core rejects it; {@link UpstreamUnavailableError} when core cannot be asked. */
-export async function checkToken({ wsUrl, token, timeoutMs }: TokenCheckOptions): Promise<User | null> {
-  const deadline = Date.now() + timeoutMs;
+export async function checkToken({ wsUrl, token, timeoutMs, now = Date.now, timers = systemTimers() }: TokenCheckOptions): Promise<User | null> {
+  const deadline = now() + timeoutMs;
   let socket;
   try {
-    socket = await openAuthenticatedSocket({ url: wsUrl, token, timeoutMs });
+    socket = await openAuthenticatedSocket({ url: wsUrl, token, timeoutMs, timers });
   } catch (err) {
     if (err instanceof HaAuthInvalidError) return null;
     throw new UpstreamUnavailableError(`Home Assistant is not reachable (${err instanceof Error ? err.message : 'unknown error'})`);
@@ -30,17 +35,17 @@ export async function checkToken({ wsUrl, token, timeoutMs }: TokenCheckOptions)
   try {
     return await new Promise<User>((resolve, reject) => {
       const unavailable = (why: string) => reject(new UpstreamUnavailableError(`Home Assistant is not reachable (${why})`));
-      const timer = setTimeout(() => unavailable('auth/current_user timed out'), Math.max(1, deadline - Date.now()));
+      const timer = timers.setTimeout(() => unavailable('auth/current_user timed out'), Math.max(1, deadline - now()));
       ws.on('error', () => {});
       ws.on('close', () => {
-        clearTimeout(timer);
+        timers.clearTimeout(timer);
         unavailable('closed before answering auth/current_user');
       });
       ws.on('message', (data, isBinary) => {
-        const text = frameText(data, isBinary);
+        const text = wsMessageText(data, isBinary);
         for (const message of text === null ? [] : parseFrame(text).messages) {
           if (message.type !== 'result' || message.id !== 1) continue;
-          clearTimeout(timer);
+          timers.clearTimeout(timer);
           const user = message.success ? parseCurrentUser(message.result) : null;
           if (user) resolve(user);
           else unavailable('auth/current_user failed');
@@ -52,6 +57,6 @@ export async function checkToken({ wsUrl, token, timeoutMs }: TokenCheckOptions)
     ws.removeAllListeners('close');
     ws.on('error', () => {});
     ws.close(1000);
-    setTimeout(() => ws.terminate(), 1000).unref();
+    timers.setTimeout(() => ws.terminate(), 1000);
   }
 }

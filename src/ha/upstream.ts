@@ -1,21 +1,33 @@
 /**
- * {@link HaUpstream}: the Home Assistant side wired for the configured mode (DESIGN §3).
+ * {@link HaUpstream}: the Home Assistant side wired for the configured mode (docs/ARCHITECTURE.md §3).
  *
  * | mode | websocket | REST base | user tokens checked at |
  * |---|---|---|---|
  * | add-on | `ws://supervisor/core/websocket` + SUPERVISOR_TOKEN | `http://supervisor/core` | `http(s)://homeassistant:<port>` from Supervisor `/core/info` |
  * | standalone | `<HA_URL>/api/websocket` + HA_TOKEN | HA_URL | HA_URL |
- * | demo | the embedded simulator on a loopback port | simulator | simulator |
+ * | demo | the {@link LocalCore} the composition root chose (the simulator) | local core | local core |
  *
- * Construction does no work; `start()` starts the simulator (demo) and then the connection.
+ * Construction does no work; `start()` starts the local core (demo) and then the connection.
  */
 import type { Upstream } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { HaConnection, type HaConnectionOptions } from './connection.ts';
 import { HaRestClient } from './rest.ts';
-import { HaSimulator } from '../simulator/index.ts';
 import { fetchCoreBaseUrl } from './supervisor.ts';
 import { UserDirectory, type UserDirectoryOptions } from './users.ts';
+
+/**
+ * A Home Assistant core this process runs itself: in demo mode the composition root passes the
+ * simulator, so `ha/` never depends on it. `url` and `wsUrl` are read after `start()`.
+ */
+export interface LocalCore {
+  readonly url: string;
+  readonly wsUrl: string;
+  /** The token of an admin user of that core; printed at start, since it only opens the simulated home. */
+  readonly adminToken: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface HaUpstreamOptions {
   upstream: Readonly<Upstream>;
@@ -24,28 +36,29 @@ export interface HaUpstreamOptions {
   connection?: Omit<HaConnectionOptions, 'url' | 'token' | 'logger'>;
   /** Token cache and failure-limit settings. */
   users?: Omit<UserDirectoryOptions, 'coreUrl' | 'logger'>;
-  /** Demo mode: simulator host/port (default 127.0.0.1, ephemeral port). */
-  simulator?: { host?: string; port?: number; seed?: number };
+  /** Demo mode: the core to run and connect to (required in demo mode, ignored otherwise). */
+  localCore?: LocalCore;
 }
 
 export class HaUpstream {
   readonly connection: HaConnection;
   readonly rest: HaRestClient;
   readonly users: UserDirectory;
-  /** The embedded simulator in demo mode. */
-  readonly simulator: HaSimulator | undefined;
+  /** The core run in demo mode. */
+  readonly localCore: LocalCore | undefined;
   readonly #logger: Logger;
 
-  constructor({ upstream, logger, connection = {}, users = {}, simulator }: HaUpstreamOptions) {
+  constructor({ upstream, logger, connection = {}, users = {}, localCore }: HaUpstreamOptions) {
     this.#logger = logger;
     if (upstream.kind === 'demo') {
-      const sim = new HaSimulator({ ...simulator, eventRate: upstream.eventRate, logger });
-      this.simulator = sim;
-      this.connection = new HaConnection({ ...connection, url: () => sim.wsUrl, token: sim.adminToken, logger });
-      this.rest = new HaRestClient({ baseUrl: () => sim.url, token: sim.adminToken });
-      this.users = new UserDirectory({ ...users, coreUrl: () => sim.url, logger });
+      if (!localCore) throw new Error('demo mode needs a local core (the simulator) from the composition root');
+      const core = localCore;
+      this.localCore = core;
+      this.connection = new HaConnection({ ...connection, url: () => core.wsUrl, token: core.adminToken, logger });
+      this.rest = new HaRestClient({ baseUrl: () => core.url, token: core.adminToken });
+      this.users = new UserDirectory({ ...users, coreUrl: () => core.url, logger });
     } else if (upstream.kind === 'addon') {
-      this.simulator = undefined;
+      this.localCore = undefined;
       this.connection = new HaConnection({ ...connection, url: upstream.url, token: upstream.token, logger });
       this.rest = new HaRestClient({ baseUrl: `${upstream.supervisorUrl.replace(/\/+$/, '')}/core`, token: upstream.token });
       let coreUrl: string | undefined;
@@ -56,7 +69,7 @@ export class HaUpstream {
         logger,
       });
     } else {
-      this.simulator = undefined;
+      this.localCore = undefined;
       this.connection = new HaConnection({ ...connection, url: upstream.url, token: upstream.token, logger });
       this.rest = new HaRestClient({ baseUrl: upstream.restUrl, token: upstream.token });
       this.users = new UserDirectory({ ...users, coreUrl: () => upstream.restUrl, logger });
@@ -64,12 +77,12 @@ export class HaUpstream {
   }
 
   async start(): Promise<void> {
-    if (this.simulator) {
-      await this.simulator.start();
+    if (this.localCore) {
+      await this.localCore.start();
       // The demo token is the one secret that is printed on purpose: it only opens the simulated home.
       this.#logger.warn(
-        { simulator: this.simulator.url },
-        `DEMO MODE: no Home Assistant configured, streaming a SIMULATED home. Demo admin token: ${this.simulator.adminToken}`,
+        { simulator: this.localCore.url },
+        `DEMO MODE: no Home Assistant configured, streaming a SIMULATED home. Demo admin token: ${this.localCore.adminToken}`,
       );
     }
     await this.connection.start();
@@ -77,6 +90,6 @@ export class HaUpstream {
 
   async stop(): Promise<void> {
     await this.connection.stop();
-    await this.simulator?.stop();
+    await this.localCore?.stop();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * {@link UserDirectory}: a user's Home Assistant token → {@link User}, checked against core and
- * cached (DESIGN §3, addon-facts §7). Implements `UserResolver` of `http/auth.ts` structurally.
+ * cached (docs/ARCHITECTURE.md §3, docs/home-assistant.md §15). Implements `UserResolver` of `http/auth.ts` structurally.
  *
  * Order of a check: malformed tokens are rejected outright; a cached valid token answers at once;
  * a client over its failure budget gets {@link TooManyAttemptsError}; a cached invalid token is
@@ -13,6 +13,7 @@ import { InvalidTokenError, TooManyAttemptsError } from '../errors.ts';
 import { websocketUrl } from '../config.ts';
 import { FailureLimiter } from './failure-limiter.ts';
 import { checkToken } from './token-check.ts';
+import type { Timers } from '../timers.ts';
 
 export interface UserDirectoryOptions {
   /** Core's base URL (`http(s)://host:port`), asked before each check that reaches core. */
@@ -20,6 +21,8 @@ export interface UserDirectoryOptions {
   logger: Logger;
   /** Clock in epoch ms. Default Date.now (tests inject their own). */
   now?: () => number;
+  /** For the check's deadline. Default: Node's timers (unref'd). */
+  timers?: Timers;
   /** How long a valid token is trusted, ms. Default 300 000. */
   validTtlMs?: number;
   /** How long an invalid token is remembered, ms. Default 30 000. */
@@ -107,7 +110,9 @@ export class UserDirectory {
 
   async #ask(key: string, token: string): Promise<User | null> {
     const timeoutMs = this.#options.timeoutMs ?? 10_000;
-    const check = this.#options.check ?? ((url, t, ms) => checkToken({ wsUrl: url, token: t, timeoutMs: ms }));
+    const check =
+      this.#options.check ??
+      ((url: string, candidate: string, ms: number) => checkToken({ wsUrl: url, token: candidate, timeoutMs: ms, now: this.#now, timers: this.#options.timers }));
     let user: User | null;
     try {
       const wsUrl = websocketUrl(await this.#options.coreUrl());

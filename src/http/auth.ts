@@ -116,20 +116,16 @@ export function authErrorToHttp(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** Koa middleware for JSON endpoints: authenticates and stores the {@link AuthState} in `ctx.state.auth`. */
-export function requireUser(auth: Authenticator): Koa.Middleware {
-  return async (ctx, next) => {
-    ctx.state.auth = await auth.authenticate(ctx.req);
-    await next();
-  };
+/** 403 `admin_required` unless the user is an admin; `what` names the API in the message. */
+export function assertAdmin(state: AuthState, what = 'This endpoint'): AuthState {
+  if (!state.user.isAdmin) throw forbidden(`${what} is for Home Assistant administrators`, 'admin_required');
+  return state;
 }
 
-/** Like {@link requireUser}, then 403 unless the user is an admin. */
+/** Koa middleware for the admin JSON endpoints: authenticates, requires an admin, stores the {@link AuthState} in `ctx.state.auth`. */
 export function requireAdmin(auth: Authenticator): Koa.Middleware {
   return async (ctx, next) => {
-    const state = await auth.authenticate(ctx.req);
-    if (!state.user.isAdmin) throw forbidden('This endpoint is for Home Assistant administrators', 'admin_required');
-    ctx.state.auth = state;
+    ctx.state.auth = assertAdmin(await auth.authenticate(ctx.req));
     await next();
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Errors with meaning (STYLE §11): each carries its HTTP status, a stable `error_code`, and whether
+ * Errors with meaning (docs/ARCHITECTURE.md §5.11): each carries its HTTP status, a stable `error_code`, and whether
  * its message is safe to show. The error funnel in `app.ts` turns them into the JSON envelope
  * `{success:false, message, error_code}`.
  */

@@ -6,7 +6,9 @@
  * A stream outlives its request by hours, so once its headers are out the listener takes the
  * socket away from Node's HTTP server ({@link takeOverSocket}), as Node itself does for an
  * upgraded connection: the parser, the request, the response and Koa's context are then garbage,
- * and an idle stream costs little more than its socket and its subscriber.
+ * and an idle stream costs little more than its socket and its subscriber. That needs one Node
+ * internal ({@link loadFreeParser}); on a Node without it the socket stays the HTTP server's too
+ * and streams work the same, at a higher cost per stream.
  */
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -46,6 +48,11 @@ export interface ListenerOptions {
   name: ListenerName;
   host: string;
   port: number;
+  /**
+   * How the takeover frees the HTTP parser: Node's own `freeParser` by default ({@link loadFreeParser}).
+   * `null` keeps the HTTP machinery alive under each stream (what happens on a Node without it).
+   */
+  freeParser?: FreeParser | null;
 }
 
 /** The parts of Node's HTTP internals the takeover uses (`lib/_http_server.js`, `lib/_http_common.js`). */
@@ -55,11 +62,24 @@ interface HttpParser {
   onIncoming: (() => number) | null;
 }
 type ServerSocket = Socket & { parser?: HttpParser | null };
-type FreeParser = (parser: HttpParser, req: null, socket: Socket) => void;
+export type FreeParser = (parser: HttpParser, req: null, socket: Socket) => void;
 
-// Undocumented but what Node's own upgrade path calls; if a future Node drops it the takeover
-// degrades to keeping the HTTP machinery alive (more memory per stream, same behaviour).
-const freeParser = (createRequire(import.meta.url)('node:_http_common') as { freeParser?: FreeParser }).freeParser;
+/**
+ * Node's `freeParser` (`lib/_http_common.js`): undocumented, but what Node's own upgrade path
+ * calls. Undefined when this Node has no such internal (the module or the function is gone): the
+ * takeover then keeps the HTTP machinery alive under each stream, which costs memory per stream
+ * and nothing else (docs/decisions.md §6). `load` is `require`, injectable for tests.
+ */
+export function loadFreeParser(load: (id: string) => unknown = createRequire(import.meta.url)): FreeParser | undefined {
+  try {
+    const internals = load('node:_http_common') as { freeParser?: unknown } | null;
+    return typeof internals?.freeParser === 'function' ? (internals.freeParser as FreeParser) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const nodeFreeParser = loadFreeParser();
 
 /** The socket events Node's HTTP server, the response and `on-finished` listen to. */
 const HTTP_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout', 'resume', 'pause'] as const;
@@ -68,6 +88,7 @@ const HTTP_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout', 'resum
 export class Listener {
   readonly server: http.Server;
   readonly #sockets = new Set<Socket>();
+  readonly #freeParser: FreeParser | undefined;
   /** One 'close' listener for every socket (called with the socket as `this`), not a closure each. */
   readonly #forget: (this: Socket) => void;
 
@@ -75,6 +96,7 @@ export class Listener {
     app: Koa,
     readonly options: ListenerOptions,
   ) {
+    this.#freeParser = options.freeParser === undefined ? nodeFreeParser : (options.freeParser ?? undefined);
     const handle = app.callback();
     const takeOver = (res: http.ServerResponse) => this.#takeOver(res);
     this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
@@ -93,6 +115,11 @@ export class Listener {
       sockets.add(socket);
       socket.on('close', this.#forget);
     });
+  }
+
+  /** False on a Node without `freeParser`: taken-over streams then keep the HTTP machinery (more memory each). */
+  get releasesHttpState(): boolean {
+    return this.#freeParser !== undefined;
   }
 
   /** The bound port (useful with port 0 in tests). */
@@ -127,6 +154,8 @@ export class Listener {
     const socket = res.socket as ServerSocket | null;
     if (!socket) throw new Error('the response has no socket of its own');
     const parser = socket.parser;
+    const freeParser = this.#freeParser;
+    // Without Node's internals the socket stays the HTTP server's too: it streams all the same.
     if (!freeParser || !parser || typeof parser.unconsume !== 'function') return socket;
     res.detachSocket(socket);
     // Every listener on these events is the HTTP server's per-connection state (which holds the
@@ -141,7 +170,7 @@ export class Listener {
     // request, and the parser re-registers itself when the callback returns: free it after that,
     // and until then drop whatever it parses next (a request pipelined in the same packet).
     parser.onIncoming = ignoreRequest;
-    setImmediate(releaseParser, parser, socket);
+    setImmediate(releaseParser, freeParser, parser, socket);
     return socket;
   }
 }
@@ -150,9 +179,9 @@ function ignoreRequest(): number {
   return 0;
 }
 
-function releaseParser(parser: HttpParser, socket: ServerSocket): void {
+function releaseParser(freeParser: FreeParser, parser: HttpParser, socket: ServerSocket): void {
   if (socket.parser !== parser) return;
-  freeParser!(parser, null, socket);
+  freeParser(parser, null, socket);
   // Node's server wraps these on every socket to notice a 'data' listener while the parser
   // consumes the socket; with the parser gone the three wrappers only cost memory. Node itself
   // puts the originals back like this (`generateSocketListenerWrapper`).

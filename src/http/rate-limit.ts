@@ -1,8 +1,8 @@
 /**
- * Rate limits (DESIGN §4): requests per minute per client on every route that mounts
+ * Rate limits (DOCS.md): requests per minute per client on every route that mounts
  * {@link rateLimit}, and new streams per user/IP per window on `/subscribe_events`. Both use
- * rate-limiter-flexible's fixed-window memory store; a Redis store can replace it in
- * multi-instance mode without changing the callers.
+ * rate-limiter-flexible's fixed-window memory store; in Redis mode its Redis store, shared by
+ * every instance, with the memory store as insurance while Redis is unreachable.
  *
  * Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch
  * seconds when the window resets, as GitHub's API does); a rejection is a 429 envelope with
@@ -10,7 +10,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Options } from '../config.ts';
 import type { HubObserver } from '../types.ts';
 import { peerAddress } from './auth.ts';
@@ -58,16 +59,28 @@ export interface RateLimitOptions {
   points: number;
   /** The window in seconds (fractions allowed, for tests). */
   windowSeconds: number;
+  /** Redis mode: counts shared by every instance under this key prefix (memory while Redis is away). */
+  shared?: { client: Redis; keyPrefix: string };
 }
 
 /** A fixed-window counter per key. Lifecycle-free: its expiry timers are unref'd by the library. */
 export class RateLimit {
   readonly points: number;
-  readonly #limiter: RateLimiterMemory;
+  readonly #limiter: RateLimiterAbstract;
 
   constructor(options: RateLimitOptions) {
     this.points = options.points;
-    this.#limiter = new RateLimiterMemory({ points: options.points, duration: options.windowSeconds });
+    const memory = new RateLimiterMemory({ points: options.points, duration: options.windowSeconds });
+    this.#limiter = options.shared
+      ? new RateLimiterRedis({
+          storeClient: options.shared.client,
+          keyPrefix: options.shared.keyPrefix,
+          points: options.points,
+          duration: options.windowSeconds,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memory,
+        })
+      : memory;
   }
 
   /** Takes one point for `key` and tells whether it was allowed. Never throws for a rejection. */
@@ -94,10 +107,12 @@ export interface RateLimits {
   streams: RateLimit;
 }
 
-export function rateLimitsFromOptions(options: Options): RateLimits {
+/** With `redis` (Redis mode) both limits are shared by every instance. */
+export function rateLimitsFromOptions(options: Options, redis?: { client: Redis; prefix: string }): RateLimits {
+  const shared = (name: string) => redis && { client: redis.client, keyPrefix: `${redis.prefix}:limit:${name}` };
   return {
-    requests: new RateLimit({ points: options.rate_limit_per_minute, windowSeconds: 60 }),
-    streams: new RateLimit({ points: options.stream_limit, windowSeconds: options.stream_limit_window }),
+    requests: new RateLimit({ points: options.rate_limit_per_minute, windowSeconds: 60, shared: shared('requests') }),
+    streams: new RateLimit({ points: options.stream_limit, windowSeconds: options.stream_limit_window, shared: shared('streams') }),
   };
 }
 

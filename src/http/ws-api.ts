@@ -1,5 +1,5 @@
 /**
- * The statistics WebSocket API at `/ws` (DESIGN §4), admins only.
+ * The statistics WebSocket API at `/ws` (DOCS.md), admins only.
  *
  * Authentication happens at the upgrade, exactly like HTTP (`Authorization: Bearer`, `token`
  * query, or ingress): a refused upgrade gets a real HTTP answer (401/403/429/503) with the JSON
@@ -11,6 +11,10 @@
  * - `{type:"get_sse_metrics", period}` → same `data` as `GET /api/sse/metrics`
  * - `{type:"subscribe_sse_stats"}` → an acknowledgement, then `{id, type:"sse_stats",
  *   success:true, data}` at once and every `pushIntervalMs`; `{type:"unsubscribe_sse_stats"}` ends it.
+ *   With `live: true`, `data.live` adds the panel's live figures (stats/live-status.ts); with
+ *   `interval_ms` (1000–60000) the pushes come at that interval instead.
+ * Browsers cannot set headers on a WebSocket: a page may offer the subprotocols
+ * `["sse-hub", "sse-hub-token.<token>"]` instead of a token in the URL; the server selects `sse-hub`.
  * Anything else gets `{id?, type?, success:false, message, error_code}`; nothing closes the socket.
  *
  * With `requests`, the upgrade and every message take a point from the same per-client budget as
@@ -22,10 +26,13 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../log.ts';
 import { InvalidPeriodError, parsePeriod } from '../metrics/period.ts';
 import type { StatsService } from '../stats/service.ts';
-import { type Authenticator, authErrorToHttp } from './auth.ts';
-import { HttpError, badRequest, envelope, forbidden, notFound } from './errors.ts';
+import { type Authenticator, assertAdmin, authErrorToHttp } from './auth.ts';
+import { HttpError, badRequest, envelope, notFound } from './errors.ts';
 import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';
 import { type RateLimit, RateLimitedError, clientKeyOf } from './rate-limit.ts';
+import { wsMessageText } from '../ws-text.ts';
+import { isRecord } from '../is-record.ts';
+import { successEnvelope } from './envelope.ts';
 
 export interface WsApiOptions {
   auth: Authenticator;
@@ -48,14 +55,14 @@ export interface WsApiOptions {
 type Reply = Record<string, unknown>;
 
 export class WsApi {
-  readonly #o: WsApiOptions;
+  readonly #options: WsApiOptions;
   readonly #path: string;
   readonly #attached: { server: Server; handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void }[] = [];
   readonly #subscriptions = new Map<WebSocket, NodeJS.Timeout>();
   #wss: WebSocketServer | undefined;
 
   constructor(options: WsApiOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#path = options.path ?? '/ws';
   }
 
@@ -66,8 +73,13 @@ export class WsApi {
 
   start(): void {
     if (this.#wss) return;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#o.maxPayloadBytes ?? 64 * 1024 });
-    for (const { server, listener } of this.#o.servers) {
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#options.maxPayloadBytes ?? 64 * 1024,
+      // Never select (echo) the token subprotocol.
+      handleProtocols: (offered) => (offered.has('sse-hub') ? 'sse-hub' : ([...offered].find((p) => !p.startsWith(TOKEN_PROTOCOL)) ?? false)),
+    });
+    for (const { server, listener } of this.#options.servers) {
       const handler = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(server, listener, req, socket, head);
       server.on('upgrade', handler);
       this.#attached.push({ server, handler });
@@ -96,25 +108,26 @@ export class WsApi {
       return;
     }
     (req as TaggedRequest)[LISTENER] = listener;
+    tokenFromSubprotocol(req);
     const clientKey = clientKeyOf(req);
     this.#allow(clientKey)
-      .then(() => this.#o.auth.authenticate(req))
+      .then(() => this.#options.auth.authenticate(req))
       .then((state) => {
-        if (!state.user.isAdmin) throw forbidden('The statistics API is for Home Assistant administrators', 'admin_required');
+        assertAdmin(state, 'The statistics API');
         const wss = this.#wss;
         if (!wss || socket.destroyed) return void socket.destroy();
         wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, clientKey));
       })
       .catch((err: unknown) => {
         const error = authErrorToHttp(err);
-        if (!(error instanceof HttpError)) this.#o.logger.error({ err: error }, 'WebSocket upgrade failed');
+        if (!(error instanceof HttpError)) this.#options.logger.error({ err: error }, 'WebSocket upgrade failed');
         refuse(socket, error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'Internal server error'));
       });
   }
 
   /** Resolves when `clientKey` may make one more request; rejects with {@link RateLimitedError}. */
   async #allow(clientKey: string): Promise<void> {
-    const decision = await this.#o.requests?.consume(clientKey);
+    const decision = await this.#options.requests?.consume(clientKey);
     if (decision && !decision.allowed) throw new RateLimitedError('Too many requests, please try again later', decision);
   }
 
@@ -126,72 +139,79 @@ export class WsApi {
           if (err instanceof RateLimitedError) {
             return send(ws, { ...envelope(err), retry_after: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) });
           }
-          this.#o.logger.error({ err }, 'WebSocket API request failed');
+          this.#options.logger.error({ err }, 'WebSocket API request failed');
           send(ws, { success: false, message: 'Internal server error', error_code: 'internal_error' });
         });
     });
-    ws.on('error', (err) => this.#o.logger.debug({ err }, 'WebSocket API client error'));
+    ws.on('error', (err) => this.#options.logger.debug({ err }, 'WebSocket API client error'));
     ws.on('close', () => this.#unsubscribe(ws));
   }
 
   #handle(ws: WebSocket, data: RawData, isBinary: boolean): void {
     let message: unknown;
     try {
-      if (isBinary) throw new Error('binary');
-      message = JSON.parse(rawText(data));
+      const text = wsMessageText(data, isBinary);
+      if (text === null) throw new Error('binary');
+      message = JSON.parse(text);
     } catch {
       return send(ws, errorReply({}, badRequest('Messages must be JSON text', 'invalid_json')));
     }
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    if (!isRecord(message)) {
       return send(ws, errorReply({}, badRequest('A message must be a JSON object', 'invalid_message')));
     }
-    const m = message as Record<string, unknown>;
     const head: Reply = {};
-    if (typeof m.id === 'string' || typeof m.id === 'number') head.id = m.id;
-    if (typeof m.type !== 'string') return send(ws, errorReply(head, badRequest('A message needs a string "type"', 'invalid_message')));
-    head.type = m.type;
-    const stats = this.#o.stats;
-    switch (m.type) {
+    if (typeof message.id === 'string' || typeof message.id === 'number') head.id = message.id;
+    if (typeof message.type !== 'string') return send(ws, errorReply(head, badRequest('A message needs a string "type"', 'invalid_message')));
+    head.type = message.type;
+    const stats = this.#options.stats;
+    switch (message.type) {
       case 'get_sse_stats':
-        return send(ws, { ...head, success: true, data: stats.stats() });
+        return send(ws, { ...head, ...successEnvelope(stats.stats()) });
       case 'get_sse_connection': {
-        if (typeof m.connection_id !== 'string' || !m.connection_id) {
+        if (typeof message.connection_id !== 'string' || !message.connection_id) {
           return send(ws, errorReply(head, badRequest('connection_id is required', 'invalid_request')));
         }
-        const connection = stats.connection(m.connection_id);
+        const connection = stats.connection(message.connection_id);
         if (!connection) return send(ws, errorReply(head, notFound('Connection not found', 'connection_not_found')));
-        return send(ws, { ...head, success: true, data: { connection } });
+        return send(ws, { ...head, ...successEnvelope({ connection }) });
       }
       case 'get_sse_metrics': {
         let period;
         try {
-          period = parsePeriod(m.period);
+          period = parsePeriod(message.period);
         } catch (err) {
           if (err instanceof InvalidPeriodError) return send(ws, errorReply(head, badRequest(err.message, 'invalid_period')));
           throw err;
         }
-        return send(ws, { ...head, success: true, data: stats.metrics(period) });
+        return send(ws, { ...head, ...successEnvelope(stats.metrics(period)) });
       }
-      case 'subscribe_sse_stats':
-        this.#subscribe(ws, head.id);
+      case 'subscribe_sse_stats': {
+        const interval = message.interval_ms;
+        if (interval !== undefined && (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 1000 || interval > 60000)) {
+          return send(ws, errorReply(head, badRequest('interval_ms must be an integer from 1000 to 60000', 'invalid_request')));
+        }
+        this.#subscribe(ws, head.id, message.live === true, interval);
         return;
+      }
       case 'unsubscribe_sse_stats':
         this.#unsubscribe(ws);
-        return send(ws, { ...head, success: true, data: { subscribed: false } });
+        return send(ws, { ...head, ...successEnvelope({ subscribed: false }) });
       default:
-        return send(ws, errorReply(head, badRequest(`Unknown message type "${m.type}"`, 'unknown_type')));
+        return send(ws, errorReply(head, badRequest(`Unknown message type "${message.type}"`, 'unknown_type')));
     }
   }
 
-  #subscribe(ws: WebSocket, id: unknown): void {
+  #subscribe(ws: WebSocket, id: unknown, live: boolean, intervalMs: number | undefined): void {
     this.#unsubscribe(ws);
     const push = () => {
-      if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > (this.#o.maxBufferedBytes ?? 1024 * 1024)) return;
-      send(ws, { ...(id === undefined ? {} : { id }), type: 'sse_stats', success: true, data: this.#o.stats.stats() });
+      if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > (this.#options.maxBufferedBytes ?? 1024 * 1024)) return;
+      const stats = this.#options.stats;
+      const data = live ? { ...stats.stats(), live: stats.live() } : stats.stats();
+      send(ws, { ...(id === undefined ? {} : { id }), type: 'sse_stats', ...successEnvelope(data) });
     };
-    send(ws, { ...(id === undefined ? {} : { id }), type: 'subscribe_sse_stats', success: true, data: { subscribed: true } });
+    send(ws, { ...(id === undefined ? {} : { id }), type: 'subscribe_sse_stats', ...successEnvelope({ subscribed: true }) });
     push();
-    const timer = setInterval(push, this.#o.pushIntervalMs ?? 5000);
+    const timer = setInterval(push, intervalMs ?? this.#options.pushIntervalMs ?? 5000);
     timer.unref();
     this.#subscriptions.set(ws, timer);
   }
@@ -203,9 +223,13 @@ export class WsApi {
   }
 }
 
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
+const TOKEN_PROTOCOL = 'sse-hub-token.';
+
+/** A token offered as a subprotocol becomes the `Authorization` header the authenticator reads (unless there is one). */
+function tokenFromSubprotocol(req: IncomingMessage): void {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const token = offered.find((p) => p.startsWith(TOKEN_PROTOCOL))?.slice(TOKEN_PROTOCOL.length);
+  if (token && !req.headers.authorization) req.headers.authorization = `Bearer ${token}`;
 }
 
 function errorReply(head: Reply, error: HttpError): Reply {

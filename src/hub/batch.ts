@@ -1,8 +1,9 @@
 /**
- * Write batching per tick. The first fan-out of a tick writes straight to the sockets, so a lone
+ * Write batching per tick. The first fan-out of a tick writes straight to the sinks, so a lone
  * event pays no delay; from the second fan-out in the same tick on (a burst, core's coalesced
- * frames, a chain of awaited publishes), subscribers are corked and each socket gets one writev
+ * frames, a chain of awaited publishes), subscribers are corked and each sink gets one write
  * when the tick ends. On loopback, one write per socket per event is most of the cost.
+ * Not timer based: the batch ends on `process.nextTick`, before any I/O or timer.
  */
 import type { Subscriber } from './subscriber.ts';
 
@@ -10,11 +11,7 @@ export class TickBatch {
   #fanouts = 0;
   #corked: Subscriber[] = [];
 
-  /** `overflowed` is told about every subscriber whose flush passed its limit. */
-  constructor(
-    readonly now: () => number,
-    readonly overflowed: (sub: Subscriber) => void,
-  ) {}
+  constructor(readonly now: () => number) {}
 
   /** Call at the start of every fan-out; true when its writes should be batched. */
   begin(): boolean {
@@ -22,7 +19,7 @@ export class TickBatch {
     return this.#fanouts > 1;
   }
 
-  /** Corks `sub` until the tick ends (once per tick). */
+  /** Corks `sub` until the tick ends (once per tick, and again after an early flush). */
   add(sub: Subscriber): void {
     if (sub.corked) return;
     sub.cork();
@@ -35,6 +32,6 @@ export class TickBatch {
     const corked = this.#corked;
     this.#corked = [];
     const now = this.now();
-    for (const sub of corked) if (!sub.flush(now)) this.overflowed(sub);
+    for (const sub of corked) sub.flush(now);
   };
 }

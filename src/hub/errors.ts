@@ -1,4 +1,4 @@
-/** The hub's typed errors (STYLE §11); `http/routes/subscribe.ts` maps them to statuses. */
+/** The hub's typed errors (docs/ARCHITECTURE.md §5.11); `http/routes/subscribe.ts` maps them to statuses. */
 
 /** Every stream slot is taken (`max_clients`). */
 export class HubFullError extends Error {

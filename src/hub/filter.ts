@@ -1,5 +1,5 @@
 /**
- * A subscriber's filter and the predicate that decides whether an event passes it (DESIGN §4):
+ * A subscriber's filter and the predicate that decides whether an event passes it (DOCS.md):
  * its type is in `types` AND, when entity ids or domains are given, one of its entity ids is in
  * `entityIds` OR one of its domains is in `domains`.
  *
@@ -44,6 +44,11 @@ export function createFilter(
 /** True when the filter restricts events by entity or domain. */
 export function hasEntityRestriction(filter: EventFilter): boolean {
   return filter.entityIds.size > 0 || filter.domains.size > 0;
+}
+
+/** The keys a filter is routed under: its event types, or `*` alone when it takes every type. */
+export function typesOf(filter: EventFilter): Iterable<string> {
+  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
 }
 
 export function typePasses(filter: EventFilter, type: string): boolean {

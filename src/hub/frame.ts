@@ -1,22 +1,13 @@
 /**
- * SSE wire format, as pure functions (STYLE §7). Every frame is data-only (no `event:` field) so
+ * SSE wire format, as pure functions (docs/ARCHITECTURE.md §5.7). Every frame is data-only (no `event:` field) so
  * `EventSource.onmessage` receives it, carries an `id:` when it has one, and the first frame of a
- * stream carries `retry:`. Payloads are JSON `{type, data?, timestamp}` (DESIGN §4).
+ * stream carries `retry:`. Payloads are JSON `{type, data?, timestamp}` (DOCS.md).
  *
- * A frame is encoded once into a {@link WireFrame}: the bytes of one HTTP/1.1 chunk
- * (`<hex length>\r\n<frame>\r\n`) and a zero-copy view of the bare frame for connections without
- * chunked transfer coding. The hub writes the same Buffer to every matching socket.
+ * A frame is encoded once into a Buffer and the hub writes that same Buffer to every matching
+ * stream; a transfer coding, if the stream has one, is the HTTP layer's (`src/http/sse-stream.ts`).
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 import type { HaState, HubEvent } from '../types.ts';
-
-/** One encoded frame, shared by every socket it is written to. */
-export interface WireFrame {
-  /** The frame wrapped as one HTTP/1.1 chunk. */
-  readonly chunked: Buffer;
-  /** The bare frame (a view into `chunked`). */
-  readonly raw: Buffer;
-}
 
 /** Thrown when a field value cannot be represented on the wire (an id with a line break or NUL). */
 export class InvalidFrameError extends Error {
@@ -25,9 +16,6 @@ export class InvalidFrameError extends Error {
     this.name = 'InvalidFrameError';
   }
 }
-
-/** The terminating chunk of a chunked response. */
-export const CHUNKED_END: Buffer = Buffer.from('0\r\n\r\n', 'latin1');
 
 export interface FrameFields {
   /** The `id:` value; omitted when undefined or null. Must not contain CR, LF or NUL. */
@@ -49,7 +37,7 @@ export function frameText({ id, retry, data }: FrameFields): string {
   }
   if (id !== undefined && id !== null) {
     // A NUL makes EventSource ignore the id; a line break would end the field early and let the
-    // rest be read as other fields (the koa-sse-stream flaw, DESIGN §5).
+    // rest be read as other fields (the koa-sse-stream flaw, docs/decisions.md §1).
     if (/[\r\n\0]/.test(id)) throw new InvalidFrameError('an SSE id must not contain CR, LF or NUL');
     out += `id: ${id}\n`;
   }
@@ -61,20 +49,9 @@ export function frameText({ id, retry, data }: FrameFields): string {
   return `${out}\n`;
 }
 
-/** Encodes frame text once into the shared chunk bytes and the bare view. */
-export function toWire(text: string): WireFrame {
-  const length = Buffer.byteLength(text, 'utf8');
-  const prefix = `${length.toString(16)}\r\n`;
-  const buffer = Buffer.allocUnsafe(prefix.length + length + 2);
-  buffer.write(prefix, 0, 'latin1');
-  buffer.write(text, prefix.length, 'utf8');
-  buffer.write('\r\n', prefix.length + length, 'latin1');
-  return { chunked: buffer, raw: buffer.subarray(prefix.length, prefix.length + length) };
-}
-
-/** `frameText` + `toWire`. */
-export function encodeFrame(fields: FrameFields): WireFrame {
-  return toWire(frameText(fields));
+/** The bytes of one frame (UTF-8), encoded once and shared by every stream it is written to. */
+export function encodeFrame(fields: FrameFields): Buffer {
+  return Buffer.from(frameText(fields), 'utf8');
 }
 
 /** The JSON payload of a Home Assistant event: `{type, data, timestamp}`. */

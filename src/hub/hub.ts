@@ -1,11 +1,11 @@
 /**
  * The hub: receives stamped events from the transport, finds the matching subscribers through the
- * routing index, encodes each event once and writes the same bytes to every matching socket.
- * It knows nothing of HTTP frameworks: the HTTP layer writes the response headers and hands in the
- * response's socket (STYLE §2).
+ * routing index, encodes each event once and writes the same bytes to every matching stream.
+ * It knows nothing of HTTP: the HTTP layer writes the response headers and hands in a
+ * {@link StreamSink} that takes SSE frames as bytes (`sink.ts`; docs/ARCHITECTURE.md §5.2).
  *
  * Stream order: `connection` (with `retry:`), then `upstream_unavailable` if core is down, then
- * either the replay of what the client missed (`Last-Event-ID`, as a handover: STYLE §6) or, on a
+ * either the replay of what the client missed (`Last-Event-ID`, as a handover: docs/ARCHITECTURE.md §5.6) or, on a
  * fresh connection or a `replay_gap`, the current states when `initial_state` was asked, then live.
  */
 import type {
@@ -21,16 +21,19 @@ import type {
   User,
 } from '../types.ts';
 import type { Transport } from '../transport/transport.ts';
+import { isoTime } from '../iso-time.ts';
+import { type Timers, systemTimers } from '../timers.ts';
 import { TickBatch } from './batch.ts';
 import { closeNotice } from './close-reason.ts';
 import { HubFullError, HubStoppedError } from './errors.ts';
-import { ALL_TYPES, type EventFilter } from './filter.ts';
-import { type WireFrame, encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
+import { type EventFilter, typesOf } from './filter.ts';
+import { encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
-import { type OpeningContext, UPSTREAM_MESSAGE, iso, openStream } from './opening.ts';
+import { type OpeningContext, UPSTREAM_MESSAGE, openStream } from './opening.ts';
 import { RoutingIndex } from './routing.ts';
-import { type StreamSocket, Subscriber, type SubscriberMeta } from './subscriber.ts';
+import type { StreamSink } from './sink.ts';
+import { Subscriber, type SubscriberMeta, type SubscriberOwner } from './subscriber.ts';
 
 export interface HubOptions {
   /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
@@ -47,6 +50,8 @@ export interface HubOptions {
   limits?: Partial<HubLimits>;
   /** The clock, in epoch milliseconds. Default `Date.now`. */
   now?: () => number;
+  /** Pings, sweeps and close deadlines. Default: Node's timers, unref'd. */
+  timers?: Timers;
   /** Randomness for retry jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
   /** Where unexpected failures (a replay that throws) are reported. Default: ignored. */
@@ -55,9 +60,8 @@ export interface HubOptions {
 
 /** What the HTTP layer asks for after it authenticated the user and wrote the response headers. */
 export interface OpenRequest {
-  socket: StreamSocket;
-  /** True when the response uses chunked transfer coding. */
-  chunked: boolean;
+  /** Where the stream's frames go (the HTTP layer adapts the response's socket). */
+  sink: StreamSink;
   user: User;
   filter: EventFilter;
   meta: SubscriberMeta;
@@ -82,21 +86,17 @@ export class Hub implements ConnectionRegistry {
   readonly #upstream: UpstreamStatus;
   readonly #observer: HubObserver;
   readonly #now: () => number;
+  readonly #timers: Timers;
   readonly #random: () => number;
   readonly #onError: (err: unknown, context: string) => void;
   readonly #subs = new Map<string, Subscriber>();
-  /**
-   * The subscriber of each stream socket, so one pair of socket listeners serves every stream
-   * (called with the socket as `this`): an idle stream holds no closures of its own.
-   */
-  readonly #bySocket = new Map<StreamSocket, Subscriber>();
-  readonly #onSocketDrain: (this: StreamSocket) => void;
-  readonly #onSocketClosed: (this: StreamSocket) => void;
+  /** Told by every subscriber when its sink closed: one object for all, no closure per stream. */
+  readonly #owner: SubscriberOwner;
   /** Interest retained per event type for all streams together, with how many streams need it. */
   readonly #interests = new Map<string, { streams: number; release: () => void }>();
   readonly #routing = new RoutingIndex<Subscriber>();
   /** Encoded frames of recent events, reused when the same stamped event is replayed. */
-  readonly #frames = new WeakMap<StampedEvent, WireFrame>();
+  readonly #frames = new WeakMap<StampedEvent, Buffer>();
   readonly #cleanups: (() => void)[] = [];
   readonly #batch: TickBatch;
   readonly #opening: OpeningContext;
@@ -112,18 +112,11 @@ export class Hub implements ConnectionRegistry {
     this.#upstream = options.upstream;
     this.#observer = options.observer ?? new NoopHubObserver();
     this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers();
     this.#random = options.random ?? Math.random;
     this.#onError = options.onError ?? (() => {});
-    this.#batch = new TickBatch(this.#now, (sub) => this.#close(sub, 'slow_consumer'));
-    const bySocket = this.#bySocket;
-    const socketClosed = (sub: Subscriber) => this.#onSocketClose(sub);
-    this.#onSocketDrain = function () {
-      bySocket.get(this)?.drained();
-    };
-    this.#onSocketClosed = function () {
-      const sub = bySocket.get(this);
-      if (sub) socketClosed(sub);
-    };
+    this.#batch = new TickBatch(this.#now);
+    this.#owner = { subscriberClosed: (sub, wasOpen) => this.#onSinkClosed(sub, wasOpen) };
     this.#opening = {
       transport: this.#transport,
       states: this.#states,
@@ -142,16 +135,18 @@ export class Hub implements ConnectionRegistry {
     this.#upstreamDown = this.#upstream.state === 'disconnected';
     this.#cleanups.push(this.#transport.subscribe((stamped) => this.#onEvent(stamped)));
     this.#cleanups.push(this.#upstream.onChange((state) => this.#onUpstream(state)));
-    const ping = setInterval(() => this.#ping(), this.limits.pingIntervalMs);
-    const sweep = setInterval(() => this.#sweep(), this.limits.sweepIntervalMs);
-    ping.unref();
-    sweep.unref();
-    this.#cleanups.push(() => clearInterval(ping), () => clearInterval(sweep));
+    const timers = this.#timers;
+    const ping = timers.setInterval(() => this.#ping(), this.limits.pingIntervalMs);
+    const sweep = timers.setInterval(() => this.#sweep(), this.limits.sweepIntervalMs);
+    this.#cleanups.push(
+      () => timers.clearInterval(ping),
+      () => timers.clearInterval(sweep),
+    );
   }
 
   /**
    * Sends `server_shutdown` (with a jittered retry hint) to every stream, ends them, and resolves
-   * once their sockets closed; sockets that have not flushed within `graceMs` (default 1000) are
+   * once their sinks closed; sinks that have not flushed within `graceMs` (default 1000) are
    * destroyed. Stop the hub before the listeners so streams hear why they end.
    */
   async stop(graceMs = 1000): Promise<void> {
@@ -160,11 +155,11 @@ export class Hub implements ConnectionRegistry {
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
     if (this.#subs.size === 0) return;
-    const timer = setTimeout(() => {
-      for (const sub of this.#subs.values()) sub.socket.destroy();
+    const timer = this.#timers.setTimeout(() => {
+      for (const sub of this.#subs.values()) sub.destroy();
     }, graceMs);
     await new Promise<void>((resolve) => (this.#whenEmpty = resolve));
-    clearTimeout(timer);
+    this.#timers.clearTimeout(timer);
   }
 
   get running(): boolean {
@@ -186,8 +181,8 @@ export class Hub implements ConnectionRegistry {
     const now = this.#now();
     const age = this.limits.maxConnectionAgeMs;
     const sub = new Subscriber({
-      socket: request.socket,
-      chunked: request.chunked,
+      sink: request.sink,
+      owner: this.#owner,
       user: request.user,
       filter: request.filter,
       meta: request.meta,
@@ -197,16 +192,12 @@ export class Hub implements ConnectionRegistry {
       expiresAt: age > 0 ? now + age - Math.floor(this.#random() * age * 0.1) : null,
     });
     this.#subs.set(sub.id, sub);
-    this.#bySocket.set(request.socket, sub);
     this.#routing.add(sub);
     for (const type of typesOf(sub.filter)) this.#retain(type);
-    request.socket.on('drain', this.#onSocketDrain);
-    request.socket.on('close', this.#onSocketClosed);
-    request.socket.on('error', ignore); // 'close' follows; the HTTP server logs nothing for it either
     this.#observer.connectionOpened(sub.snapshot());
-    if (request.socket.destroyed) {
-      // The client left before we registered; its 'close' may already have been emitted.
-      this.#onSocketClose(sub);
+    if (!sub.attach()) {
+      // The client left before we registered; its sink may already have said so.
+      sub.sinkClosed();
       return { id: sub.id, ready: Promise.resolve() };
     }
 
@@ -224,25 +215,25 @@ export class Hub implements ConnectionRegistry {
     if (this.#routing.size === 0) return;
     const now = this.#now();
     const batch = this.#batch.begin();
-    let frame: WireFrame | undefined;
+    let frame: Buffer | undefined;
     let written = 0;
     let overflowed: Subscriber[] | undefined;
     this.#routing.forEachMatch(event, (sub) => {
       frame ??= this.#frameOf(stamped);
       if (sub.state === 'live') {
-        written++;
         if (batch) this.#batch.add(sub);
-        if (!sub.writeEvent(stamped, frame, now)) (overflowed ??= []).push(sub);
+        if (sub.writeEvent(stamped, frame, now)) written++;
+        else (overflowed ??= []).push(sub);
       } else if (sub.state === 'handover' && !sub.hold(stamped, frame)) {
         (overflowed ??= []).push(sub);
       }
     });
-    if (frame && written > 0) this.#observer.delivered(event, written, frame.raw.length, now);
+    if (frame && written > 0) this.#observer.delivered(event, written, frame.length, now);
     // Closing changes the index, so it waits until the walk is over.
     if (overflowed) for (const sub of overflowed) this.#close(sub, 'slow_consumer');
   }
 
-  #frameOf(stamped: StampedEvent): WireFrame {
+  #frameOf(stamped: StampedEvent): Buffer {
     let frame = this.#frames.get(stamped);
     if (!frame) {
       frame = encodeFrame({ id: stamped.id, data: eventPayload(stamped.event) });
@@ -256,17 +247,17 @@ export class Hub implements ConnectionRegistry {
     if (down === this.#upstreamDown) return;
     this.#upstreamDown = down;
     // Back up: the bridge's resync events flow as ordinary events; nothing to announce.
-    if (down) this.#broadcast(() => true, errorPayload('upstream_unavailable', UPSTREAM_MESSAGE, iso(this.#now())));
+    if (down) this.#broadcast(() => true, errorPayload('upstream_unavailable', UPSTREAM_MESSAGE, isoTime(this.#now())));
   }
 
   #ping(): void {
-    this.#broadcast((sub) => sub.state === 'live', pingPayload(iso(this.#now())));
+    this.#broadcast((sub) => sub.state === 'live', pingPayload(isoTime(this.#now())));
   }
 
   /** Writes one system payload to every open stream `pick` selects; one encoding per distinct last id. */
   #broadcast(pick: (sub: Subscriber) => boolean, payload: string): void {
     const now = this.#now();
-    const frames = new Map<string | null, WireFrame>();
+    const frames = new Map<string | null, Buffer>();
     const overflowed: Subscriber[] = [];
     for (const sub of this.#subs.values()) {
       if (!sub.open || !pick(sub)) continue;
@@ -289,35 +280,37 @@ export class Hub implements ConnectionRegistry {
     }
   }
 
-  /** Ends a stream: unroutes it, releases its interest, tells it why, and destroys the socket if it will not flush. */
+  /**
+   * Ends a stream: unroutes it, releases its interest, and asks it to write why and end; its sink
+   * is destroyed if it has not closed within `closeGraceMs`.
+   */
   #close(sub: Subscriber, reason: CloseReason): void {
     if (!sub.open) return;
     const now = this.#now();
-    this.#routing.remove(sub);
-    for (const type of typesOf(sub.filter)) this.#release(type);
+    this.#unroute(sub);
     const notice = closeNotice(reason, this.limits);
-    let last: WireFrame | undefined;
+    let last: Buffer | undefined;
     if (notice) {
       const retry = this.limits.retryMs + (notice.jitter ? Math.floor(this.#random() * this.limits.retryJitterMs) : 0);
-      last = encodeFrame({ retry, id: sub.lastId, data: errorPayload(notice.code, notice.message, iso(now)) });
+      last = encodeFrame({ retry, id: sub.lastId, data: errorPayload(notice.code, notice.message, isoTime(now)) });
     }
-    sub.end(last, now);
-    if (reason === 'client_closed' || sub.socket.destroyed) {
-      sub.socket.destroy();
-    } else {
-      const timer = setTimeout(() => sub.socket.destroy(), this.limits.closeGraceMs);
-      timer.unref();
-      sub.socket.on('close', () => clearTimeout(timer));
-    }
+    sub.close(last, now, reason === 'client_closed' ? undefined : { timers: this.#timers, ms: this.limits.closeGraceMs });
     if (reason === 'slow_consumer') this.#observer.deliveryFailed('slow_consumer', 1);
     this.#observer.connectionClosed(sub.snapshot(), reason);
   }
 
-  #onSocketClose(sub: Subscriber): void {
-    this.#close(sub, 'client_closed');
-    sub.state = 'closed';
-    this.#subs.delete(sub.id);
-    this.#bySocket.delete(sub.socket);
+  #unroute(sub: Subscriber): void {
+    this.#routing.remove(sub);
+    for (const type of typesOf(sub.filter)) this.#release(type);
+  }
+
+  /** A sink closed: a stream the client left is closed as `client_closed`; either way it is gone. */
+  #onSinkClosed(sub: Subscriber, wasOpen: boolean): void {
+    if (!this.#subs.delete(sub.id)) return;
+    if (wasOpen) {
+      this.#unroute(sub);
+      this.#observer.connectionClosed(sub.snapshot(), 'client_closed');
+    }
     if (this.#subs.size === 0 && this.#whenEmpty) {
       const resolve = this.#whenEmpty;
       this.#whenEmpty = undefined;
@@ -362,12 +355,6 @@ export class Hub implements ConnectionRegistry {
   }
 
   notifyAdmins(type: string, data: unknown): void {
-    this.#broadcast((sub) => sub.user.isAdmin, systemPayload(type, data, iso(this.#now())));
+    this.#broadcast((sub) => sub.user.isAdmin, systemPayload(type, data, isoTime(this.#now())));
   }
-}
-
-function ignore(): void {}
-
-function typesOf(filter: EventFilter): Iterable<string> {
-  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
 }

@@ -1,5 +1,5 @@
 /**
- * How a stream starts (DESIGN §4, STYLE §6): `connection` (with `retry:`), `upstream_unavailable`
+ * How a stream starts (DOCS.md, docs/ARCHITECTURE.md §5.6): `connection` (with `retry:`), `upstream_unavailable`
  * when core is down, then either the replay of what the client missed or, on a fresh start or a
  * gap, the current states when asked for. The functions write frames and report whether the
  * slow-consumer limit held; closing is the hub's decision.
@@ -11,8 +11,9 @@
  */
 import type { HaState, HubEvent, StampedEvent, StateSource } from '../types.ts';
 import type { Transport } from '../transport/transport.ts';
+import { isoTime } from '../iso-time.ts';
 import { type EventFilter, domainOf, matches } from './filter.ts';
-import { type WireFrame, connectionPayload, encodeFrame, errorPayload, initialStatePayload } from './frame.ts';
+import { connectionPayload, encodeFrame, errorPayload, initialStatePayload } from './frame.ts';
 import type { Subscriber } from './subscriber.ts';
 
 export const UPSTREAM_MESSAGE = 'Home Assistant is not reachable; events resume when it is back';
@@ -25,14 +26,10 @@ export interface OpeningContext {
   upstreamDown(): boolean;
   now(): number;
   /** The shared encoding of a stamped event. */
-  frameOf(stamped: StampedEvent): WireFrame;
+  frameOf(stamped: StampedEvent): Buffer;
   /** Reports a queued live event written after the handover. */
   delivered(event: HubEvent, bytes: number, now: number): void;
   onError(err: unknown, context: string): void;
-}
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 /** The current states passing `filter`, as `state_changed` payloads. */
@@ -48,20 +45,21 @@ export function initialStates(states: readonly HaState[], filter: EventFilter, t
 }
 
 export function writeError(sub: Subscriber, code: string, message: string, now: number): boolean {
-  return sub.write(encodeFrame({ id: sub.lastId, data: errorPayload(code, message, iso(now)) }), now);
+  return sub.write(encodeFrame({ id: sub.lastId, data: errorPayload(code, message, isoTime(now)) }), now);
 }
 
+/** Writes the state snapshot; stops at the first frame the limit refuses. */
 function writeStates(sub: Subscriber, states: readonly string[], head: string, now: number): boolean {
-  let ok = true;
-  states.forEach((payload, i) => {
-    ok = sub.write(encodeFrame({ id: i === states.length - 1 ? head : null, data: payload }), now) && ok;
-  });
-  return ok;
+  for (let i = 0; i < states.length; i++) {
+    if (!sub.write(encodeFrame({ id: i === states.length - 1 ? head : null, data: states[i]! }), now)) return false;
+  }
+  return true;
 }
 
 /**
  * Writes the first frames of a just-registered subscriber. Without `resume` the stream is live on
- * return; with it, `ready` settles after the handover. Both report whether the limit held.
+ * return; with it, `ready` settles after the handover. Both report whether the limit held; once
+ * it did not, nothing more is written (the hub closes the stream with its notice).
  */
 export function openStream(
   ctx: OpeningContext,
@@ -72,14 +70,15 @@ export function openStream(
   const now = ctx.now();
   // Everything published after this point reaches the subscriber live (or its handover queue).
   const head = ctx.transport.head();
-  const states = resume === undefined && initialState ? initialStates(ctx.states.getStates(), sub.filter, iso(now)) : [];
-  sub.lastId = resume ?? (states.length > 0 ? null : head);
-  let ok = sub.write(encodeFrame({ retry: ctx.retryMs, id: sub.lastId, data: connectionPayload(sub.id, iso(now)) }), now);
-  if (ctx.upstreamDown()) ok = writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now) && ok;
+  const states = resume === undefined && initialState ? initialStates(ctx.states.getStates(), sub.filter, isoTime(now)) : [];
+  sub.moveTo(resume ?? (states.length > 0 ? null : head));
+  let ok = sub.write(encodeFrame({ retry: ctx.retryMs, id: sub.lastId, data: connectionPayload(sub.id, isoTime(now)) }), now);
+  if (ok && ctx.upstreamDown()) ok = writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now);
+  if (!ok) return { ok, ready: undefined };
   if (resume !== undefined) return { ok, ready: handover(ctx, sub, resume, head, initialState) };
-  ok = writeStates(sub, states, head, now) && ok;
-  sub.lastId = head;
-  sub.state = 'live';
+  ok = writeStates(sub, states, head, now);
+  if (ok) sub.moveTo(head); // a snapshot cut short leaves the client where it was
+  sub.goLive();
   return { ok, ready: undefined };
 }
 
@@ -98,30 +97,31 @@ async function handover(ctx: OpeningContext, sub: Subscriber, since: string, hea
   let ok = true;
   let skip: Set<string> | undefined;
   if (replayed === undefined) {
-    const states = initialState ? initialStates(ctx.states.getStates(), sub.filter, iso(now)) : [];
-    sub.lastId = states.length > 0 ? null : head;
+    const states = initialState ? initialStates(ctx.states.getStates(), sub.filter, isoTime(now)) : [];
+    sub.moveTo(states.length > 0 ? null : head);
     ok = writeError(sub, 'replay_gap', `Events after ${since} are no longer available; continuing live`, now);
-    ok = writeStates(sub, states, head, now) && ok;
-    sub.lastId = head;
+    ok = ok && writeStates(sub, states, head, now);
+    if (ok) sub.moveTo(head);
   } else {
     // Exact dedup by id: a queued event is dropped when history already held it, whether or
     // not history's last event passed the filter.
     skip = new Set();
     for (const stamped of replayed) {
       skip.add(stamped.id);
-      if (matches(sub.filter, stamped.event)) ok = sub.writeEvent(stamped, ctx.frameOf(stamped), now) && ok;
+      if (matches(sub.filter, stamped.event)) ok = sub.writeEvent(stamped, ctx.frameOf(stamped), now);
+      if (!ok) break;
     }
     const last = replayed.at(-1);
-    if (last) sub.lastId = last.id;
+    if (last && ok) sub.moveTo(last.id);
   }
   // Queued events count as deliveries; replayed history does not (its latency would be the outage's).
-  for (const { stamped, frame } of sub.queue) {
+  for (const { stamped, frame } of sub.takeHeld()) {
+    if (!ok) break;
     if (skip?.has(stamped.id)) continue;
-    ok = sub.writeEvent(stamped, frame, now) && ok;
-    ctx.delivered(stamped.event, frame.raw.length, now);
+    ok = sub.writeEvent(stamped, frame, now);
+    if (ok) ctx.delivered(stamped.event, frame.length, now);
   }
-  sub.queue = [];
-  sub.queuedBytes = 0;
-  sub.state = 'live';
-  return sub.flush(now) && ok;
+  sub.goLive();
+  sub.flush(now);
+  return ok;
 }

@@ -6,15 +6,23 @@
  * entity id and domain of their filter. An event looks up its own type and `*`, takes the
  * unrestricted set and the sets of its entity ids and domains. A subscriber filed under both an
  * entity and its domain would be found twice; a per-lookup stamp skips the second visit without
- * allocating a set per event.
+ * allocating a set per event. The stamp lives in a {@link RouteMark} each subscriber carries for
+ * the index (no map from subscriber to entry: at thousands of streams a map entry costs more than
+ * the slot), so routing never changes a subscriber's own state.
  */
-import { ALL_TYPES, type EventFilter, hasEntityRestriction } from './filter.ts';
+import { ALL_TYPES, type EventFilter, hasEntityRestriction, typesOf } from './filter.ts';
 import type { HubEvent } from '../types.ts';
 
-/** What the index needs from a subscriber. `routeMark` is scratch space owned by the index. */
+/** Scratch space a subscriber carries for the index: the stamp of the last lookup that visited it. */
+export class RouteMark {
+  value = 0;
+}
+
+/** What the index needs from a subscriber. */
 export interface Routable {
   readonly filter: EventFilter;
-  routeMark: number;
+  /** Written by the index only. */
+  readonly routeMark: RouteMark;
 }
 
 class TypeBucket<T extends Routable> {
@@ -87,8 +95,9 @@ export class RoutingIndex<T extends Routable> {
     const mark = (this.#mark = this.#mark === Number.MAX_SAFE_INTEGER ? 1 : this.#mark + 1);
     let count = 0;
     const step = (item: T): void => {
-      if (item.routeMark === mark) return;
-      item.routeMark = mark;
+      const seen = item.routeMark;
+      if (seen.value === mark) return;
+      seen.value = mark;
       count++;
       visit(item);
     };
@@ -115,8 +124,4 @@ export class RoutingIndex<T extends Routable> {
   types(): string[] {
     return [...this.#buckets.keys()];
   }
-}
-
-function typesOf(filter: EventFilter): Iterable<string> {
-  return filter.types === ALL_TYPES ? [ALL_TYPES] : filter.types;
 }

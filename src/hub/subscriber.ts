@@ -1,37 +1,28 @@
 /**
- * One SSE stream: its filter, its socket, its position in the event sequence and its counters.
+ * One SSE stream: its filter, its sink, its position in the event sequence and its counters. The
+ * subscriber is the only one that changes its state; the hub, the opening and the batch ask it to.
  *
- * Backpressure (STYLE §5, DESIGN §5): frames go straight into the socket's own write buffer, which
- * holds references to the shared frame Buffers (no copies). When `write()` returns false the
- * subscriber is congested until the socket emits `drain`; while congested it may still buffer up
- * to `limitBytes` of unwritten data, and the write that passes the limit reports an overflow so
- * the hub can close it as a slow consumer. Nothing ever waits for a socket.
+ * Life: `handover` (opened, live events held while history is read) → `live` → `closing` (the
+ * last frame and the end are written) → `closed` (the sink closed).
+ *
+ * Backpressure (docs/ARCHITECTURE.md §5.5, docs/decisions.md §3): frames go straight into the
+ * sink, which holds references to the shared frame Buffers (no copies). When a write returns false
+ * the subscriber is congested until the sink drains; while congested it may still buffer up to
+ * `limitBytes`. A frame that would take the buffer past the limit is not queued: the write reports
+ * the overflow so the hub closes the stream as a slow consumer, and the notice then queues right
+ * behind what the client can still read. Nothing ever waits for a sink.
  *
  * Batching: when the hub corks a subscriber (several events in one tick, or a replay), frames
- * collect in the socket and leave in one `writev` at {@link Subscriber.flush}. Bytes held back on
- * purpose are not the client's fault, so the limit is checked after the flush; a batch that grows
- * past `batchBytes` is flushed early so the check stays meaningful.
+ * collect in the sink and leave together at {@link Subscriber.flush}. Bytes held back on purpose
+ * are not the client's fault: a batch is flushed before it would grow past `batchBytes`, so what
+ * the limit sees is what the client did not read.
  */
 import { randomUUID } from 'node:crypto';
 import type { ConnectionSnapshot, StampedEvent, User } from '../types.ts';
-import { CHUNKED_END, type WireFrame } from './frame.ts';
+import type { TimerHandle, Timers } from '../timers.ts';
 import { ALL_TYPES, type EventFilter } from './filter.ts';
-import type { Routable } from './routing.ts';
-
-/** The part of `net.Socket` the hub uses; the HTTP layer hands in the response's socket. */
-export interface StreamSocket {
-  write(chunk: Uint8Array): boolean;
-  end(): unknown;
-  destroy(): unknown;
-  cork(): void;
-  uncork(): void;
-  readonly writableLength: number;
-  /** True when a write returned false and `drain` has not been emitted yet. */
-  readonly writableNeedDrain: boolean;
-  readonly destroyed: boolean;
-  on(event: 'drain' | 'close', listener: () => void): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-}
+import { type Routable, RouteMark } from './routing.ts';
+import type { SinkListener, StreamSink } from './sink.ts';
 
 /** Who is on the other end and how they came in, for snapshots and limits. */
 export interface SubscriberMeta {
@@ -45,26 +36,37 @@ export interface SubscriberMeta {
 
 export type SubscriberState = 'handover' | 'live' | 'closing' | 'closed';
 
+/** A live event held during the handover, with its shared encoding. */
+export interface HeldEvent {
+  stamped: StampedEvent;
+  frame: Buffer;
+}
+
+/** What a subscriber tells its hub. One object serves every subscriber of a hub. */
+export interface SubscriberOwner {
+  /** The subscriber's sink closed; it is gone. `wasOpen`: the hub had not closed it first (the client left). */
+  subscriberClosed(sub: Subscriber, wasOpen: boolean): void;
+}
+
 export interface SubscriberInit {
-  socket: StreamSocket;
-  /** True when the response uses chunked transfer coding (HTTP/1.1); frames are then written as chunks. */
-  chunked: boolean;
+  sink: StreamSink;
+  owner: SubscriberOwner;
   user: User;
   filter: EventFilter;
   meta: SubscriberMeta;
   connectedAt: number;
   /** Unwritten bytes allowed before the subscriber counts as a slow consumer. */
   limitBytes: number;
-  /** A corked batch larger than this is flushed at once. Default: half the limit, at most 64 KiB. */
+  /** A corked batch is flushed before it grows past this. Default: half the limit, at most 64 KiB. */
   batchBytes?: number;
   /** When the stream must be asked to reconnect (max connection age), or null. */
   expiresAt: number | null;
 }
 
-export class Subscriber implements Routable {
+export class Subscriber implements SinkListener, Routable {
   readonly id = randomUUID();
-  readonly socket: StreamSocket;
-  readonly chunked: boolean;
+  /** The routing index's scratch (`routing.ts`); the subscriber never reads it. */
+  readonly routeMark = new RouteMark();
   readonly user: User;
   readonly filter: EventFilter;
   readonly meta: SubscriberMeta;
@@ -72,25 +74,25 @@ export class Subscriber implements Routable {
   readonly limitBytes: number;
   readonly batchBytes: number;
   readonly expiresAt: number | null;
+  readonly #sink: StreamSink;
+  readonly #owner: SubscriberOwner;
 
-  routeMark = 0;
-  /** True while the hub holds this subscriber's frames for one batched write. */
-  corked = false;
-  state: SubscriberState = 'handover';
-  /** The SSE id of the last event written, or the position the stream started from; system frames carry it. */
-  lastId: string | null = null;
-  eventsSent = 0;
-  bytesSent = 0;
-  lastEventAt: number | null = null;
-  /** Since when `write()` has returned false without a `drain`; null when the socket keeps up. */
-  congestedSince: number | null = null;
-  /** Live events that arrived during the replay handover (STYLE §6), in order. */
-  queue: { stamped: StampedEvent; frame: WireFrame }[] = [];
-  queuedBytes = 0;
+  #state: SubscriberState = 'handover';
+  #corked = false;
+  #lastId: string | null = null;
+  #eventsSent = 0;
+  #bytesSent = 0;
+  #lastEventAt: number | null = null;
+  #congestedSince: number | null = null;
+  /** Live events that arrived during the replay handover (docs/ARCHITECTURE.md §5.6), in order; none until the first. */
+  #held: HeldEvent[] | undefined;
+  #heldBytes = 0;
+  /** Destroys the sink if the last frame has not left in time (see {@link close}). */
+  #grace: { timers: Timers; handle: TimerHandle } | undefined;
 
   constructor(init: SubscriberInit) {
-    this.socket = init.socket;
-    this.chunked = init.chunked;
+    this.#sink = init.sink;
+    this.#owner = init.owner;
     this.user = init.user;
     this.filter = init.filter;
     this.meta = init.meta;
@@ -100,79 +102,160 @@ export class Subscriber implements Routable {
     this.expiresAt = init.expiresAt;
   }
 
-  /** The socket emitted `drain`: it keeps up again. (The hub listens, once for every stream.) */
-  drained(): void {
-    this.congestedSince = null;
+  get state(): SubscriberState {
+    return this.#state;
   }
 
   get open(): boolean {
-    return this.state === 'handover' || this.state === 'live';
+    return this.#state === 'handover' || this.#state === 'live';
   }
+
+  /** The SSE id of the last event written, or the position the stream started from; system frames carry it. */
+  get lastId(): string | null {
+    return this.#lastId;
+  }
+
+  /** Since when the sink has owed a drain; null when it keeps up. */
+  get congestedSince(): number | null {
+    return this.#congestedSince;
+  }
+
+  /** True while the hub holds this subscriber's frames for one batched write. */
+  get corked(): boolean {
+    return this.#corked;
+  }
+
+  /** Unwritten bytes in the sink. */
+  get backlogBytes(): number {
+    return this.#sink.closed ? 0 : this.#sink.bufferedBytes;
+  }
+
+  /** Listens to the sink; true when it is open (a client may leave before it was registered). */
+  attach(): boolean {
+    this.#sink.listen(this);
+    return !this.#sink.closed;
+  }
+
+  // SinkListener
+
+  sinkDrained(): void {
+    this.#congestedSince = null;
+  }
+
+  sinkClosed(): void {
+    if (this.#state === 'closed') return;
+    const wasOpen = this.open;
+    this.#state = 'closed';
+    this.#corked = false;
+    this.#held = undefined;
+    if (this.#grace) this.#grace.timers.clearTimeout(this.#grace.handle);
+    this.#grace = undefined;
+    this.#owner.subscriberClosed(this, wasOpen);
+  }
+
+  // Position
+
+  /** Sets the position system frames carry (the opening and the handover use it). */
+  moveTo(id: string | null): void {
+    this.#lastId = id;
+  }
+
+  /** The handover is over: from now on the hub writes live events straight to this stream. */
+  goLive(): void {
+    if (this.#state === 'handover') this.#state = 'live';
+  }
+
+  // Writing
 
   /**
-   * Writes one frame. Returns false when the socket's unwritten bytes now exceed the limit (the
-   * caller closes the subscriber as a slow consumer); the frame is written either way.
+   * Writes a frame. False when it would take the unwritten bytes past the limit: the frame is
+   * then not written and the stream should be closed as a slow consumer.
    */
-  write(frame: WireFrame, now: number): boolean {
-    const bytes = this.chunked ? frame.chunked : frame.raw;
-    const flowing = this.socket.write(bytes);
-    this.bytesSent += bytes.length;
-    if (this.corked) return this.socket.writableLength < this.batchBytes || this.flush(now);
-    if (flowing) return true;
-    if (this.congestedSince === null) this.congestedSince = now;
-    return this.socket.writableLength <= this.limitBytes;
-  }
-
-  /** Starts a batch: frames stay in the socket until {@link flush}. */
-  cork(): void {
-    if (this.corked || this.socket.destroyed) return;
-    this.corked = true;
-    this.socket.cork();
-  }
-
-  /** Sends the batch in one write; false when the unwritten bytes then exceed the limit. */
-  flush(now: number): boolean {
-    if (!this.corked) return true;
-    this.corked = false;
-    if (this.socket.destroyed) return true;
-    this.socket.uncork();
-    // Congested only if the socket owes a 'drain' (which will clear the mark) and holds bytes.
-    if (this.socket.writableNeedDrain && this.socket.writableLength > 0 && this.congestedSince === null) {
-      this.congestedSince = now;
+  write(frame: Buffer, now: number): boolean {
+    let buffered = this.#sink.bufferedBytes;
+    if (this.#corked && buffered + frame.length > this.batchBytes) {
+      this.flush(now);
+      buffered = this.#sink.bufferedBytes;
     }
-    return this.socket.writableLength <= this.limitBytes;
+    if (buffered + frame.length > this.limitBytes) return false;
+    const flowing = this.#sink.write(frame);
+    this.#bytesSent += frame.length;
+    if (!flowing && !this.#corked && this.#congestedSince === null) this.#congestedSince = now;
+    return true;
   }
 
-  /** Writes a Home Assistant event and advances the stream's position. */
-  writeEvent(stamped: StampedEvent, frame: WireFrame, now: number): boolean {
-    this.lastId = stamped.id;
-    this.eventsSent++;
-    this.lastEventAt = now;
-    return this.write(frame, now);
+  /** Writes a Home Assistant event and advances the stream's position; false like {@link write}. */
+  writeEvent(stamped: StampedEvent, frame: Buffer, now: number): boolean {
+    if (!this.write(frame, now)) return false;
+    this.#lastId = stamped.id;
+    this.#eventsSent++;
+    this.#lastEventAt = now;
+    return true;
   }
 
-  /** Holds a live event during the handover; false when the held bytes pass the limit. */
-  hold(stamped: StampedEvent, frame: WireFrame): boolean {
-    this.queue.push({ stamped, frame });
-    this.queuedBytes += frame.raw.length;
-    return this.queuedBytes <= this.limitBytes;
+  /** Holds a live event during the handover; false (and not held) when the held bytes would pass the limit. */
+  hold(stamped: StampedEvent, frame: Buffer): boolean {
+    if (this.#heldBytes + frame.length > this.limitBytes) return false;
+    (this.#held ??= []).push({ stamped, frame });
+    this.#heldBytes += frame.length;
+    return true;
   }
 
-  /** Writes `last` (if any), ends the response properly and half-closes the socket. */
-  end(last: WireFrame | undefined, now: number): void {
-    if (this.state === 'closed') return;
-    this.state = 'closing';
-    this.corked = false; // end() flushes whatever a batch held
-    this.queue = [];
-    if (this.socket.destroyed) return;
-    if (last) this.write(last, now);
-    if (this.chunked) this.socket.write(CHUNKED_END);
-    this.socket.end();
+  /** The events held during the handover, in order; the subscriber holds none afterwards. */
+  takeHeld(): HeldEvent[] {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    this.#heldBytes = 0;
+    return held;
   }
 
-  /** Unwritten bytes in the socket's buffer. */
-  get backlogBytes(): number {
-    return this.socket.destroyed ? 0 : this.socket.writableLength;
+  /** Starts a batch: frames stay in the sink until {@link flush}. */
+  cork(): void {
+    if (this.#corked || !this.open || this.#sink.closed) return;
+    this.#corked = true;
+    this.#sink.cork();
+  }
+
+  /** Sends the batch. */
+  flush(now: number): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    if (this.#sink.closed) return;
+    this.#sink.uncork();
+    // Congested only if the sink owes a drain (which will clear the mark) and holds bytes.
+    if (this.#sink.needsDrain && this.#sink.bufferedBytes > 0 && this.#congestedSince === null) {
+      this.#congestedSince = now;
+    }
+  }
+
+  // Ending
+
+  /**
+   * Writes `last` (if any, whatever the limit) and ends the stream. When `grace` is given the
+   * sink is destroyed if it has not closed within `grace.ms`; without it, at once.
+   */
+  close(last: Buffer | undefined, now: number, grace?: { timers: Timers; ms: number }): void {
+    if (!this.open) return;
+    this.#state = 'closing';
+    this.#held = undefined;
+    this.flush(now); // what a batch held goes before the last frame
+    if (this.#sink.closed) return;
+    if (!grace) {
+      this.#sink.destroy();
+      return;
+    }
+    if (last) {
+      this.#sink.write(last);
+      this.#bytesSent += last.length;
+    }
+    this.#sink.end();
+    const sink = this.#sink;
+    this.#grace = { timers: grace.timers, handle: grace.timers.setTimeout(() => sink.destroy(), grace.ms) };
+  }
+
+  /** Closes the sink at once, dropping what it buffered. */
+  destroy(): void {
+    this.#sink.destroy();
   }
 
   snapshot(): ConnectionSnapshot {
@@ -193,9 +276,9 @@ export class Subscriber implements Routable {
       userId: this.user.id,
       userName: this.user.name,
       connectedAt: this.connectedAt,
-      lastEventAt: this.lastEventAt,
-      eventsSent: this.eventsSent,
-      bytesSent: this.bytesSent,
+      lastEventAt: this.#lastEventAt,
+      eventsSent: this.#eventsSent,
+      bytesSent: this.#bytesSent,
       subscriptions,
       state: this.open ? 'active' : 'closing',
       ipAddress: this.meta.ipAddress,

@@ -11,26 +11,8 @@ export const MINUTE_MS = 60 * SECOND_MS;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** An opaque timer handle. */
-export type TimerHandle = unknown;
-
-/** The subset of the timer functions the metrics modules use. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-  setInterval(fn: () => void, ms: number): TimerHandle;
-  clearInterval(handle: TimerHandle): void;
-}
-
-/** Node's timers, unref'd: metrics bookkeeping never keeps the process alive on its own. */
-export function systemTimers(): Timers {
-  return {
-    setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-    setInterval: (fn, ms) => setInterval(fn, ms).unref(),
-    clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-  };
-}
+// Timers live beside the modules that share them (the hub takes them too); re-exported for metrics.
+export { type TimerHandle, type Timers, systemTimers } from '../timers.ts';
 
 /** The start of the bucket of size `size` that contains `t`. */
 export function floorTo(t: number, size: number): number {

@@ -7,9 +7,9 @@
  */
 import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../types.ts';
 import type { Now } from './clock.ts';
-import { LatencyHistogram } from './histogram.ts';
+import { LatencyHistogram } from './histogram/histogram.ts';
 import { RateWindow } from './rate-window.ts';
-import { emptyTraffic, type TrafficFields } from './rollup-record.ts';
+import { emptyTraffic, type TrafficFields } from './rollup/record.ts';
 
 export interface CollectorOptions {
   /** The clock. Default `Date.now`. */
@@ -154,17 +154,17 @@ export class MetricsCollector implements HubObserver {
 
   delivered(event: HubEvent, count: number, bytes: number, writtenAt: number): void {
     if (count <= 0) return;
-    const m = this.#minute;
-    m.deliveries += count;
-    m.bytesOut += count * bytes;
+    const minute = this.#minute;
+    minute.deliveries += count;
+    minute.bytesOut += count * bytes;
     this.totals.deliveries += count;
     this.totals.bytesOut += count * bytes;
     this.#deliveries.add(count);
     this.#bytes.add(count * bytes);
     const endToEnd = writtenAt - event.firedAt;
     const processing = writtenAt - event.receivedAt;
-    m.latency.record(endToEnd, count);
-    m.hubLatency.record(processing, count);
+    minute.latency.record(endToEnd, count);
+    minute.hubLatency.record(processing, count);
     this.totals.latency.record(endToEnd, count);
     this.totals.hubLatency.record(processing, count);
   }
@@ -201,8 +201,8 @@ export class MetricsCollector implements HubObserver {
   takeMinute(): TrafficMinute {
     const now = this.#now();
     const taken = this.peekMinute();
-    const t = taken.traffic;
-    this.#previous = { latency: t.latency, hubLatency: t.hubLatency, deliveries: t.deliveries, failures: t.deliveryFailures };
+    const traffic = taken.traffic;
+    this.#previous = { latency: traffic.latency, hubLatency: traffic.hubLatency, deliveries: traffic.deliveries, failures: traffic.deliveryFailures };
     this.#minute = emptyTraffic();
     this.#minute.connMax = this.#active;
     this.#minuteStart = now;

@@ -1,5 +1,5 @@
 /**
- * The history periods of DESIGN §4 (`1h`, `24h`, `7d`, `30d`) and how each is read: the two
+ * The history periods of DOCS.md (`1h`, `24h`, `7d`, `30d`) and how each is read: the two
  * short ones from per-minute rollups, the two long ones from per-hour rollups.
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './clock.ts';

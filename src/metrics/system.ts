@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import type { Now } from './clock.ts';
-import { emptyResources, type ResourceFields } from './rollup-record.ts';
+import { emptyResources, type ResourceFields } from './rollup/record.ts';
 
 export interface SystemSnapshot {
   at: number;

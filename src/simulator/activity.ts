@@ -3,6 +3,7 @@
  * that turn lights on), doors open (which runs a script), and someone flips a switch now and then.
  * Paced so the core fires about `eventRate` events per second on average.
  */
+import { systemTimers, type TimerHandle, type Timers } from '../timers.ts';
 import type { SimulatedCore } from './core.ts';
 
 export interface DemoActivityOptions {
@@ -10,6 +11,10 @@ export interface DemoActivityOptions {
   eventRate: number;
   /** The user id that manual actions (switches, thermostat) are attributed to. */
   userId: string;
+  /** The pacing clock. Default `Date.now`. */
+  now?: () => number;
+  /** The pacing tick. Default: Node's timers (unref'd). */
+  timers?: Timers;
 }
 
 const DRIFT: Record<string, { step: number; min: number; max: number; decimals: number }> = {
@@ -23,30 +28,35 @@ const DRIFT: Record<string, { step: number; min: number; max: number; decimals: 
 };
 
 export class DemoActivity {
-  #timer: NodeJS.Timeout | undefined;
+  readonly #now: () => number;
+  readonly #timers: Timers;
+  #timer: TimerHandle | undefined;
   #startedAt = 0;
   #firedAtStart = 0;
 
   constructor(
     readonly core: SimulatedCore,
     readonly options: DemoActivityOptions,
-  ) {}
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers();
+  }
 
   start(): void {
-    if (this.options.eventRate <= 0 || this.#timer) return;
-    this.#startedAt = Date.now();
+    if (this.options.eventRate <= 0 || this.#timer !== undefined) return;
+    this.#startedAt = this.#now();
     this.#firedAtStart = this.core.bus.total;
     const tickMs = Math.max(20, Math.min(1000, 1000 / this.options.eventRate));
-    this.#timer = setInterval(() => this.#tick(), tickMs);
+    this.#timer = this.#timers.setInterval(() => this.#tick(), tickMs);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   #tick(): void {
-    const target = (this.options.eventRate * (Date.now() - this.#startedAt)) / 1000;
+    const target = (this.options.eventRate * (this.#now() - this.#startedAt)) / 1000;
     // Bounded, so a stalled event loop does not turn into a burst of thousands of events.
     for (let i = 0; i < 200 && this.core.bus.total - this.#firedAtStart < target; i++) this.step();
   }

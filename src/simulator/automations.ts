@@ -1,5 +1,5 @@
 /**
- * Scripts and automations of the simulated home, with core's event semantics (reference §7):
+ * Scripts and automations of the simulated home, with core's event semantics (docs/home-assistant.md §7):
  * - a script run fires `script_started` `{name, entity_id}` with the caller's context, and its
  *   actions run in that context;
  * - an automation whose trigger matches fires `automation_triggered` `{name, entity_id, source?}`

@@ -1,5 +1,5 @@
 /**
- * The websocket commands of the simulated core (reference §3–§11), one handler per command type.
+ * The websocket commands of the simulated core (docs/home-assistant.md §3–§11), one handler per command type.
  * Handlers throw {@link SchemaError} (→ `invalid_format`), {@link UnauthorizedError}
  * (→ `unauthorized`) or ServiceNotFoundError (→ `not_found`); the session maps them.
  */
@@ -35,7 +35,7 @@ const requireAdmin = (session: CommandSession) => {
   if (!session.user.is_admin) throw new UnauthorizedError();
 };
 
-/** Target keys that core's target schema turns into lists (reference §7). */
+/** Target keys that core's target schema turns into lists (docs/home-assistant.md §7). */
 const TARGET_LIST_KEYS = ['entity_id', 'device_id', 'area_id', 'floor_id', 'label_id'];
 
 function mergeTarget(serviceData: Record<string, unknown>, target: Record<string, unknown> | undefined): Record<string, unknown> {

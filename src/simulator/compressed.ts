@@ -1,5 +1,5 @@
 /**
- * `subscribe_entities` payloads (core `State.as_compressed_state` and `_state_diff`, reference §8):
+ * `subscribe_entities` payloads (core `State.as_compressed_state` and `_state_diff`, docs/home-assistant.md §8):
  * `a` adds compressed states, `r` removes entities, `c` carries per-entity diffs with `+` (changed
  * fields only) and `-` (removed attribute keys).
  */

@@ -10,7 +10,7 @@ import { ServiceRegistry } from './services.ts';
 import { StateMachine } from './state-machine.ts';
 import { MicroClock } from './time.ts';
 
-/** A core user as `auth/current_user` describes it (reference §10). */
+/** A core user as `auth/current_user` describes it (docs/home-assistant.md §10). */
 export interface SimUser {
   id: string;
   name: string;
@@ -29,7 +29,7 @@ export class SimulatedCore {
   readonly states = new StateMachine(this.bus, this.clock);
   readonly services = new ServiceRegistry(this.bus, this.clock);
   readonly #tokens = new Map<string, SimUser>();
-  /** Failed logins, as core counts them for its IP ban (addon-facts §7). */
+  /** Failed logins, as core counts them for its IP ban (docs/home-assistant.md §15). */
   failedLogins = 0;
   /** Open persistent notifications by id (`persistent_notification.create` / `dismiss`). */
   readonly notifications = new Map<string, { title: string | null; message: string; created_at: string }>();
@@ -89,7 +89,7 @@ export class SimulatedCore {
     return [...changed.values()];
   }
 
-  /** `get_config` (core `Config.as_dict`, reference §10). */
+  /** `get_config` (core `Config.as_dict`, docs/home-assistant.md §10). */
   config(): Record<string, unknown> {
     const components = [...new Set([...this.states.entityIds().map((id) => id.split('.')[0]), 'api', 'websocket_api', 'http', 'automation', 'script', 'notify', 'persistent_notification'])].sort();
     return {

@@ -1,6 +1,6 @@
 /**
  * The simulated core's event bus (core `EventBus`): listeners per event type or `*`, events built
- * with core's key order (reference §6: event_type, data, origin, time_fired, context).
+ * with core's key order (docs/home-assistant.md §6: event_type, data, origin, time_fired, context).
  */
 import type { CoreEvent, HaContext } from '../ha/messages.ts';
 import { isoMicros } from './time.ts';

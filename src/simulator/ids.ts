@@ -65,9 +65,7 @@ export function ulid(timeMs: number, random: Random): string {
   return time + rest;
 }
 
-export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-/** A new context; `parent_id` links automation actions to what triggered them (reference §7). */
+/** A new context; `parent_id` links automation actions to what triggered them (docs/home-assistant.md §7). */
 export function newContext(timeMs: number, random: Random, userId: string | null = null, parentId: string | null = null): HaContext {
   return { id: ulid(timeMs, random), parent_id: parentId, user_id: userId };
 }

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimulatedCore } from './core.ts';
 import { ServiceNotFoundError } from './services.ts';
+import { isRecord } from '../is-record.ts';
 
 /** One REST request as the simulator saw it. */
 export interface RestCall {
@@ -82,7 +83,7 @@ export async function handleRest(core: SimulatedCore, req: IncomingMessage, res:
   const services = /^\/api\/services\/([^/]+)\/([^/]+)$/.exec(path);
   const events = /^\/api\/events\/([^/]+)$/.exec(path);
   const entity = /^\/api\/states\/([^/]+)$/.exec(path);
-  const isObject = body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body));
+  const isObject = body === undefined || isRecord(body);
 
   if (method === 'GET' && path === '/api/') call.status = sendJson(res, 200, { message: 'API running.' });
   else if (method === 'GET' && path === '/api/config') call.status = sendJson(res, 200, core.config());

@@ -1,8 +1,9 @@
 /**
  * Command validation with core's (voluptuous) error texts: command schemas forbid extra keys and
- * failures become `invalid_format` with a humanised message (reference §4), e.g.
+ * failures become `invalid_format` with a humanised message (docs/home-assistant.md §4), e.g.
  * `extra keys not allowed @ data['entity_id']. Got 'light.x'`.
  */
+import { isRecord } from '../is-record.ts';
 
 export class SchemaError extends Error {
   constructor(
@@ -47,7 +48,7 @@ function matches(type: FieldType, value: unknown): boolean {
     case 'string':
       return typeof value === 'string';
     case 'object':
-      return typeof value === 'object' && value !== null && !Array.isArray(value);
+      return isRecord(value);
     case 'boolean':
       return typeof value === 'boolean';
     case 'integer':

@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import type { HaState } from '../types.ts';
 import type { Logger } from '../log.ts';
 import type { CoreEvent, HaContext } from '../ha/messages.ts';
+import type { Timers } from '../timers.ts';
 import { DemoActivity } from './activity.ts';
 import { SimulatedCore, type SimUser } from './core.ts';
 import { populateDemoHome } from './demo-home.ts';
@@ -30,6 +31,8 @@ export interface HaSimulatorOptions {
   seed?: number;
   /** How long a client may take to send `auth`. Default 10 000 ms, as core. */
   authTimeoutMs?: number;
+  /** The demo activity's pacing clock and tick (tests pass a fake clock). Default: `Date.now` and Node's timers. */
+  activityClock?: { now: () => number; timers: Timers };
 }
 
 /** Subscriptions of one open connection, for asserting reference counting. */
@@ -53,6 +56,8 @@ export class HaSimulator extends EventEmitter {
   readonly restCalls: RestCall[] = [];
   /** Websocket connections accepted since start. */
   connectionsAccepted = 0;
+  /** Client messages read and ignored while {@link stall}ed. */
+  messagesIgnored = 0;
 
   readonly #options: HaSimulatorOptions;
   readonly #activity: DemoActivity;
@@ -70,7 +75,7 @@ export class HaSimulator extends EventEmitter {
     ({ user: this.adminUser, token: this.adminToken } = this.core.addUser('Demo Admin', true, true));
     ({ user: this.user, token: this.userToken } = this.core.addUser('Demo User', false));
     populateDemoHome(this.core);
-    this.#activity = new DemoActivity(this.core, { eventRate: options.eventRate ?? 0, userId: this.adminUser.id });
+    this.#activity = new DemoActivity(this.core, { eventRate: options.eventRate ?? 0, userId: this.adminUser.id, ...options.activityClock });
   }
 
   /** `http://127.0.0.1:<port>` (the REST base). */
@@ -252,6 +257,7 @@ export class HaSimulator extends EventEmitter {
       const session = new SimSession(++this.connectionsAccepted, ws, {
         core: this.core,
         isStalled: () => this.#stalled,
+        ignoredWhileStalled: () => void this.messagesIgnored++,
         authTimeoutMs: this.#options.authTimeoutMs ?? 10_000,
       });
       this.#sessions.add(session);

@@ -1,5 +1,5 @@
 /**
- * The simulated core's service registry (core `ServiceRegistry.async_call`, reference §7/§10):
+ * The simulated core's service registry (core `ServiceRegistry.async_call`, docs/home-assistant.md §7/§10):
  * `call_service` is fired with the caller's context just before the handler runs; an unknown
  * service raises {@link ServiceNotFoundError}, which the websocket API turns into `not_found`.
  */

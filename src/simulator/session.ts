@@ -1,5 +1,5 @@
 /**
- * One client connection to the simulated core: the auth phase (reference §2), then the command
+ * One client connection to the simulated core: the auth phase (docs/home-assistant.md §2), then the command
  * phase with core's id rules (§4) and message coalescing (§3): messages queued in the same tick go
  * out as one JSON-array frame once the client asked for `coalesce_messages`.
  */
@@ -10,11 +10,14 @@ import { COMMANDS, UnauthorizedError, type Command, type CommandSession } from '
 import { SchemaError, pythonRepr } from './schema.ts';
 import { ServiceNotFoundError } from './services.ts';
 import * as wire from './wire.ts';
+import { wsMessageText } from '../ws-text.ts';
 
 export interface SessionHost {
   readonly core: SimulatedCore;
   /** True while the simulator plays a hung core: nothing is read or written. */
   isStalled(): boolean;
+  /** A message arrived while stalled and was ignored (counted, so tests can wait for it). */
+  ignoredWhileStalled(): void;
   /** How long a client may take to send `auth` (core: 10 s). */
   readonly authTimeoutMs: number;
 }
@@ -118,11 +121,13 @@ export class SimSession implements CommandSession {
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
-    if (this.host.isStalled() || this.#closed) return;
+    if (this.#closed) return;
+    if (this.host.isStalled()) return this.host.ignoredWhileStalled();
     let parsed: unknown;
     try {
-      if (isBinary) throw new Error('binary frame');
-      parsed = JSON.parse(data.toString());
+      const text = wsMessageText(data, isBinary);
+      if (text === null) throw new Error('binary frame');
+      parsed = JSON.parse(text);
     } catch {
       // Core drops the connection on invalid JSON (and on binary frames during auth), without a word.
       this.ws.close();

@@ -1,5 +1,5 @@
 /**
- * The simulated core's state machine (core `StateMachine.async_set_internal`, reference §7):
+ * The simulated core's state machine (core `StateMachine.async_set_internal`, docs/home-assistant.md §7):
  * a write that changes the state or attributes fires `state_changed` (with `last_changed` kept when
  * only attributes changed); an identical write fires `state_reported` instead.
  */

@@ -1,6 +1,6 @@
 /**
  * Core's timestamps: Python `datetime.isoformat()` in UTC (`2025-08-14T18:42:37.391872+00:00`,
- * microseconds omitted when zero) and float epoch seconds for compressed states (reference §6, §8).
+ * microseconds omitted when zero) and float epoch seconds for compressed states (docs/home-assistant.md §6, §8).
  * JavaScript clocks have milliseconds; the microsecond digits come from a monotonic high-resolution
  * clock so that successive timestamps stay ordered, as core's do.
  */
@@ -43,5 +43,3 @@ export function parseIsoMicros(iso: string): number {
   return whole + (match?.[1] ? Number(match[1].padEnd(6, '0')) : 0);
 }
 
-/** Core's ISO timestamp regex, for tests and validation. */
-export const ISO_MICROS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/;

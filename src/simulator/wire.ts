@@ -1,5 +1,5 @@
 /**
- * What the simulated core writes, byte for byte in core's key order (reference §2, §4, §6):
+ * What the simulated core writes, byte for byte in core's key order (docs/home-assistant.md §2, §4, §6):
  * compact JSON, results `{id, type, success, result|error}`, events `{type, event, id}` with `id`
  * last (core serialises the event once and appends the id).
  */

@@ -1,4 +1,4 @@
-/** One stream as the API shows it (DESIGN §4 `connection`), mapped from the hub's snapshot. */
+/** One stream as the API shows it (DOCS.md, the `connection` object), mapped from the hub's snapshot. */
 import type { ConnectionSnapshot } from '../types.ts';
 import { isoTime } from '../iso-time.ts';
 
@@ -13,6 +13,10 @@ export interface ConnectionView {
   state: 'active' | 'closing';
   ip_address: string;
   user_agent: string;
+  /** Added for the panel: the user's name, bytes written, and the listener the stream came in on. */
+  user_name: string;
+  bytes_sent: number;
+  listener: 'lan' | 'ingress';
 }
 
 export function connectionView(c: ConnectionSnapshot): ConnectionView {
@@ -27,5 +31,8 @@ export function connectionView(c: ConnectionSnapshot): ConnectionView {
     state: c.state,
     ip_address: c.ipAddress,
     user_agent: c.userAgent,
+    user_name: c.userName,
+    bytes_sent: c.bytesSent,
+    listener: c.listener,
   };
 }

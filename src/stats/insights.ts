@@ -43,8 +43,8 @@ export const INSIGHT_LIMITS = {
 
 export function performanceInsights(input: InsightInput): Insight[] {
   const out: Insight[] = [];
-  const L = INSIGHT_LIMITS;
-  if (input.processingSamples >= L.minLatencySamples && input.processingP95Ms > L.slowProcessingMs) {
+  const limits = INSIGHT_LIMITS;
+  if (input.processingSamples >= limits.minLatencySamples && input.processingP95Ms > limits.slowProcessingMs) {
     out.push({
       level: 'warning',
       code: 'slow_processing',
@@ -52,7 +52,7 @@ export function performanceInsights(input: InsightInput): Insight[] {
       recommendation: 'Check the event-loop delay and slow consumers; narrow subscriptions with entity_id or domain filters',
     });
   }
-  if (input.averageMessageBytes > L.largeMessageBytes) {
+  if (input.averageMessageBytes > limits.largeMessageBytes) {
     out.push({
       level: 'info',
       code: 'large_messages',
@@ -60,7 +60,7 @@ export function performanceInsights(input: InsightInput): Insight[] {
       recommendation: 'Subscribe to fewer entities or event types; entities with large attributes dominate the size',
     });
   }
-  if (input.deliveriesPerSecond > L.highThroughputPerSecond) {
+  if (input.deliveriesPerSecond > limits.highThroughputPerSecond) {
     out.push({
       level: 'success',
       code: 'high_throughput',
@@ -68,7 +68,7 @@ export function performanceInsights(input: InsightInput): Insight[] {
       recommendation: 'The hub keeps up; watch CPU and latency if the load keeps growing',
     });
   }
-  if (input.failurePercent > L.failurePercent) {
+  if (input.failurePercent > limits.failurePercent) {
     out.push({
       level: 'warning',
       code: 'delivery_failures',
@@ -76,7 +76,7 @@ export function performanceInsights(input: InsightInput): Insight[] {
       recommendation: 'Slow consumers are being closed; check the clients’ networks or raise slow_consumer_limit_kb',
     });
   }
-  if (input.eventLoopDelayP99Ms > L.eventLoopDelayMs) {
+  if (input.eventLoopDelayP99Ms > limits.eventLoopDelayMs) {
     out.push({
       level: 'warning',
       code: 'event_loop_delay',
@@ -84,7 +84,7 @@ export function performanceInsights(input: InsightInput): Insight[] {
       recommendation: 'Something synchronous is slow; profile the process',
     });
   }
-  if (input.eventLoopUtilization > L.eventLoopUtilization) {
+  if (input.eventLoopUtilization > limits.eventLoopUtilization) {
     out.push({
       level: 'warning',
       code: 'event_loop_saturated',

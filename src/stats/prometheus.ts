@@ -9,7 +9,7 @@ import type { ConnectionRegistry } from '../types.ts';
 import type { AlertView } from '../alerts/notifier.ts';
 import type { Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
-import type { LatencyHistogram } from '../metrics/histogram.ts';
+import type { LatencyHistogram } from '../metrics/histogram/histogram.ts';
 import type { SystemSampler } from '../metrics/system.ts';
 
 export interface PrometheusExporterOptions {
@@ -60,8 +60,8 @@ export class PrometheusExporter {
   constructor(options: PrometheusExporterOptions) {
     const { collector, system } = options;
     const now = options.now ?? Date.now;
-    const r = this.registry;
-    const registers = [r];
+    const registry = this.registry;
+    const registers = [registry];
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, registers, collect() { this.set(read()); } });
     const labelledGauge = (name: string, help: string, label: string, read: () => Record<string, number>) =>
@@ -70,11 +70,11 @@ export class PrometheusExporter {
       new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } });
     const labelledCounter = (name: string, help: string, label: string, read: () => Record<string, number>) =>
       new Counter({ name, help, labelNames: [label], registers, collect() { this.reset(); for (const [k, v] of Object.entries(read())) this.inc({ [label]: k }, v); } });
-    const t = collector.totals;
+    const totals = collector.totals;
     const RATE_LIMITED = 'rate_limited_';
     const errorsWhere = (rateLimited: boolean) =>
       Object.fromEntries(
-        Object.entries(t.errors)
+        Object.entries(totals.errors)
           .filter(([k]) => k.startsWith(RATE_LIMITED) === rateLimited)
           .map(([k, v]) => [rateLimited ? k.slice(RATE_LIMITED.length) : k, v]),
       );
@@ -82,16 +82,16 @@ export class PrometheusExporter {
     gauge('sse_hub_connections', 'Active SSE streams', () => collector.active);
     labelledGauge('sse_hub_connections_by_listener', 'Active SSE streams by listener', 'listener', () => collector.live().byListener);
     labelledGauge('sse_hub_connections_by_http_version', 'Active SSE streams by HTTP version', 'http_version', () => collector.live().byHttpVersion);
-    counter('sse_hub_connections_opened_total', 'SSE streams opened', () => t.connOpened);
-    labelledCounter('sse_hub_connections_closed_total', 'SSE streams closed, by reason', 'reason', () => t.closeReasons);
-    labelledCounter('sse_hub_events_received_total', 'Events received from Home Assistant, by type', 'type', () => t.eventTypes);
-    counter('sse_hub_events_sent_total', 'Events written to SSE sockets (one per stream)', () => t.deliveries);
-    counter('sse_hub_sent_bytes_total', 'Bytes written to SSE sockets', () => t.bytesOut);
+    counter('sse_hub_connections_opened_total', 'SSE streams opened', () => totals.connOpened);
+    labelledCounter('sse_hub_connections_closed_total', 'SSE streams closed, by reason', 'reason', () => totals.closeReasons);
+    labelledCounter('sse_hub_events_received_total', 'Events received from Home Assistant, by type', 'type', () => totals.eventTypes);
+    counter('sse_hub_events_sent_total', 'Events written to SSE sockets (one per stream)', () => totals.deliveries);
+    counter('sse_hub_sent_bytes_total', 'Bytes written to SSE sockets', () => totals.bytesOut);
     labelledCounter('sse_hub_delivery_failures_total', 'Deliveries that failed or were dropped, by reason', 'reason', () => errorsWhere(false));
     labelledCounter('sse_hub_rate_limited_total', 'Requests and streams refused by rate limits', 'kind', () => errorsWhere(true));
     gauge('sse_hub_event_backlog_bytes', 'Bytes written to sockets but not yet flushed', () => options.registry?.backlogBytes() ?? 0);
-    r.registerMetric(histogramMetric('sse_hub_delivery_latency_seconds', 'Home Assistant time_fired to written to the socket', () => t.latency));
-    r.registerMetric(histogramMetric('sse_hub_processing_latency_seconds', 'Received from Home Assistant to written to the socket', () => t.hubLatency));
+    registry.registerMetric(histogramMetric('sse_hub_delivery_latency_seconds', 'Home Assistant time_fired to written to the socket', () => totals.latency));
+    registry.registerMetric(histogramMetric('sse_hub_processing_latency_seconds', 'Received from Home Assistant to written to the socket', () => totals.hubLatency));
     gauge('sse_hub_process_resident_memory_bytes', 'Resident set size', () => system.latest().rss);
     gauge('sse_hub_process_heap_used_bytes', 'V8 heap used', () => system.latest().heapUsed);
     gauge('sse_hub_process_cpu_percent', 'Process CPU, percent of one core, last sampling interval', () => system.latest().cpuPercent);

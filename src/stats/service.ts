@@ -1,5 +1,5 @@
 /**
- * The statistics and management answers of DESIGN §4, as plain data: live stats, connections,
+ * The statistics and management answers of DOCS.md, as plain data: live stats, connections,
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
  * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
  */
@@ -9,11 +9,13 @@ import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import { performanceInsights, type Insight } from './insights.ts';
 import { isoDuration, isoTime } from '../iso-time.ts';
-import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from '../metrics/memory-trend.ts';
+import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
 import { periodSpec, windowStart, type Period, type Resolution } from '../metrics/period.ts';
-import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup-record.ts';
-import type { MetricsStore } from '../metrics/store.ts';
-import { addToAggregate, emptyAggregate, historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
+import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup/record.ts';
+import type { MetricsStore } from '../metrics/store/store.ts';
+import { addToAggregate, emptyAggregate } from '../metrics/rollup/aggregate.ts';
+import { UpstreamSince, liveStatus, type LiveStatus } from './live-status.ts';
+import { historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
 import type { SystemSampler, SystemSnapshot } from '../metrics/system.ts';
 
 export interface StatsData {
@@ -24,6 +26,9 @@ export interface StatsData {
   cpu_usage: number;
   uptime: string;
   event_backlog: number;
+  /** Redis mode: every figure here is this instance's (`local`); global ones are in the monitor. */
+  scope?: 'local';
+  instance_id?: string;
 }
 
 export interface MetricsData {
@@ -49,6 +54,8 @@ export interface MonitorData {
   global_connections: number;
   global_unique_users: number;
   connections_per_user: Record<string, number>;
+  /** Redis mode: every live instance with its last heartbeat (ISO time) and stream count. */
+  instances?: { instance_id: string; last_heartbeat: string; connections: number }[];
 }
 
 /** Connection counts across every instance (Redis mode). */
@@ -56,6 +63,8 @@ export interface GlobalConnections {
   connections: number;
   uniqueUsers: number;
   perUser: Record<string, number>;
+  /** Every live instance and its last heartbeat (epoch ms). */
+  instances?: { instanceId: string; heartbeatAt: number; connections: number }[];
 }
 
 export interface MonitorOptions {
@@ -79,56 +88,74 @@ export interface StatsServiceOptions {
   /** When the service started, for `uptime`. Default: when the collector was created. */
   startedAt?: number;
   memoryTrend?: MemoryTrendOptions;
+  /** The upstream link's state, for {@link StatsService.live}; absent = reported as `unknown`. */
+  upstream?: { readonly state: string };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 export class StatsService {
-  readonly #o: StatsServiceOptions;
+  readonly #options: StatsServiceOptions;
   readonly #now: Now;
+  readonly #upstreamSince: UpstreamSince;
 
   constructor(options: StatsServiceOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#upstreamSince = new UpstreamSince(options.startedAt ?? options.collector.startedAt);
+  }
+
+  /** The panel's live figures (upstream, rates, latency percentiles, process). */
+  live(): LiveStatus {
+    const now = this.#now();
+    const upstream = this.#upstreamSince.observe(this.#options.upstream?.state, now);
+    return liveStatus(this.#options.collector, this.#options.system.latest(), upstream, now);
   }
 
   stats(): StatsData {
-    const { collector, registry } = this.#o;
-    const system = this.#o.system.latest();
+    const { collector, registry } = this.#options;
+    const system = this.#options.system.latest();
     return {
       active_connections: collector.active,
       total_events_sent: collector.totals.deliveries,
       events_per_second: round2(collector.live().deliveriesPerSecond),
       memory_usage: system.rss,
       cpu_usage: round2(system.cpuPercent),
-      uptime: isoDuration(this.#now() - (this.#o.startedAt ?? collector.startedAt)),
+      uptime: isoDuration(this.#now() - (this.#options.startedAt ?? collector.startedAt)),
       event_backlog: registry.backlogBytes(),
+      ...this.#scope(),
     };
   }
 
-  connections(): { connections: ConnectionView[]; total: number } {
-    const connections = this.#o.registry.list().map(connectionView);
-    return { connections, total: connections.length };
+  /** In Redis mode, answers that hold only this instance's figures say so. */
+  #scope(): { scope?: 'local'; instance_id?: string } {
+    const { monitor } = this.#options;
+    return monitor.handlerType === 'redis' ? { scope: 'local', instance_id: monitor.instanceId } : {};
+  }
+
+  connections(): { connections: ConnectionView[]; total: number; scope?: 'local'; instance_id?: string } {
+    const connections = this.#options.registry.list().map(connectionView);
+    return { connections, total: connections.length, ...this.#scope() };
   }
 
   connection(id: string): ConnectionView | undefined {
-    const snapshot = this.#o.registry.get(id);
+    const snapshot = this.#options.registry.get(id);
     return snapshot && connectionView(snapshot);
   }
 
   /** Closes one stream as `admin_closed`; false when there is no such stream. */
   closeConnection(id: string): boolean {
-    return this.#o.registry.close(id, 'admin_closed');
+    return this.#options.registry.close(id, 'admin_closed');
   }
 
   metrics(period: Period): MetricsData {
     const now = this.#now();
     const spec = periodSpec(period);
     const from = windowStart(period, now);
-    const stored = this.#o.store.aggregate(spec.resolution, from);
+    const stored = this.#options.store.aggregate(spec.resolution, from);
     const aggregate = stored ?? this.#rows(spec.resolution, from).reduce(addToAggregate, emptyAggregate());
-    const live = this.#o.collector.peekMinute();
-    const system = this.#o.system.latest();
+    const live = this.#options.collector.peekMinute();
+    const system = this.#options.system.latest();
     const liveRow: RollupView = {
       ts: live.start,
       durationMs: live.durationMs,
@@ -147,8 +174,8 @@ export class StatsService {
       diskWriteBytes: 0,
     };
     const metrics = summarize(addToAggregate(aggregate, liveRow), {
-      connections: this.#o.collector.active,
-      deliveriesPerSecond: this.#o.collector.live().deliveriesPerSecond,
+      connections: this.#options.collector.active,
+      deliveriesPerSecond: this.#options.collector.live().deliveriesPerSecond,
       memory: system.rss,
       cpu: system.cpuPercent,
     });
@@ -159,23 +186,26 @@ export class StatsService {
     const now = this.#now();
     const spec = periodSpec(period);
     const points = this.#rows(spec.resolution, windowStart(period, now)).map(historyPoint);
-    return { period, resolution: spec.resolution, history_available: this.#o.store.available, points, timestamp: isoTime(now) };
+    return { period, resolution: spec.resolution, history_available: this.#options.store.available, points, timestamp: isoTime(now) };
   }
 
   async monitor(): Promise<MonitorData> {
     const perUser: Record<string, number> = {};
-    const list = this.#o.registry.list();
+    const list = this.#options.registry.list();
     for (const c of list) perUser[c.userId] = (perUser[c.userId] ?? 0) + 1;
-    const local = { connections: list.length, uniqueUsers: Object.keys(perUser).length, perUser };
-    const global = this.#o.monitor.global ? await this.#o.monitor.global() : local;
+    const local: GlobalConnections = { connections: list.length, uniqueUsers: Object.keys(perUser).length, perUser };
+    const global = this.#options.monitor.global ? await this.#options.monitor.global() : local;
     return {
-      handler_type: this.#o.monitor.handlerType,
-      instance_id: this.#o.monitor.instanceId,
+      handler_type: this.#options.monitor.handlerType,
+      instance_id: this.#options.monitor.instanceId,
       local_connections: local.connections,
       local_unique_users: local.uniqueUsers,
       global_connections: global.connections,
       global_unique_users: global.uniqueUsers,
       connections_per_user: global.perUser,
+      ...(global.instances
+        ? { instances: global.instances.map((i) => ({ instance_id: i.instanceId, last_heartbeat: isoTime(i.heartbeatAt), connections: i.connections })) }
+        : {}),
     };
   }
 
@@ -187,10 +217,10 @@ export class StatsService {
     throughput: Record<string, number>;
     connections: Record<string, unknown>;
   } {
-    const { collector } = this.#o;
+    const { collector } = this.#options;
     const now = this.#now();
-    const system = this.#o.system.latest();
-    const trend = memoryTrend(this.#o.system.history(), now, this.#o.memoryTrend);
+    const system = this.#options.system.latest();
+    const trend = memoryTrend(this.#options.system.history(), now, this.#options.memoryTrend);
     const live = collector.live();
     const recent = collector.recent();
     const hub = recent.hubLatency;
@@ -207,7 +237,7 @@ export class StatsService {
       leakSuspected: trend.leak_suspected,
       leakReason: trend.reason,
     });
-    const t = collector.totals;
+    const totals = collector.totals;
     return {
       system,
       memory_trend: trend,
@@ -220,10 +250,10 @@ export class StatsService {
       },
       connections: {
         active: live.active,
-        opened_total: t.connOpened,
-        closed_total: t.connClosed,
-        average_duration_seconds: t.connClosed > 0 ? round2(t.connDurationSumMs / t.connClosed / 1000) : 0,
-        close_reasons: t.closeReasons,
+        opened_total: totals.connOpened,
+        closed_total: totals.connClosed,
+        average_duration_seconds: totals.connClosed > 0 ? round2(totals.connDurationSumMs / totals.connClosed / 1000) : 0,
+        close_reasons: totals.closeReasons,
         by_http_version: live.byHttpVersion,
         by_listener: live.byListener,
         by_ip: live.byIp,
@@ -233,8 +263,8 @@ export class StatsService {
 
   /** Stored rollups, or while the store is unavailable the minutes kept in memory (merged into hours for hour periods). */
   #rows(resolution: Resolution, from: number): RollupView[] {
-    if (this.#o.store.available) return this.#o.store.range(resolution, from);
-    const minutes = this.#o.recent().filter((r) => r.ts >= from);
+    if (this.#options.store.available) return this.#options.store.range(resolution, from);
+    const minutes = this.#options.recent().filter((r) => r.ts >= from);
     if (resolution === 'minute') return [...minutes];
     const hours: Rollup[] = [];
     for (const minute of minutes) {

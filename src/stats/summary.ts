@@ -1,15 +1,15 @@
 /**
- * Folds rollups into the public period summary (`GET /api/sse/metrics`, DESIGN §4) and into chart
+ * Folds rollups into the public period summary (`GET /api/sse/metrics`, DOCS.md) and into chart
  * points (`GET /api/sse/history`). Pure functions: the same fold serves rows read from SQLite and
  * the in-memory minutes used while the store is unavailable.
  *
- * Percentiles come from the merged histograms of every rollup in the period (DESIGN §5).
+ * Percentiles come from the merged histograms of every rollup in the period (docs/decisions.md §2).
  * Averages are weighted by the measured duration of each rollup.
  */
-import { HistogramAccumulator } from '../metrics/histogram-accumulator.ts';
-import { LatencyHistogram, encodedPercentiles } from '../metrics/histogram.ts';
+import { LatencyHistogram, encodedPercentiles } from '../metrics/histogram/histogram.ts';
 import { isoTime } from '../iso-time.ts';
-import type { RollupView } from '../metrics/rollup-record.ts';
+import type { PeriodAggregate } from '../metrics/rollup/aggregate.ts';
+import type { RollupView } from '../metrics/rollup/record.ts';
 
 export interface PeriodSummary {
   connections: { current: number; max: number; average: number };
@@ -58,43 +58,6 @@ const round = (n: number, digits = 2) => {
   return Math.round(n * f) / f;
 };
 
-
-/**
- * Additive totals of a period's rollups: what {@link summarize} needs. The store computes it in
- * SQL (plus one merge of the histograms); {@link addToAggregate} does the same for rollups in memory.
- */
-export interface PeriodAggregate {
-  durationMs: number;
-  /** Σ connAvg × durationMs. */
-  connWeighted: number;
-  /** Σ cpuAvg × durationMs. */
-  cpuWeighted: number;
-  deliveries: number;
-  connMax: number;
-  rateMax: number;
-  memMax: number;
-  cpuMax: number;
-  latency: HistogramAccumulator;
-}
-
-export function emptyAggregate(): PeriodAggregate {
-  return { durationMs: 0, connWeighted: 0, cpuWeighted: 0, deliveries: 0, connMax: 0, rateMax: 0, memMax: 0, cpuMax: 0, latency: new HistogramAccumulator() };
-}
-
-export function addToAggregate(aggregate: PeriodAggregate, row: RollupView): PeriodAggregate {
-  const a = aggregate;
-  a.durationMs += row.durationMs;
-  a.connWeighted += row.connAvg * row.durationMs;
-  a.cpuWeighted += row.cpuAvg * row.durationMs;
-  a.deliveries += row.deliveries;
-  a.connMax = Math.max(a.connMax, row.connMax);
-  a.rateMax = Math.max(a.rateMax, row.rateMax);
-  a.memMax = Math.max(a.memMax, row.memRssMax);
-  a.cpuMax = Math.max(a.cpuMax, row.cpuMax);
-  if (row.latency instanceof LatencyHistogram) a.latency.add(row.latency);
-  else a.latency.addEncoded(row.latency);
-  return a;
-}
 
 /** The period summary of an aggregate (the stored rollups of the period plus the live partial minute) and the live figures. */
 export function summarize(a: PeriodAggregate, live: LiveFigures): PeriodSummary {

@@ -1,10 +1,10 @@
 /**
- * The seam between the producer of events (ha/bridge) and the hub that fans them out (DESIGN §5,
- * STYLE §4). A transport stamps each event with its SSE id, delivers it to this instance's
+ * The seam between the producer of events (ha/bridge) and the hub that fans them out (docs/decisions.md §4,
+ * docs/ARCHITECTURE.md §5.4). A transport stamps each event with its SSE id, delivers it to this instance's
  * listeners in id order, and keeps a bounded history for `Last-Event-ID` replay.
  *
- * Implementations: `memory.ts` (one process, a ring buffer) and, later, a Redis Streams transport
- * whose entry ids are the SSE ids. Both must pass `test/transport/suite.ts`.
+ * Implementations: `memory.ts` (one process, a ring buffer) and `redis.ts` (a Redis Stream shared
+ * by every instance, whose entry ids are the SSE ids). Both must pass `test/transport/suite.ts`.
  */
 import type { HubEvent, StampedEvent } from '../types.ts';
 

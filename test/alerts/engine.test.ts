@@ -5,8 +5,9 @@ import { AlertInputSource } from '../../src/alerts/inputs.ts';
 import { AlertNotifier, type HomeAssistantServices } from '../../src/alerts/notifier.ts';
 import { thresholdsFromOptions, thresholdsUpdateSchema, type AlertInputs } from '../../src/alerts/rules.ts';
 import { AlertEngine } from '../../src/alerts/engine.ts';
+import { attachAlertRecords } from '../../src/alerts/records.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { MetricsStore } from '../../src/metrics/store.ts';
+import { MetricsStore } from '../../src/metrics/store/store.ts';
 import { SystemSampler } from '../../src/metrics/system.ts';
 import type { UpstreamState } from '../../src/types.ts';
 import { FakeClock, FakeRegistry, flushLogs, testLogger } from '../metrics/helpers.ts';
@@ -56,7 +57,7 @@ function setup(options: { dir?: string; clock?: FakeClock; notifyService?: strin
   const engine = new AlertEngine({
     defaults,
     inputs,
-    store,
+    store: attachAlertRecords(store),
     notifier: new AlertNotifier({ logger, admins: registry, ha, notifyService: options.notifyService }),
     logger,
     now: clock.now,

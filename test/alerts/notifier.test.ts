@@ -11,7 +11,8 @@ import { HaSimulator } from '../../src/simulator/index.ts';
 import { AlertNotifier } from '../../src/alerts/notifier.ts';
 import { thresholdsFromOptions, type AlertInputs } from '../../src/alerts/rules.ts';
 import { AlertEngine } from '../../src/alerts/engine.ts';
-import { MetricsStore } from '../../src/metrics/store.ts';
+import { attachAlertRecords } from '../../src/alerts/records.ts';
+import { MetricsStore } from '../../src/metrics/store/store.ts';
 import { FakeClock, FakeRegistry, flushLogs, testLogger } from '../metrics/helpers.ts';
 import { tempDir } from '../metrics/rig.ts';
 
@@ -41,7 +42,7 @@ test('firing creates the persistent notification and fires sse_hub_alert in Home
   const engine = new AlertEngine({
     defaults: { ...thresholdsFromOptions(optionsSchema.parse({})), sustain_seconds: 0 },
     inputs: { read: () => current.value },
-    store,
+    store: attachAlertRecords(store),
     notifier: new AlertNotifier({ logger, ha, admins: new FakeRegistry(), notifyService: 'notify.mobile_app_phone' }),
     logger,
     now: clock.now,

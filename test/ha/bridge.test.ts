@@ -5,7 +5,8 @@ import type { HubEvent, UpstreamState } from '../../src/types.ts';
 import { HaBridge } from '../../src/ha/bridge.ts';
 import { HaConnection } from '../../src/ha/connection.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { captureLogger, sleep, waitFor } from './helpers.ts';
+import { ping } from '../../src/ha/messages.ts';
+import { captureLogger, waitFor } from './helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -30,11 +31,16 @@ async function setup() {
   });
   await waitFor('bridge connected', () => bridge.state === 'connected');
   const subscribed = () => sim.activeSubscriptions().flatMap((s) => s.eventTypes).sort();
-  return { sim, connection, bridge, published, statuses, subscribed };
+  /**
+   * A ping round trip: core answers in order, so once the pong is back core has handled everything
+   * sent before it and the bridge has read everything core sent before it (results, events).
+   */
+  const roundTrip = () => connection.command(ping());
+  return { sim, connection, bridge, published, statuses, subscribed, roundTrip };
 }
 
 test('one core subscription per needed type: subscribed on first interest, unsubscribed on last', async () => {
-  const { bridge, subscribed } = await setup();
+  const { bridge, subscribed, roundTrip } = await setup();
   assert.deepEqual(subscribed(), ['state_changed'], 'only the cache subscription at first');
 
   const releaseA = bridge.retain('service_called');
@@ -48,7 +54,7 @@ test('one core subscription per needed type: subscribed on first interest, unsub
 
   releaseA();
   releaseA(); // releasing twice is harmless
-  await sleep(50);
+  await roundTrip(); // an unsubscribe sent by the releases has been handled by now
   assert.ok(subscribed().includes('call_service'), 'still held by B');
   releaseB();
   releaseScript();
@@ -64,11 +70,10 @@ test('one core subscription per needed type: subscribed on first interest, unsub
 });
 
 test('never published twice when * and specific types are both held', async () => {
-  const { sim, bridge, published, subscribed } = await setup();
+  const { sim, bridge, published, subscribed, roundTrip } = await setup();
   const releases = [bridge.retain('*'), bridge.retain('state_changed'), bridge.retain('service_called'), bridge.retain('state_reported')];
   await waitFor('all subscribed', () => subscribed().length === 4);
-  await waitFor('* live', () => sim.activeSubscriptions()[0]?.eventTypes.includes('*') === true);
-  await sleep(20);
+  await roundTrip(); // the bridge has read the subscribe results, `*` among them
   sim.callService('switch', 'turn_on', { entity_id: 'switch.tv' });
   const tv = sim.core.states.get('switch.tv');
   sim.setState('switch.tv', 'on', tv?.attributes); // identical → state_reported, which * never carries
@@ -85,19 +90,19 @@ test('never published twice when * and specific types are both held', async () =
   sim.callService('switch', 'turn_off', { entity_id: 'switch.tv' });
   sim.fireEvent('custom_thing', { a: 2 });
   await waitFor('state_changed published', () => published.some((e) => e.type === 'state_changed'));
-  await sleep(30);
+  await roundTrip(); // core wrote any custom_thing event before the pong
   assert.deepEqual(published.map((e) => e.type), ['service_called', 'state_changed'], 'custom_thing is no longer wanted');
   for (const release of releases) release();
 });
 
 test('state cache: filled at connect, kept current, state_changed published only while retained', async () => {
-  const { sim, bridge, published } = await setup();
+  const { sim, bridge, published, roundTrip } = await setup();
   assert.equal(bridge.getStates().length, sim.core.states.all().length);
   sim.setState('sensor.office_co2', '999');
   await waitFor('cache updated', () => bridge.getState('sensor.office_co2')?.state === '999');
+  await roundTrip(); // nothing else of that change is still on its way
   assert.equal(published.length, 0, 'nobody retained state_changed');
   const release = bridge.retain('state_changed');
-  await sleep(30);
   sim.setState('sensor.office_co2', '1001');
   await waitFor('published', () => published.length === 1);
   const event = published[0];
@@ -110,9 +115,9 @@ test('state cache: filled at connect, kept current, state_changed published only
 });
 
 test('core restarted 10 times during a stream: resync events for what changed while away, status each time', async () => {
-  const { sim, bridge, published, statuses } = await setup();
+  const { sim, bridge, published, statuses, roundTrip } = await setup();
   const release = bridge.retain('state_changed');
-  await sleep(30);
+  await roundTrip();
   assert.deepEqual(statuses, ['connected']);
   statuses.length = 0;
   for (let round = 0; round < 10; round++) {
@@ -145,10 +150,10 @@ test('core restarted 10 times during a stream: resync events for what changed wh
 });
 
 test('automation and script events are published normalized, concerning their entity', async () => {
-  const { sim, bridge, published, subscribed } = await setup();
+  const { sim, bridge, published, subscribed, roundTrip } = await setup();
   const releases = [bridge.retain('automation_triggered'), bridge.retain('script_executed')];
   await waitFor('subscribed', () => subscribed().length === 3);
-  await sleep(20);
+  await roundTrip(); // the bridge has read both subscribe results
   sim.setState('binary_sensor.front_door', 'on'); // → automation → script.evening_lights
   await waitFor('both published', () => published.length === 2);
   assert.deepEqual(

@@ -5,9 +5,10 @@ import { once } from 'node:events';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HaConnection, type HaConnectionOptions } from '../../src/ha/connection.ts';
 import { HaCommandError, HaConnectionLostError } from '../../src/ha/errors.ts';
-import { callService, getStates, subscribeEvents } from '../../src/ha/messages.ts';
+import { getStates, subscribeEvents } from '../../src/ha/messages.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { captureLogger, sleep, waitFor } from './helpers.ts';
+import { FakeClock } from '../fake-clock.ts';
+import { callService, captureLogger, waitFor } from './helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -79,35 +80,58 @@ test('HTTP 502 on upgrade is logged as "core restarting" and retried', async () 
   await waitFor('connected after core is back', () => conn.connected);
 });
 
-test('auth_invalid: logged clearly without the token, retried slowly, never in a tight loop', async () => {
+test('auth_invalid: logged clearly without the token, retried slowly (doubling), never in a tight loop', async () => {
   const sim = await simulator();
+  const clock = new FakeClock(0);
   let token = 'definitely-not-a-valid-token-0123456789';
-  const { conn, log } = connection({ url: sim.wsUrl, token: () => token, invalidAuthRetryMs: 200 });
+  const { conn, log } = connection({ url: sim.wsUrl, token: () => token, invalidAuthRetryMs: 200, timers: clock });
   await conn.start();
   // The simulator counts the rejection when it sends auth_invalid; the client sees it a moment later.
   await waitFor('first rejection handled', () => sim.failedLogins === 1 && conn.status === 'auth_invalid');
-  await sleep(700); // retries at +200 ms and +600 ms (doubling), nothing in between
-  assert.ok(sim.failedLogins >= 2 && sim.failedLogins <= 3, `failed logins: ${sim.failedLogins}`);
+  // The next attempt waits 200 ms, the one after 400 ms: nothing is tried before its time.
+  for (const [round, delay] of [200, 400].entries()) {
+    clock.advance(delay - 1);
+    assert.equal(conn.status, 'auth_invalid', 'no attempt before the retry delay');
+    assert.equal(sim.failedLogins, round + 1);
+    clock.advance(1);
+    await waitFor(`rejection ${round + 2}`, () => sim.failedLogins === round + 2 && conn.status === 'auth_invalid');
+  }
   const errors = log.lines().filter((l) => l.level === 50);
   assert.ok(errors.some((l) => String(l.msg).includes('rejected the access token') && l.coreMessage === 'Invalid access token or password'));
+  assert.deepEqual(errors.map((l) => l.retryInMs), [200, 400, 800]);
   assert.ok(!log.text().includes(token), 'the token never appears in the log');
   token = sim.adminToken;
-  await waitFor('connected with the corrected token', () => conn.connected, 3000);
+  clock.advance(800);
+  await waitFor('connected with the corrected token', () => conn.connected);
 });
 
 test('a core that stops answering pings is dropped and reconnected', async () => {
   const sim = await simulator();
-  const { conn, log } = connection({ url: sim.wsUrl, token: sim.adminToken, pingIntervalMs: 40, pongTimeoutMs: 250 });
+  const clock = new FakeClock(0);
+  const { conn, log } = connection({ url: sim.wsUrl, token: sim.adminToken, pingIntervalMs: 40, pongTimeoutMs: 250, timers: clock });
   let disconnects = 0;
   conn.onDisconnected(() => disconnects++);
   await conn.start();
   await waitFor('connected', () => conn.connected);
-  await sleep(150); // pings are answered: no disconnect
+  const idle = clock.pending; // the ping interval
+  for (let ping = 0; ping < 3; ping++) {
+    clock.advance(40); // a ping goes out, with its pong deadline
+    assert.equal(clock.pending, idle + 1);
+    await waitFor(`pong ${ping} answered (its deadline cleared)`, () => clock.pending === idle);
+  }
+  clock.advance(1000); // answered pings leave no deadline behind: nothing can fire
   assert.equal(disconnects, 0);
+  assert.ok(conn.connected);
+
   sim.stall(true);
+  clock.advance(40); // the next ping finds a stalled core
+  clock.advance(249);
+  assert.equal(disconnects, 0, 'not before the pong deadline');
+  clock.advance(1);
   await waitFor('pong deadline hit', () => disconnects === 1);
   assert.ok(log.lines().some((l) => String(l.msg).includes('did not answer ping')));
   sim.stall(false);
+  clock.advance(100); // the reconnect backoff (capped at 100 ms here)
   await waitFor('reconnected', () => conn.connected);
 });
 
@@ -118,7 +142,6 @@ test('pending commands are rejected with HaConnectionLostError when the socket d
   await waitFor('connected', () => conn.connected);
   sim.stall(true);
   const pending = conn.command(getStates());
-  await sleep(20);
   sim.dropAllConnections();
   await assert.rejects(pending, HaConnectionLostError);
   await assert.rejects(conn.command(getStates()), HaConnectionLostError, 'not connected → rejected at once');
@@ -128,13 +151,15 @@ test('pending commands are rejected with HaConnectionLostError when the socket d
 test('stop() ends retrying', async () => {
   const sim = await simulator();
   sim.rejectUpgrades(502);
-  const { conn } = connection({ url: sim.wsUrl, token: sim.adminToken });
+  const clock = new FakeClock(0);
+  const { conn } = connection({ url: sim.wsUrl, token: sim.adminToken, timers: clock });
   await conn.start();
-  await sleep(100);
+  await waitFor('a retry scheduled after the 502', () => conn.status === 'retrying' && clock.pending === 1);
   await conn.stop();
+  assert.equal(clock.pending, 0, 'the retry timer is cancelled');
   sim.rejectUpgrades(null);
   const accepted = sim.connectionsAccepted;
-  await sleep(200);
+  clock.advance(60_000);
   assert.equal(sim.connectionsAccepted, accepted);
   assert.equal(conn.status, 'stopped');
 });

@@ -1,5 +1,15 @@
-/** Shared helpers for the Home Assistant tests: a capturing logger and condition polling. */
+/** Shared helpers for the Home Assistant tests: a capturing logger, condition polling, commands the product never sends. */
+import type { HaCommand } from '../../src/ha/messages.ts';
+
 export { captureLogger, type CapturedLogger } from '../log-capture.ts';
+
+/** `call_service` over the websocket (the product calls services over REST). */
+export const callService = (domain: string, service: string, serviceData?: Record<string, unknown>): HaCommand =>
+  serviceData === undefined ? { type: 'call_service', domain, service } : { type: 'call_service', domain, service, service_data: serviceData };
+
+/** `fire_event` over the websocket (the product fires events over REST). */
+export const fireEvent = (eventType: string, eventData?: Record<string, unknown>): HaCommand =>
+  eventData === undefined ? { type: 'fire_event', event_type: eventType } : { type: 'fire_event', event_type: eventType, event_data: eventData };
 
 /** Polls until `predicate` is true (or throws after `timeoutMs`, naming `what`). */
 export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -9,5 +19,3 @@ export async function waitFor(what: string, predicate: () => boolean, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,14 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay } from '../../src/ha/backoff.ts';
 import * as m from '../../src/ha/messages.ts';
+import { callService, fireEvent } from './helpers.ts';
 
 test('builders produce core command shapes with the id first', () => {
   assert.equal(JSON.stringify(m.auth('t')), '{"type":"auth","access_token":"t"}');
   assert.equal(m.encodeCommand(1, m.supportedFeatures()), '{"id":1,"type":"supported_features","features":{"coalesce_messages":1}}');
   assert.equal(m.encodeCommand(2, m.subscribeEvents('state_changed')), '{"id":2,"type":"subscribe_events","event_type":"state_changed"}');
   assert.equal(m.encodeCommand(3, m.unsubscribeEvents(2)), '{"id":3,"type":"unsubscribe_events","subscription":2}');
-  assert.equal(m.encodeCommand(4, m.callService('light', 'turn_on')), '{"id":4,"type":"call_service","domain":"light","service":"turn_on"}');
-  assert.equal(m.encodeCommand(5, m.fireEvent('x', { a: 1 })), '{"id":5,"type":"fire_event","event_type":"x","event_data":{"a":1}}');
+  assert.equal(m.encodeCommand(4, callService('light', 'turn_on')), '{"id":4,"type":"call_service","domain":"light","service":"turn_on"}');
+  assert.equal(m.encodeCommand(5, fireEvent('x', { a: 1 })), '{"id":5,"type":"fire_event","event_type":"x","event_data":{"a":1}}');
   assert.equal(m.encodeCommand(6, m.currentUser()), '{"id":6,"type":"auth/current_user"}');
 });
 

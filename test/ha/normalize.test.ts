@@ -1,4 +1,4 @@
-/** Normalization of each core event fixture into the product's payloads (DESIGN §4). */
+/** Normalization of each core event fixture into the product's payloads (DOCS.md). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -5,14 +5,14 @@ import { HaUpstream } from '../../src/ha/upstream.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { captureLogger, waitFor } from './helpers.ts';
 
-test('demo mode: starts the simulator, says so, prints the demo token, and everything works against it', async () => {
+test('demo mode: starts the local core it is given, says so, prints the demo token, and everything works against it', async () => {
   const log = captureLogger('info');
-  const upstream = new HaUpstream({ upstream: { kind: 'demo', eventRate: 0 }, logger: log.logger });
+  const sim = new HaSimulator({ eventRate: 0 });
+  const upstream = new HaUpstream({ upstream: { kind: 'demo', eventRate: 0 }, logger: log.logger, localCore: sim });
   assert.equal(upstream.connection.connected, false, 'the constructor does no work');
   await upstream.start();
   try {
-    const sim = upstream.simulator;
-    assert.ok(sim);
+    assert.equal(upstream.localCore, sim);
     const banner = log.lines().find((l) => String(l.msg).includes('DEMO MODE'));
     assert.ok(banner, 'demo mode is announced');
     assert.ok(String(banner.msg).includes('SIMULATED'));
@@ -36,7 +36,7 @@ test('standalone mode: websocket, REST and token checks go to HA_URL', async () 
   await upstream.start();
   try {
     await waitFor('connected', () => upstream.connection.connected);
-    assert.equal(upstream.simulator, undefined);
+    assert.equal(upstream.localCore, undefined);
     assert.equal((await upstream.users.resolve(sim.adminToken, 'lan')).id, sim.adminUser.id);
     await upstream.rest.fireEvent('standalone_check');
     assert.equal((await sim.waitForRest((c) => c.path === '/api/events/standalone_check')).status, 200);
@@ -53,4 +53,11 @@ test('add-on mode: REST goes through the Supervisor core proxy', () => {
   });
   assert.equal(upstream.rest.options.baseUrl, 'http://supervisor/core');
   assert.equal(upstream.connection.status, 'idle');
+});
+
+test('demo mode without a local core is refused at construction, naming what is missing', () => {
+  assert.throws(
+    () => new HaUpstream({ upstream: { kind: 'demo', eventRate: 0 }, logger: captureLogger().logger }),
+    /demo mode needs a local core/,
+  );
 });

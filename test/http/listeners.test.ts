@@ -10,7 +10,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, test } from 'node:test';
 import Koa from 'koa';
-import { Listener, listenerOf, takeOverSocket } from '../../src/http/listeners.ts';
+import { type FreeParser, Listener, listenerOf, loadFreeParser, takeOverSocket } from '../../src/http/listeners.ts';
 import { until } from './subscribe-harness.ts';
 
 // Collecting on demand is the only way to observe that nothing holds the request any more.
@@ -31,10 +31,12 @@ afterEach(async () => {
 });
 
 /** A listener whose `/stream` writes headers, takes the socket over and writes `hello`; other paths answer `ok`. */
-async function start(): Promise<{ listener: Listener; taken: Taken[] }> {
+async function start(freeParser?: FreeParser | null): Promise<{ listener: Listener; taken: Taken[]; paths: string[] }> {
   const taken: Taken[] = [];
+  const paths: string[] = [];
   const app = new Koa();
   app.use(async (ctx) => {
+    paths.push(ctx.path);
     if (ctx.path !== '/stream') {
       ctx.body = 'ok';
       return;
@@ -49,10 +51,21 @@ async function start(): Promise<{ listener: Listener; taken: Taken[] }> {
     taken.push(entry);
     socket.write(`6\r\nhello\n\r\n`);
   });
-  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser });
   await listener.start();
   listeners.push(listener);
-  return { listener, taken };
+  return { listener, taken, paths };
+}
+
+/**
+ * A whole request on a new connection to `listener`. Bytes sent earlier on another connection
+ * reach the server first: had they been dispatched, the app would have seen them by now.
+ */
+async function roundTrip(listener: Listener): Promise<void> {
+  const client = connect(listener);
+  client.socket.write('GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await until(() => client.ended(), 'the answer to /ping');
+  assert.match(client.text(), /\r\n\r\nok$/);
 }
 
 function connect(listener: Listener): { socket: net.Socket; text: () => string; ended: () => boolean } {
@@ -92,12 +105,13 @@ test('after the takeover the request, the response and Koa context are released 
 });
 
 test('bytes after the request are read and ignored, never answered; the client FIN ends the socket', async () => {
-  const { listener, taken } = await start();
+  const { listener, taken, paths } = await start();
   const client = connect(listener);
   client.socket.write(STREAM_REQUEST);
   await until(() => client.text().includes('hello'), 'stream');
   client.socket.write('GET /other HTTP/1.1\r\nHost: x\r\n\r\n');
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await roundTrip(listener);
+  assert.deepEqual(paths, ['/stream', '/ping'], 'the later request was never dispatched');
   assert.equal(client.text().match(/HTTP\/1\.1/g)?.length, 1, 'no second answer on the stream connection');
   assert.doesNotMatch(client.text(), /ok/);
   client.socket.end();
@@ -105,11 +119,12 @@ test('bytes after the request are read and ignored, never answered; the client F
 });
 
 test('a request pipelined in the same packet as the stream request is never dispatched', async () => {
-  const { listener, taken } = await start();
+  const { listener, taken, paths } = await start();
   const client = connect(listener);
   client.socket.write(STREAM_REQUEST + 'GET /other HTTP/1.1\r\nHost: x\r\n\r\n');
   await until(() => client.text().includes('hello'), 'stream');
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await roundTrip(listener);
+  assert.deepEqual(paths, ['/stream', '/ping'], 'the pipelined request was never dispatched');
   assert.equal(taken.length, 1);
   assert.equal(client.text().match(/HTTP\/1\.1/g)?.length, 1, 'no second answer on the stream connection');
   taken[0]!.socket.write('5\r\nmore\n\r\n');
@@ -134,4 +149,38 @@ test('the request still carries its listener; stop() destroys taken-over sockets
   assert.deepEqual(seen, ['ingress']);
   await listener.stop(50);
   await until(() => client.ended(), 'closed by stop()');
+});
+
+test("Node's freeParser is found on this Node; a Node without it (no module, or no function) gives undefined", () => {
+  assert.equal(typeof loadFreeParser(), 'function');
+  const gone = (id: string): unknown => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+  };
+  assert.equal(loadFreeParser(gone), undefined);
+  assert.equal(loadFreeParser(() => ({})), undefined);
+  assert.equal(loadFreeParser(() => ({ freeParser: 'not a function' })), undefined);
+});
+
+test('without freeParser the takeover degrades: the socket streams, the client FIN ends it, stop() ends it; the request stays alive', async () => {
+  const { listener, taken } = await start(null);
+  assert.equal(listener.releasesHttpState, false);
+  assert.equal((await start()).listener.releasesHttpState, true, 'with the internal, as on this Node');
+  const first = connect(listener);
+  first.socket.write(STREAM_REQUEST);
+  await until(() => first.text().includes('hello'), 'headers and the first write');
+  taken[0]!.socket.write('5\r\nmore\n\r\n');
+  await until(() => first.text().includes('more'), 'a later write');
+  for (let i = 0; i < 5; i++) {
+    await tick();
+    gc();
+  }
+  assert.ok(taken[0]!.refs[0]!.deref(), 'Koa context kept: the HTTP machinery still holds it (the cost of degrading)');
+  first.socket.end();
+  await until(() => taken[0]!.closed && first.ended(), 'both sides closed after the client FIN');
+
+  const second = connect(listener);
+  second.socket.write(STREAM_REQUEST);
+  await until(() => second.text().includes('hello'), 'a second stream');
+  await listener.stop(50);
+  await until(() => taken[1]!.closed && second.ended(), 'closed by stop()');
 });

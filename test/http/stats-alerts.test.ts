@@ -29,7 +29,7 @@ test('thresholds: GET shows options and overrides; PUT validates with 400 and pe
   assert.equal((ok.data.thresholds as { connections: number }).connections, 2);
   assert.deepEqual(ok.data.overrides, { connections: 2, sustain_seconds: 0 });
   assert.equal(ok.data.persisted, true);
-  const stored = s.rig.store.withAlerts((a) => a.loadOverrides());
+  const stored = s.alertRecords.use((a) => a.loadOverrides());
   assert.deepEqual(stored, { connections: 2, sustain_seconds: 0 });
 });
 

@@ -17,6 +17,7 @@ import { WsApi } from '../../src/http/ws-api.ts';
 import { AlertNotifier } from '../../src/alerts/notifier.ts';
 import { thresholdsFromOptions, type AlertInputs } from '../../src/alerts/rules.ts';
 import { AlertEngine } from '../../src/alerts/engine.ts';
+import { attachAlertRecords } from '../../src/alerts/records.ts';
 import { PrometheusExporter } from '../../src/stats/prometheus.ts';
 import type { User } from '../../src/types.ts';
 import { FakeClock } from '../metrics/helpers.ts';
@@ -55,10 +56,11 @@ export async function startStatsServer(options: StatsServerOptions = {}) {
       cpuPercent: 0, latencyP95Ms: 0, latencyP99Ms: 0, latencySamples: 0, deliveries: 0, failures: 0, backlogBytes: 0,
     },
   };
+  const alertRecords = attachAlertRecords(rig.store);
   const alerts = new AlertEngine({
     defaults: thresholdsFromOptions(optionsSchema.parse({})),
     inputs: { read: () => inputs.current },
-    store: rig.store,
+    store: alertRecords,
     notifier: new AlertNotifier({ logger: rig.logger, admins: rig.registry }),
     logger: rig.logger,
     now: clock.now,
@@ -107,6 +109,7 @@ export async function startStatsServer(options: StatsServerOptions = {}) {
     clock,
     rig,
     alerts,
+    alertRecords,
     inputs,
     ws,
     call,

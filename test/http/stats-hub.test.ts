@@ -18,7 +18,7 @@ import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { MetricsModule } from '../../src/monitoring.ts';
-import { MetricsStore } from '../../src/metrics/store.ts';
+import { MetricsStore } from '../../src/metrics/store/store.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { HubEvent, User } from '../../src/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream } from '../hub/fakes.ts';

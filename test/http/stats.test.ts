@@ -103,6 +103,9 @@ test('connections: list with total, one by id in the documented shape, 404 for u
     state: 'active',
     ip_address: '192.168.1.100',
     user_agent: 'Mozilla/5.0 test',
+    user_name: 'User One',
+    bytes_sent: 0,
+    listener: 'lan',
   });
   assert.deepEqual((list.data.connections as unknown[])[0], one.data.connection, 'the list holds the same objects');
   const missing = await s.call('GET', '/api/sse/connections/nope', ADMIN_TOKEN);

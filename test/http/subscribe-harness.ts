@@ -18,9 +18,10 @@ import { InvalidTokenError } from '../../src/errors.ts';
 import { captureLogger } from '../log-capture.ts';
 import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hub/fakes.ts';
+import { FakeClock } from '../metrics/helpers.ts';
 import { type Frame, FrameParser } from '../hub/sse-parser.ts';
 
-export { FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
+export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
 
 export const ADMIN_TOKEN = 'admin-token-0123456789';
 export const USER_TOKEN = 'user-token-0123456789';
@@ -45,6 +46,10 @@ export interface HarnessOptions {
   ingressAddress?: string;
   states?: HaState[];
   random?: () => number;
+  /** `null`: the listeners run as on a Node without `freeParser` (the degraded socket takeover). */
+  freeParser?: null;
+  /** The hub's time and timers (pings, sweeps, close deadlines); default the real ones. */
+  clock?: FakeClock;
 }
 
 export interface Harness {
@@ -74,6 +79,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     observer,
     limits: { retryJitterMs: 1000, closeGraceMs: 500, ...options.limits },
     random: options.random,
+    now: options.clock?.now,
+    timers: options.clock,
   });
   const auth = new Authenticator({
     resolver: new FixedTokenResolver(),
@@ -85,8 +92,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     streams: new RateLimit({ points: options.streamLimit ?? 1000, windowSeconds: options.streamWindowSeconds ?? 60 }),
   };
   const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer })], corsOrigins: [] });
-  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0 });
-  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
+  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
   await transport.start();
   await hub.start();
   await lan.start();
@@ -279,7 +286,5 @@ export async function until(check: () => boolean, what: string, timeoutMs = 3000
     await new Promise((r) => setTimeout(r, 5));
   }
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type { CloseReason, ConnectionSnapshot, HubObserver };

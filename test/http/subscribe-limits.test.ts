@@ -3,6 +3,8 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ADMIN_TOKEN,
+  FakeClock,
+  FrameParser,
   type Harness,
   type HarnessOptions,
   RecordingEventSource,
@@ -12,7 +14,6 @@ import {
   request,
   startHarness,
   stateEvent,
-  sleep,
   until,
 } from './subscribe-harness.ts';
 
@@ -98,6 +99,7 @@ describe('new streams per user/IP per window', () => {
     const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
     track(await openStream(url));
     assert.equal((await request(url)).status, 429);
+    // The window is rate-limiter-flexible's, on its own clock (Date.now): it has to pass for real.
     await new Promise((r) => setTimeout(r, 350));
     assert.equal(track(await openStream(url)).status, 200);
   });
@@ -156,6 +158,21 @@ async function flood(h: Harness, entity: string, done: () => boolean, max = 2000
   return n;
 }
 
+/** The chunks of a chunked HTTP body, and whether it ended with the terminating chunk. */
+function dechunk(raw: string): { chunks: string[]; ended: boolean } {
+  const bytes = Buffer.from(raw, 'utf8');
+  const chunks: string[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const eol = bytes.indexOf('\r\n', at);
+    const size = parseInt(bytes.subarray(at, eol).toString('latin1'), 16);
+    if (size === 0) return { chunks, ended: true };
+    chunks.push(bytes.subarray(eol + 2, eol + 2 + size).toString('utf8'));
+    at = eol + 2 + size + 2;
+  }
+  return { chunks, ended: false };
+}
+
 describe('slow consumers', () => {
   test('a client that never reads is told slow_consumer and closed; the others keep receiving', async () => {
     const h = await harness({ limits: { slowConsumerLimitBytes: 64 * 1024, closeGraceMs: 5000 } });
@@ -178,32 +195,72 @@ describe('slow consumers', () => {
     assert.equal(healthy.ended, false);
   });
 
-  test('a socket that does not drain for the inactivity timeout is closed as inactive', async () => {
-    const h = await harness({
-      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 300, sweepIntervalMs: 50 },
-    });
-    track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
-    await until(() => h.hub.list().length === 1, 'registered');
-    const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
-    await flood(h, 'sensor.flood', congested);
-    assert.ok(congested(), 'the socket is congested');
-    const since = Date.now();
-    await until(() => h.observer.reasons().includes('inactive'), 'inactive close');
-    assert.ok(Date.now() - since >= 200, 'not before the timeout');
+  test('at the limit the stream stops queuing events and queues the notice: a late reader gets the events up to it, the notice, the end', async () => {
+    const limit = 48 * 1024;
+    const h = await harness({ limits: { slowConsumerLimitBytes: limit, closeGraceMs: 10_000 } });
+    const stalled = track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}&entity_id=sensor.flood`));
+    await until(() => h.hub.list().length === 1, 'stalled stream registered');
+    const published = await flood(h, 'sensor.flood', () => h.observer.reasons().includes('slow_consumer'));
+    const backlog = h.hub.list()[0]!.backlogBytes; // still listed while its last bytes wait
+
+    stalled.resume();
+    await until(() => stalled.closed, 'closed by the server once the notice is read', 8000);
+    const body = dechunk(stalled.text.slice(stalled.text.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.ended, true, 'the response ends with the terminating chunk');
+    const parser = new FrameParser();
+    for (const chunk of body.chunks) parser.push(chunk);
+    const frames = parser.frames;
+    const notice = frames.at(-1)!;
+    assert.equal(notice.json.error, 'slow_consumer');
+    const events = frames.filter((f) => f.json.type === 'state_changed');
+    assert.ok(events.length > 0 && events.length < published, `${events.length} of ${published} events reached the client`);
+    const first = Number(events[0]!.id);
+    assert.deepEqual(
+      events.map((f) => Number(f.id)),
+      events.map((_, i) => first + i),
+      'no event is missing before the notice',
+    );
+    assert.equal(notice.id, events.at(-1)!.id, 'the notice carries the last event written, where a resume starts');
+    // Nothing was queued past the limit: what waited was at most the limit plus the notice.
+    const noticeBytes = Buffer.byteLength(body.chunks.at(-1)!) + `${Buffer.byteLength(body.chunks.at(-1)!).toString(16)}\r\n\r\n`.length;
+    assert.ok(backlog <= limit + noticeBytes, `backlog ${backlog} <= ${limit} + ${noticeBytes}`);
   });
 
-  test('a congested socket that drains before the inactivity timeout stays open', async () => {
+  test('a socket that does not drain for the inactivity timeout is closed as inactive', async () => {
+    const clock = new FakeClock(Date.now());
     const h = await harness({
-      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 400, sweepIntervalMs: 50 },
+      clock,
+      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 300_000, sweepIntervalMs: 1000, closeGraceMs: 60_000 },
     });
     const client = track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
     await until(() => h.hub.list().length === 1, 'registered');
     const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
     await flood(h, 'sensor.flood', congested);
     assert.ok(congested(), 'the socket is congested');
+    clock.advance(299_999);
+    assert.deepEqual(h.observer.reasons(), [], 'not before the timeout');
+    clock.advance(1000); // the next sweep
+    assert.deepEqual(h.observer.reasons(), ['inactive']);
+    client.resume();
+    await until(() => client.closed, 'the stream ended');
+    assert.match(client.text, /"error":"inactive"/);
+  });
+
+  test('a congested socket that drains before the inactivity timeout stays open', async () => {
+    const clock = new FakeClock(Date.now());
+    const h = await harness({
+      clock,
+      limits: { slowConsumerLimitBytes: 256 * 1024 * 1024, inactivityTimeoutMs: 300_000, sweepIntervalMs: 1000 },
+    });
+    const client = track(new StalledClient(h.lan, `/subscribe_events?token=${ADMIN_TOKEN}`));
+    await until(() => h.hub.list().length === 1, 'registered');
+    const congested = () => (h.hub.list()[0]?.backlogBytes ?? 0) > 0;
+    await flood(h, 'sensor.flood', congested);
+    assert.ok(congested(), 'the socket is congested');
+    clock.advance(200_000);
     client.resume();
     await until(() => !congested(), 'drained');
-    await sleep(600);
+    clock.advance(600_000);
     assert.deepEqual(h.observer.reasons(), []);
     assert.equal(h.hub.list().length, 1);
   });
@@ -211,14 +268,20 @@ describe('slow consumers', () => {
 
 describe('max connection age', () => {
   test('an old stream is told max_connection_age with a jittered retry hint and closed', async () => {
+    const clock = new FakeClock(Date.now());
     const h = await harness({
-      limits: { maxConnectionAgeMs: 300, sweepIntervalMs: 20, retryMs: 1000, retryJitterMs: 4000 },
+      clock,
+      limits: { maxConnectionAgeMs: 600_000, sweepIntervalMs: 1000, retryMs: 1000, retryJitterMs: 4000 },
       random: () => 0.25,
     });
     const s = track(await openStream(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`));
-    const opened = Date.now();
+    await until(() => h.hub.list().length === 1, 'registered');
+    // The deadline is spread by up to 10 % of the age: 600 s − 0.25 × 60 s = 585 s.
+    clock.advance(584_999);
+    assert.deepEqual(h.observer.reasons(), [], 'not before its deadline');
+    clock.advance(1000);
+    assert.deepEqual(h.observer.reasons(), ['max_age']);
     await s.waitFor(() => s.ended, 'end', 3000);
-    assert.ok(Date.now() - opened >= 250, 'the age spread is at most 10 %');
     const last = s.frames.at(-1)!;
     assert.equal(last.json.error, 'max_connection_age');
     assert.equal(last.retry, 2000, 'retryMs + 0.25 × jitter');

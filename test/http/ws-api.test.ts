@@ -202,3 +202,49 @@ test('with a request budget, the upgrade and each message take a point; over it:
     await limited.stop();
   }
 });
+
+test('a browser may offer the token as a subprotocol; the server selects sse-hub and never echoes the token', async () => {
+  const url = `ws://127.0.0.1:${s.port}/ws`;
+  const ws = new WebSocket(url, ['sse-hub', `sse-hub-token.${ADMIN_TOKEN}`]);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    assert.equal(ws.protocol, 'sse-hub');
+  } finally {
+    ws.close();
+  }
+  const refusedWith = (protocols: string[]) =>
+    new Promise<number>((resolve, reject) => {
+      const bad = new WebSocket(url, protocols);
+      bad.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      bad.on('open', () => reject(new Error('upgrade should have been refused')));
+      bad.on('error', () => undefined);
+    });
+  assert.equal(await refusedWith(['sse-hub', 'sse-hub-token.wrong-token-000000000']), 401);
+  assert.equal(await refusedWith(['sse-hub', `sse-hub-token.${USER_TOKEN}`]), 403);
+});
+
+test('subscribe_sse_stats with live: true adds the panel figures, at interval_ms', async () => {
+  const c = await connect();
+  try {
+    const bad = await c.request({ type: 'subscribe_sse_stats', id: 1, interval_ms: 500 });
+    assert.equal(bad.error_code, 'invalid_request');
+    await c.request({ type: 'subscribe_sse_stats', id: 2, live: true, interval_ms: 1000 });
+    const first = await c.next((m) => m.type === 'sse_stats');
+    const live = (first.data as { live: Record<string, unknown> }).live;
+    assert.deepEqual(Object.keys(live).sort(), [
+      'active_connections', 'cpu_percent', 'deliveries_per_second', 'event_loop_delay_p99_ms', 'events_in_per_second',
+      'heap_used', 'latency_ms', 'memory_rss', 'timestamp', 'upstream',
+    ]);
+    assert.equal(live.active_connections, 1);
+    const latency = live.latency_ms as { p50: number; p99: number; samples: number };
+    assert.ok(latency.samples > 0 && latency.p50 > 0 && latency.p99 >= latency.p50, JSON.stringify(latency));
+    const started = Date.now();
+    await c.next((m) => m.type === 'sse_stats'); // the next push, one interval later (next() waits at most 2 s)
+    assert.ok(Date.now() - started >= 900, 'not sooner than the interval');
+  } finally {
+    c.close();
+  }
+});

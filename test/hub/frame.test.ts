@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CHUNKED_END,
   InvalidFrameError,
   connectionPayload,
   encodeFrame,
@@ -10,7 +9,6 @@ import {
   frameText,
   initialStatePayload,
   pingPayload,
-  toWire,
 } from '../../src/hub/frame.ts';
 import { sampleEvent } from '../transport/suite.ts';
 
@@ -49,22 +47,11 @@ describe('frameText', () => {
   });
 });
 
-describe('toWire', () => {
-  test('wraps the frame as one HTTP chunk with its UTF-8 byte length in hex; raw is a view of the frame', () => {
-    const text = 'data: "é"\n\n'; // é is two bytes
-    const wire = toWire(text);
-    const length = Buffer.byteLength(text);
-    assert.equal(wire.chunked.toString('utf8'), `${length.toString(16)}\r\n${text}\r\n`);
-    assert.equal(wire.raw.toString('utf8'), text);
-    assert.equal(wire.raw.buffer, wire.chunked.buffer, 'raw shares memory with chunked');
-  });
-
-  test('the chunked end marker is the zero-length chunk', () => {
-    assert.equal(CHUNKED_END.toString(), '0\r\n\r\n');
-  });
-
-  test('encodeFrame = frameText + toWire', () => {
-    assert.equal(encodeFrame({ id: '1', data: 'x' }).raw.toString(), 'id: 1\ndata: x\n\n');
+describe('encodeFrame', () => {
+  test('is the UTF-8 bytes of frameText', () => {
+    const frame = encodeFrame({ id: '1', data: '"é"' }); // é is two bytes
+    assert.equal(frame.toString('utf8'), 'id: 1\ndata: "é"\n\n');
+    assert.equal(frame.length, Buffer.byteLength(frameText({ id: '1', data: '"é"' })));
   });
 });
 

@@ -1,7 +1,11 @@
-/** The Hub on real loopback sockets (no HTTP): handover, interest, system frames, upstream, shutdown, registry. */
+/**
+ * The Hub on real loopback sockets (no HTTP: the stream adapter without chunked coding): handover,
+ * interest, system frames, upstream, shutdown, registry.
+ */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { SseSocketStream } from '../../src/http/sse-stream.ts';
 import { Hub, type OpenRequest } from '../../src/hub/hub.ts';
 import { HubFullError, HubStoppedError } from '../../src/hub/errors.ts';
 import { ALL_TYPES, createFilter, type EventFilter, matches } from '../../src/hub/filter.ts';
@@ -9,6 +13,7 @@ import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { ReplayResult } from '../../src/transport/transport.ts';
 import type { HubEvent, StampedEvent, User } from '../../src/types.ts';
+import { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
 import { FrameParser } from './sse-parser.ts';
 
@@ -64,13 +69,24 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(limits: Partial<HubLimits> = {}) {
+/** With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's. */
+async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock) {
   const transport = new RacingTransport({ capacity: 1000, firstId: 1 });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();
   const states = new FakeStates();
-  const hub = new Hub({ transport, interest, upstream, observer, states, limits: { closeGraceMs: 200, ...limits }, random: () => 0.5 });
+  const hub = new Hub({
+    transport,
+    interest,
+    upstream,
+    observer,
+    states,
+    limits: { closeGraceMs: 200, ...limits },
+    random: () => 0.5,
+    now: clock?.now,
+    timers: clock,
+  });
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
@@ -86,7 +102,7 @@ async function setup(limits: Partial<HubLimits> = {}) {
     const client = new Client(net.connect(port, '127.0.0.1'));
     const socket = await accepted;
     const meta = { clientId: user.id, ipAddress: '127.0.0.1', userAgent: 't', httpVersion: '1.1', listener: 'lan' as const };
-    const opened = hub.open({ socket, chunked: false, user, filter, meta, ...extra });
+    const opened = hub.open({ sink: new SseSocketStream(socket, false), user, filter, meta, ...extra });
     cleanups.push(() => void client.socket.destroy());
     return { client, opened, socket };
   };
@@ -101,7 +117,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 3000): Prom
   }
 }
 
-describe('replay handover (STYLE §6)', () => {
+describe('replay handover (docs/ARCHITECTURE.md §5.6)', () => {
   test('events published before, during and after reading history arrive once each, in order', async () => {
     const { transport, connect } = await setup();
     const filter = createFilter(['state_changed'], [], ['light']);
@@ -126,11 +142,13 @@ describe('replay handover (STYLE §6)', () => {
     const ticker = setInterval(() => pub(n % 3 ? 'light.a' : 'switch.b', n++), 1);
     const { client, opened } = await connect(ADMIN, filter, { lastEventId: since });
     await opened.ready;
-    await new Promise((r) => setTimeout(r, 30));
+    const atLive = all.length;
+    await until(() => all.length >= atLive + 10, 'live events after the handover');
     clearInterval(ticker);
+    // The last event: once it is in, anything duplicated or out of order would be in before it.
+    pub('light.a', n++);
     const expected = all.slice(4).filter((s) => matches(filter, s.event)).map((s) => s.id);
-    await until(() => client.events.length >= expected.length, 'all events');
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => client.events.at(-1)?.id === expected.at(-1), 'the last event');
     assert.deepEqual(
       client.events.map((f) => f.id),
       expected,
@@ -142,7 +160,11 @@ describe('replay handover (STYLE §6)', () => {
     const { transport, connect } = await setup();
     const all: StampedEvent[] = [];
     for (let i = 0; i < 20; i++) all.push(transport.publishSync(ev(`sensor.s${i % 4}`, i)));
-    transport.duringReplay = () => new Promise((r) => setTimeout(r, Math.random() * 10));
+    // Reading history takes as long as two more live events: the handover overlaps publishing.
+    transport.duringReplay = async () => {
+      const target = all.length + 2;
+      await until(() => all.length >= target, 'live events during the replay');
+    };
     const ticker = setInterval(() => all.push(transport.publishSync(ev(`sensor.s${all.length % 4}`, all.length))), 1);
     const filters = [createFilter(ALL_TYPES), createFilter(['state_changed'], ['sensor.s1', 'sensor.s2']), createFilter(['state_changed'], [], ['sensor'])];
     // Opened one after the other (so each accept pairs with its client), handovers still overlap.
@@ -151,11 +173,13 @@ describe('replay handover (STYLE §6)', () => {
       subs.push({ ...(await connect(ADMIN, filter, { lastEventId: all[i * 5]!.id })), filter, from: i * 5 });
     }
     await Promise.all(subs.map((s) => s.opened.ready));
-    await new Promise((r) => setTimeout(r, 40));
+    const atLive = all.length;
+    await until(() => all.length >= atLive + 10, 'live events after the handovers');
     clearInterval(ticker);
+    all.push(transport.publishSync(ev('sensor.s1', -1))); // every filter passes it: the last event for all
     for (const s of subs) {
       const expected = all.slice(s.from + 1).filter((e) => matches(s.filter, e.event)).map((e) => e.id);
-      await until(() => s.client.events.length >= expected.length, 'events');
+      await until(() => s.client.events.at(-1)?.id === expected.at(-1), 'the last event');
       assert.deepEqual(
         s.client.events.map((f) => f.id),
         expected,
@@ -220,27 +244,39 @@ describe('interest', () => {
 });
 
 describe('system frames', () => {
-  test('pings carry the id of the last event the stream has seen, or the head at connect time', async () => {
-    const { transport, connect } = await setup({ pingIntervalMs: 40 });
+  test('pings every interval carry the id of the last event the stream has seen, or the head at connect time', async () => {
+    const clock = new FakeClock(Date.UTC(2024, 1, 10, 12));
+    const { transport, connect } = await setup({ pingIntervalMs: 30_000 }, clock);
     transport.publishSync(ev('light.z'));
     const head = transport.head();
     const { client } = await connect(ADMIN, createFilter(['state_changed'], ['light.a']));
-    await until(() => client.ofType('ping').length >= 1, 'first ping');
-    assert.equal(client.ofType('ping')[0]!.id, head);
-    const seen = transport.publishSync(ev('light.a'));
+    clock.advance(29_999);
+    const seen = transport.publishSync(ev('light.a')); // a frame after any early ping: none came before it
+    await until(() => client.events.length === 1, 'the event');
+    assert.equal(client.ofType('ping').length, 0, 'no ping before the interval');
+    clock.advance(1);
+    await until(() => client.ofType('ping').length === 1, 'first ping');
+    assert.equal(client.ofType('ping')[0]!.id, seen.id);
+    assert.equal(client.ofType('ping')[0]!.json.timestamp, new Date(clock.now()).toISOString());
     transport.publishSync(ev('light.other'));
-    const pings = client.ofType('ping').length;
-    await until(() => client.ofType('ping').length > pings, 'next ping');
-    assert.equal(client.ofType('ping').at(-1)!.id, seen.id);
+    clock.advance(30_000);
+    await until(() => client.ofType('ping').length === 2, 'next ping');
+    assert.equal(client.ofType('ping').at(-1)!.id, seen.id, 'an event the stream did not get does not move its id');
+    const late = await connect(USER, createFilter(['state_changed'], ['light.b']));
+    clock.advance(30_000);
+    await until(() => late.client.ofType('ping').length === 1, 'a ping on a stream without events');
+    assert.equal(late.client.ofType('ping')[0]!.id, transport.head());
+    assert.notEqual(head, transport.head());
   });
 
   test('notifyAdmins reaches admin streams only', async () => {
-    const { hub, connect } = await setup();
+    const { hub, transport, connect } = await setup();
     const admin = await connect(ADMIN, createFilter(ALL_TYPES));
     const user = await connect(USER, createFilter(['state_changed']));
     hub.notifyAdmins('alert', { name: 'high_cpu' });
+    const after = transport.publishSync(ev('light.a')); // both get it, after the alert if any
     await until(() => admin.client.ofType('alert').length === 1, 'alert');
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => user.client.events.at(-1)?.id === after.id, 'the event after the alert');
     assert.deepEqual(admin.client.ofType('alert')[0]!.json.data, { name: 'high_cpu' });
     assert.equal(user.client.ofType('alert').length, 0);
   });
@@ -276,7 +312,8 @@ describe('system frames', () => {
 
 describe('stop with a stuck client', () => {
   test('stop() destroys sockets that do not flush within its grace period', async () => {
-    const { hub, transport, connect } = await setup({ slowConsumerLimitBytes: 256 * 1024 * 1024, closeGraceMs: 60_000 });
+    const clock = new FakeClock(Date.UTC(2024, 1, 10, 12));
+    const { hub, transport, connect } = await setup({ slowConsumerLimitBytes: 256 * 1024 * 1024, closeGraceMs: 60_000 }, clock);
     const { client, socket } = await connect(ADMIN, createFilter(ALL_TYPES));
     client.socket.pause();
     const big = 'z'.repeat(64 * 1024);
@@ -285,11 +322,15 @@ describe('stop with a stuck client', () => {
       await new Promise((r) => setImmediate(r));
     }
     assert.ok(socket.writableLength > 0, 'the server socket is backed up');
-    const started = Date.now();
-    await hub.stop(300);
-    const took = Date.now() - started;
-    assert.ok(took >= 250 && took < 3000, `stop took ${took} ms`);
+    let stopped = false;
+    const stopping = hub.stop(300).then(() => (stopped = true));
+    clock.advance(299);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(socket.destroyed, false, 'not before the grace period');
+    assert.equal(stopped, false);
+    clock.advance(1);
     assert.equal(socket.destroyed, true);
+    await stopping;
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_TYPES, type EventFilter, createFilter, matches } from '../../src/hub/filter.ts';
-import { type Routable, RoutingIndex } from '../../src/hub/routing.ts';
+import { type Routable, RouteMark, RoutingIndex } from '../../src/hub/routing.ts';
 
 type Ev = { type: string; entityIds: string[]; domains: string[] };
 
@@ -74,7 +74,7 @@ interface Sub extends Routable {
   name: string;
 }
 
-describe('filter semantics (DESIGN §4)', () => {
+describe('filter semantics (DOCS.md)', () => {
   for (const row of TABLE) {
     test(row.name, () => {
       for (const [name, event] of Object.entries(EVENTS) as [Name, Ev][]) {
@@ -87,7 +87,7 @@ describe('filter semantics (DESIGN §4)', () => {
 describe('RoutingIndex', () => {
   const build = () => {
     const index = new RoutingIndex<Sub>();
-    const subs = TABLE.map((row) => ({ name: row.name, filter: row.filter, routeMark: 0 }));
+    const subs = TABLE.map((row) => ({ name: row.name, filter: row.filter, routeMark: new RouteMark() }));
     for (const sub of subs) index.add(sub);
     return { index, subs };
   };
@@ -119,7 +119,7 @@ describe('RoutingIndex', () => {
     const many = Array.from({ length: 1000 }, (_, i) => ({
       name: `s${i}`,
       filter: createFilter(['state_changed'], [`sensor.s${i}`]),
-      routeMark: 0,
+      routeMark: new RouteMark(),
       visits: 0,
     }));
     for (const sub of many) index.add(sub);

@@ -8,8 +8,8 @@ import {
   bucketIndex,
   bucketLowerBound,
   encodedPercentiles,
-} from '../../src/metrics/histogram.ts';
-import { HistogramAccumulator } from '../../src/metrics/histogram-accumulator.ts';
+} from '../../src/metrics/histogram/histogram.ts';
+import { HistogramAccumulator } from '../../src/metrics/histogram/accumulator.ts';
 
 test('integer latencies below 1024 ms are exact: nearest-rank percentiles of 1..100 ms', () => {
   const h = new LatencyHistogram();

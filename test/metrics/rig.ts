@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { RollupScheduler } from '../../src/metrics/rollup.ts';
+import { RollupScheduler } from '../../src/metrics/rollup/scheduler.ts';
 import { StatsService } from '../../src/stats/service.ts';
-import { MetricsStore, type MetricsStoreOptions } from '../../src/metrics/store.ts';
+import { MetricsStore, type MetricsStoreOptions } from '../../src/metrics/store/store.ts';
 import { SystemSampler } from '../../src/metrics/system.ts';
 import { type FakeClock, FakeRegistry, hubEvent, testLogger } from './helpers.ts';
 

@@ -4,10 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HOUR_MS, MINUTE_MS } from '../../src/metrics/clock.ts';
-import { LatencyHistogram } from '../../src/metrics/histogram.ts';
-import { emptyRollup } from '../../src/metrics/rollup-record.ts';
-import { SCHEMA_VERSION } from '../../src/metrics/schema.ts';
-import { MetricsStore } from '../../src/metrics/store.ts';
+import { LatencyHistogram } from '../../src/metrics/histogram/histogram.ts';
+import { emptyRollup } from '../../src/metrics/rollup/record.ts';
+import { SCHEMA_VERSION } from '../../src/metrics/store/schema.ts';
+import { MetricsStore } from '../../src/metrics/store/store.ts';
 import { FakeClock, flushLogs, snapshot, testLogger } from './helpers.ts';
 import { createRig, tempDir } from './rig.ts';
 
@@ -210,7 +210,7 @@ test('a database locked by another process makes the store unavailable with a lo
     assert.match(store.unavailableReason ?? '', /lock/);
     assert.equal(store.writeMinute(emptyRollup(0)), false);
     assert.deepEqual(store.range('minute', 0), []);
-    assert.equal(store.withAlerts(() => 1), undefined);
+    assert.equal(store.attach(() => ({ prune() {} })).use(() => 1), undefined);
   } finally {
     holder.exec('ROLLBACK');
     holder.close();

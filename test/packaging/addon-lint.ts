@@ -2,10 +2,11 @@
  * The community add-on linter (frenck/action-addon-linter v2.21, src/lint.py), redone in TypeScript
  * so the tests can run it: Draft-07 validation against its schemas (test/fixtures/addon-schema/),
  * its "key uses its default value" rule, and its extra checks. See
- * shared/reference/addon-schema/SOURCE.md for what lint.py does.
+ * docs/home-assistant.md §16 and test/fixtures/README.md for what lint.py checks.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { readText, isRecord } from './repo.ts';
+import { isRecord } from '../../src/is-record.ts';
+import { readText } from './repo.ts';
 
 export interface LintResult {
   errors: string[];

@@ -76,6 +76,8 @@ const apkAdded = (chain: Stage[]) =>
   runs(chain).flatMap((run) =>
     [...run.matchAll(/apk add ([^&;|]+)/g)].flatMap((m) => m[1]!.split(/\s+/).filter((w) => w && !w.startsWith('-'))),
   );
+/** Package names without their version constraint (`nodejs~24` → `nodejs`). */
+const names = (packages: string[]) => packages.map((p) => p.split(/[~=<>]/)[0]!);
 
 const runtime = stages.at(-1)!;
 const runtimeChain = lineage(runtime);
@@ -93,16 +95,20 @@ describe('Dockerfile', () => {
     const chain = lineage(build);
     const allRuns = runs(chain).join('\n');
     assert.match(allRuns, /apk add --no-cache --virtual \S+/);
-    for (const pkg of ['nodejs', 'npm', 'python3', 'make', 'g++']) assert.ok(apkAdded(chain).includes(pkg), `build stage installs ${pkg}`);
+    for (const pkg of ['nodejs', 'npm', 'python3', 'make', 'g++']) assert.ok(names(apkAdded(chain)).includes(pkg), `build stage installs ${pkg}`);
     assert.match(allRuns, /\bnpm ci\b/);
     assert.match(allRuns, /npm prune --omit=dev|npm ci --omit=dev/);
     const scripts = (JSON.parse(readText('package.json')) as { scripts: Record<string, string> }).scripts;
-    assert.equal(scripts.build, 'tsc -p tsconfig.build.json');
+    assert.equal(
+      scripts.build,
+      'tsc -p tsconfig.build.json && node --import tsx scripts/build-client.ts && node --import tsx scripts/build-panel.ts',
+    );
+    for (const script of ['scripts/build-client.ts', 'scripts/build-panel.ts']) assert.match(readText('Dockerfile'), new RegExp(`COPY [^\n]*${script}`), `the build stage copies ${script}`);
     assert.notEqual(build, runtime, 'the runtime is a separate stage');
   });
 
   it('runs the compiled code with production modules only: no npm, no compiler, no sources', () => {
-    const added = apkAdded(runtimeChain);
+    const added = names(apkAdded(runtimeChain));
     assert.ok(added.includes('nodejs'), 'runtime has nodejs');
     for (const tool of TOOLCHAIN) assert.ok(!added.includes(tool), `runtime must not install ${tool}`);
     assert.ok(!runs(runtimeChain).some((r) => /\bnpm\b/.test(r)), 'runtime runs no npm');
@@ -113,6 +119,16 @@ describe('Dockerfile', () => {
     assert.ok(!copies.some((c) => !c.startsWith('--from=')), 'nothing copied from the context into the runtime');
     const env = runtime.instructions.filter((i) => i.op === 'ENV').map((i) => i.args);
     assert.ok(env.includes('NODE_ENV=production'));
+  });
+
+  it('pins the Node major (the socket takeover relies on a Node internal), one package.json engines admits', () => {
+    const pins = apkAdded(runtimeChain).filter((p) => p.startsWith('nodejs'));
+    assert.equal(pins.length, 1);
+    const m = /^nodejs~(\d+)$/.exec(pins[0]!);
+    assert.ok(m, `nodejs is installed as nodejs~<major>, not ${pins[0]}`);
+    const engines = (JSON.parse(readText('package.json')) as { engines: { node: string } }).engines.node;
+    const min = /^>=(\d+)$/.exec(engines);
+    assert.ok(min && Number(m[1]) >= Number(min[1]), `engines ${engines} admits Node ${m[1]}`);
   });
 
   it('checks health with curl on /healthz of the LAN port', () => {

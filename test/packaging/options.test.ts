@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { optionsSchema } from '../../src/config.ts';
-import { isRecord, readYaml } from './repo.ts';
+import { isRecord } from '../../src/is-record.ts';
+import { readYaml } from './repo.ts';
 
 const config = readYaml('config.yaml');
 const yamlOptions = config.options as Record<string, unknown>;

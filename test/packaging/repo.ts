@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { isRecord } from '../../src/is-record.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -12,7 +13,7 @@ export function readText(path: string): string {
 
 export function readYaml(path: string): Record<string, unknown> {
   const value: unknown = parse(readText(path));
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${path}: not a mapping`);
+  if (!isRecord(value)) throw new Error(`${path}: not a mapping`);
   return value as Record<string, unknown>;
 }
 
@@ -29,8 +30,4 @@ export function repoFiles(): string[] {
 export function gitMode(path: string): string | undefined {
   const line = git('ls-files', '-s', '--', path).trim();
   return line ? line.split(/\s+/)[0] : undefined;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

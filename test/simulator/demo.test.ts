@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreEvent } from '../../src/ha/messages.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { sleep } from '../ha/helpers.ts';
+import { FakeClock } from '../fake-clock.ts';
+import { waitFor } from '../ha/helpers.ts';
 
 test('at least 30 entities across the expected domains', () => {
   const sim = new HaSimulator({ seed: 1 });
@@ -19,7 +20,7 @@ test('motion → automation_triggered (parent = motion context) → call_service
   const events: CoreEvent[] = [];
   sim.core.bus.listen('*', (event) => events.push(event));
   sim.setState('binary_sensor.kitchen_motion', 'on');
-  await sleep(0);
+  await waitFor('the light turned on', () => events.some((e) => e.event_type === 'state_changed' && e.data.entity_id === 'light.kitchen'));
   assert.deepEqual(
     events.map((e) => `${e.event_type}:${String(e.data.entity_id ?? e.data.domain)}`),
     [
@@ -44,7 +45,7 @@ test('the front door runs a script through an automation (script_started with th
   const started: CoreEvent[] = [];
   sim.core.bus.listen('script_started', (event) => started.push(event));
   sim.setState('binary_sensor.front_door', 'on');
-  await sleep(0);
+  await waitFor('the porch light turned on', () => sim.core.states.get('light.porch')?.state === 'on');
   assert.equal(started.length, 1);
   assert.deepEqual(started[0]?.data, { name: 'Evening lights', entity_id: 'script.evening_lights' });
   assert.notEqual(started[0]?.context.parent_id, null);
@@ -52,16 +53,23 @@ test('the front door runs a script through an automation (script_started with th
 });
 
 test('eventRate paces the stream; 0 keeps the home quiet', async () => {
-  const busy = new HaSimulator({ seed: 4, eventRate: 100 });
-  const quiet = new HaSimulator({ seed: 4, eventRate: 0 });
+  const clock = new FakeClock(0);
+  const activityClock = { now: clock.now, timers: clock };
+  const busy = new HaSimulator({ seed: 4, eventRate: 100, activityClock });
+  const quiet = new HaSimulator({ seed: 4, eventRate: 0, activityClock });
   await busy.start();
   await quiet.start();
   const before = { busy: busy.core.bus.total, quiet: quiet.core.bus.total };
-  await sleep(500);
+  const produced = () => busy.core.bus.total - before.busy;
+  assert.equal(produced(), 0, 'nothing before the first tick');
+  for (let tick = 0; tick < 25; tick++) {
+    clock.advance(20); // one 20 ms tick at 100 events/s
+    await new Promise((resolve) => setImmediate(resolve)); // automations react in microtasks
+  }
   await busy.stop();
   await quiet.stop();
-  const produced = busy.core.bus.total - before.busy;
-  assert.ok(produced >= 10, `busy home produced ${produced} events`);
+  // 100 events/s for 0.5 s: 50, plus at most the reactions to the last step (an automation's few events).
+  assert.ok(produced() >= 50 && produced() <= 60, `busy home produced ${produced()} events`);
   assert.equal(quiet.core.bus.total, before.quiet);
   const types = new Set([...busy.core.bus.fired.keys()]);
   assert.ok(types.has('state_changed'));

@@ -7,8 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { ULID_PATTERN } from '../../src/simulator/ids.ts';
-import { ISO_MICROS_PATTERN } from '../../src/simulator/time.ts';
+import { ISO_MICROS_PATTERN, ULID_PATTERN } from './patterns.ts';
 import { RawClient } from './raw-client.ts';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/ha-ws/${name}.json`, import.meta.url), 'utf8'));

@@ -1,6 +1,6 @@
 /**
- * The behavioural contract every Transport meets (STYLE §4). Each implementation's test file calls
- * {@link transportSuite} with a factory; the Redis transport will run the same cases.
+ * The behavioural contract every Transport meets (docs/ARCHITECTURE.md §5.4). Each implementation's test file calls
+ * {@link transportSuite} with a factory; test/transport/redis.test.ts runs the same cases against a real redis-server.
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

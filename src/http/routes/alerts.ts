@@ -13,6 +13,7 @@ import type { AlertEngine } from '../../alerts/engine.ts';
 import { thresholdsUpdateSchema } from '../../alerts/rules.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
+import { respond } from '../envelope.ts';
 import { badRequest } from '../errors.ts';
 
 export interface AlertsRouterOptions {
@@ -32,21 +33,21 @@ export function alertsRouter({ auth, alerts }: AlertsRouterOptions): Router {
 
   router.get('/api/sse/alerts', admin, (ctx) => {
     const active = alerts.active();
-    ctx.body = { success: true, data: { alerts: active, total: active.length } };
+    respond(ctx, { alerts: active, total: active.length });
   });
   router.get('/api/sse/alerts/history', admin, (ctx) => {
     const limit = limitSchema.safeParse(ctx.query.limit);
     if (!limit.success) throw badRequest(`limit: ${limit.error.issues[0]?.message ?? 'invalid'}`, 'invalid_limit');
     const history = alerts.history(limit.data);
-    ctx.body = { success: true, data: { alerts: history, total: history.length } };
+    respond(ctx, { alerts: history, total: history.length });
   });
   router.get('/api/sse/alerts/thresholds', admin, (ctx) => {
-    ctx.body = { success: true, data: alerts.thresholds() };
+    respond(ctx, alerts.thresholds());
   });
   router.put('/api/sse/alerts/thresholds', admin, async (ctx) => {
     const parsed = thresholdsUpdateSchema.safeParse(await readJsonBody(ctx));
     if (!parsed.success) throw badRequest(issues(parsed.error), 'invalid_thresholds');
-    ctx.body = { success: true, data: alerts.updateThresholds(parsed.data) };
+    respond(ctx, alerts.updateThresholds(parsed.data));
   });
   return router;
 }

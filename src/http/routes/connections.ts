@@ -1,38 +1,40 @@
 /**
- * Connection management (DESIGN §4), admins only: `GET /api/sse/connections`,
+ * Connection management (DOCS.md), admins only: `GET /api/sse/connections`,
  * `GET /api/sse/connections/{id}` and `DELETE /api/sse/connections/{id}` (closes the stream with
- * an `error` event; 404 when there is no such stream).
+ * an `error` event; 404 when there is no such stream). In Redis mode DELETE also reaches streams
+ * held by other instances.
  */
 import Router from '@koa/router';
 import type { StatsService } from '../../stats/service.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
+import { respond } from '../envelope.ts';
 import { notFound } from '../errors.ts';
 
 export interface ConnectionsRouterOptions {
   auth: Authenticator;
   stats: StatsService;
+  /** Redis mode: closes a stream another instance holds; false when none does. */
+  remote?: (id: string) => Promise<boolean>;
 }
 
 const missing = () => notFound('Connection not found', 'connection_not_found');
 
-export function connectionsRouter({ auth, stats }: ConnectionsRouterOptions): Router {
+export function connectionsRouter({ auth, stats, remote }: ConnectionsRouterOptions): Router {
   const router = new Router();
   const admin = requireAdmin(auth);
 
   router.get('/api/sse/connections', admin, (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { success: true, data: stats.connections() };
+    respond(ctx, stats.connections());
   });
   router.get('/api/sse/connections/:id', admin, (ctx) => {
     const connection = stats.connection(ctx.params.id ?? '');
     if (!connection) throw missing();
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { success: true, data: { connection } };
+    respond(ctx, { connection });
   });
-  router.delete('/api/sse/connections/:id', admin, (ctx) => {
+  router.delete('/api/sse/connections/:id', admin, async (ctx) => {
     const id = ctx.params.id ?? '';
-    if (!stats.closeConnection(id)) throw missing();
-    ctx.body = { success: true, data: { id, closed: true } };
+    if (!stats.closeConnection(id) && !(await remote?.(id))) throw missing();
+    respond(ctx, { id, closed: true });
   });
   return router;
 }

@@ -1,5 +1,6 @@
 /** `GET /healthz` for the Docker HEALTHCHECK: 200 while the process serves, with the upstream state for humans. */
 import Router from '@koa/router';
+import { respond } from '../envelope.ts';
 
 export interface HealthSource {
   /** `connected` / `disconnected`, or undefined before the upstream exists. */
@@ -9,8 +10,7 @@ export interface HealthSource {
 export function healthRouter(source: HealthSource): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { success: true, data: { status: 'ok', upstream: source.upstream() ?? 'starting' } };
+    respond(ctx, { status: 'ok', upstream: source.upstream() ?? 'starting' });
   });
   return router;
 }

@@ -1,5 +1,5 @@
 /**
- * Statistics endpoints (DESIGN §4), all for admins, all `{success:true, data}`:
+ * Statistics endpoints (DOCS.md), all for admins, all `{success:true, data}`:
  * - `POST /get_sse_stats` (token in the JSON body or the header) and `GET /api/sse/stats`
  * - `GET /api/sse/metrics?period=1h|24h|7d|30d` (no period = 1h; anything else → 400)
  * - `GET /api/sse/history?period=…`: minute points for 1h/24h, hour points for 7d/30d
@@ -11,9 +11,10 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { InvalidPeriodError, parsePeriod, type Period } from '../../metrics/period.ts';
 import type { StatsService } from '../../stats/service.ts';
-import { type Authenticator, requireAdmin, tokenOf } from '../auth.ts';
+import { type Authenticator, assertAdmin, requireAdmin, tokenOf } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
-import { badRequest, forbidden } from '../errors.ts';
+import { respond } from '../envelope.ts';
+import { badRequest } from '../errors.ts';
 
 export interface StatsRouterOptions {
   auth: Authenticator;
@@ -30,11 +31,6 @@ export function periodOf(ctx: Koa.Context): Period {
   }
 }
 
-function ok(ctx: Koa.Context, data: unknown): void {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = { success: true, data };
-}
-
 export function statsRouter({ auth, stats }: StatsRouterOptions): Router {
   const router = new Router();
   const admin = requireAdmin(auth);
@@ -42,13 +38,13 @@ export function statsRouter({ auth, stats }: StatsRouterOptions): Router {
   router.post('/get_sse_stats', async (ctx) => {
     // Authenticated before the body is read when the token is not in it (header or query).
     const state = tokenOf(ctx.req) ? await auth.authenticate(ctx.req) : await auth.authenticate(ctx.req, (await readJsonBody(ctx)).token);
-    if (!state.user.isAdmin) throw forbidden('This endpoint is for Home Assistant administrators', 'admin_required');
-    ok(ctx, stats.stats());
+    assertAdmin(state);
+    respond(ctx, stats.stats());
   });
-  router.get('/api/sse/stats', admin, (ctx) => ok(ctx, stats.stats()));
-  router.get('/api/sse/metrics', admin, (ctx) => ok(ctx, stats.metrics(periodOf(ctx))));
-  router.get('/api/sse/history', admin, (ctx) => ok(ctx, stats.history(periodOf(ctx))));
-  router.get('/api/sse/performance', admin, (ctx) => ok(ctx, stats.performance()));
-  router.get('/api/admin/sse-monitor', admin, async (ctx) => ok(ctx, await stats.monitor()));
+  router.get('/api/sse/stats', admin, (ctx) => respond(ctx, stats.stats()));
+  router.get('/api/sse/metrics', admin, (ctx) => respond(ctx, stats.metrics(periodOf(ctx))));
+  router.get('/api/sse/history', admin, (ctx) => respond(ctx, stats.history(periodOf(ctx))));
+  router.get('/api/sse/performance', admin, (ctx) => respond(ctx, stats.performance()));
+  router.get('/api/admin/sse-monitor', admin, async (ctx) => respond(ctx, await stats.monitor()));
   return router;
 }

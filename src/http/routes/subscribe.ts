@@ -1,7 +1,8 @@
 /**
- * `GET` and `POST /subscribe_events` (DESIGN §4): parses the request into a typed subscription,
- * authenticates, applies permissions and limits, writes the SSE headers and hands the socket to
- * the hub. Everything after the headers is the hub's.
+ * `GET` and `POST /subscribe_events` (DOCS.md): parses the request into a typed subscription,
+ * authenticates, applies permissions and limits, writes the SSE headers and hands the stream
+ * (`sse-stream.ts`: the socket, taken over from the HTTP server) to the hub. Everything after
+ * the headers is the hub's.
  *
  * An EventSource gives up for good on a non-200 answer, so transient refusals (429 rate limits,
  * 503 client limit or shutdown) are answered to `Accept: text/event-stream` requests as a 200
@@ -18,8 +19,10 @@ import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../types.
 import { type Authenticator, peerAddress, tokenOf } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.ts';
-import { listenerOf, takeOverSocket } from '../listeners.ts';
+import { listenerOf } from '../listeners.ts';
 import { RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
+import { startSseStream } from '../sse-stream.ts';
+import { isoTime } from '../../iso-time.ts';
 
 export interface SubscribeRouterOptions {
   hub: Hub;
@@ -88,19 +91,19 @@ export function parseSubscribeParams(input: Record<string, unknown>): SubscribeP
     );
     throw badRequest(problems.join('; '), 'invalid_parameter');
   }
-  const p = result.data;
-  const events = [...(p.events ?? []), ...(p.type === 'state' ? ['state_changed'] : [])];
+  const params = result.data;
+  const events = [...(params.events ?? []), ...(params.type === 'state' ? ['state_changed'] : [])];
   return {
-    token: p.token,
+    token: params.token,
     events: events.length > 0 ? [...new Set(events)] : undefined,
-    entityIds: p.entity_id ?? [],
-    domains: p.domain ?? [],
-    initialState: p.initial_state === true || p.initial_state === 'true' || p.initial_state === '1',
-    lastEventId: p.last_event_id || undefined,
+    entityIds: params.entity_id ?? [],
+    domains: params.domain ?? [],
+    initialState: params.initial_state === true || params.initial_state === 'true' || params.initial_state === '1',
+    lastEventId: params.last_event_id || undefined,
   };
 }
 
-/** Applies the permission rules: admins take any type; other users only core's allowlist (reference §11). */
+/** Applies the permission rules: admins take any type; other users only core's allowlist (docs/home-assistant.md §11). */
 export function filterFor(user: User, params: SubscribeParams): EventFilter {
   if (!params.events) return createFilter(user.isAdmin ? ALL_TYPES : NON_ADMIN_EVENT_TYPES, params.entityIds, params.domains);
   if (!user.isAdmin) {
@@ -167,17 +170,12 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
       listener: listenerOf(ctx.req),
     };
     ctx.respond = false;
-    res.writeHead(200, STREAM_HEADERS);
-    res.flushHeaders();
-    const chunked = res.chunkedEncoding;
-    // From here the socket is the hub's alone; the request, the response and ctx can be collected.
-    const socket = takeOverSocket(ctx.req, res);
-    socket.setNoDelay(true); // frames are small and latency matters; Nagle would hold them back
-    socket.setTimeout(0);
+    // From here the stream is the hub's alone; the request, the response and ctx can be collected.
+    const sink = startSseStream(ctx.req, res, STREAM_HEADERS);
     try {
-      hub.open({ socket, chunked, user: state.user, filter, meta, lastEventId, initialState: params.initialState });
+      hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState });
     } catch (err) {
-      socket.destroy(); // the headers are out: nobody is left to answer
+      sink.destroy(); // the headers are out: nobody is left to answer
       throw err;
     }
   };
@@ -207,13 +205,13 @@ function streamRefusals(baseRetryMs: number): Koa.Middleware {
         err instanceof RateLimitedError
           ? Math.max(baseRetryMs, err.retryAfterMs)
           : Math.max(baseRetryMs, Number(err.headers['Retry-After'] ?? 0) * 1000);
-      const frame = encodeFrame({ retry: retryMs, data: errorPayload(err.code, err.message, new Date().toISOString()) });
+      const frame = encodeFrame({ retry: retryMs, data: errorPayload(err.code, err.message, isoTime(Date.now())) });
       const headers: Record<string, string> = { ...STREAM_HEADERS };
       if (err instanceof RateLimitedError) Object.assign(headers, rateLimitHeaders(err.decision));
       ctx.respond = false;
       ctx.res.writeHead(200, headers);
       ctx.res.flushHeaders(); // no Content-Length on an event stream, even a short one
-      ctx.res.end(frame.raw);
+      ctx.res.end(frame);
     }
   };
 }

@@ -4,12 +4,12 @@
  * it to the store and keeps the last hour in memory (so 1h figures survive a store that is
  * unavailable). `stop()` flushes the partial minute, so a graceful shutdown loses nothing.
  */
-import type { Logger } from '../log.ts';
-import type { ConnectionRegistry } from '../types.ts';
-import { MINUTE_MS, floorTo, systemTimers, type Now, type TimerHandle, type Timers } from './clock.ts';
-import type { MetricsCollector } from './collector.ts';
-import { mergeRollups, type Rollup } from './rollup-record.ts';
-import type { SystemSampler } from './system.ts';
+import type { Logger } from '../../log.ts';
+import type { ConnectionRegistry } from '../../types.ts';
+import { MINUTE_MS, floorTo, systemTimers, type Now, type TimerHandle, type Timers } from '../clock.ts';
+import type { MetricsCollector } from '../collector.ts';
+import { mergeRollups, type Rollup } from './record.ts';
+import type { SystemSampler } from '../system.ts';
 
 /** Where finished minutes go (implemented by {@link MetricsStore}). */
 export interface RollupSink {
@@ -36,7 +36,7 @@ export interface RollupSchedulerOptions {
 }
 
 export class RollupScheduler {
-  readonly #o: RollupSchedulerOptions;
+  readonly #options: RollupSchedulerOptions;
   readonly #now: Now;
   readonly #timers: Timers;
   readonly #recent: Rollup[] = [];
@@ -45,7 +45,7 @@ export class RollupScheduler {
   #running = false;
 
   constructor(options: RollupSchedulerOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? systemTimers();
   }
@@ -53,8 +53,8 @@ export class RollupScheduler {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#o.system.start();
-    this.#sampleTimer = this.#timers.setInterval(() => this.sample(), this.#o.sampleIntervalMs ?? 5000);
+    this.#options.system.start();
+    this.#sampleTimer = this.#timers.setInterval(() => this.sample(), this.#options.sampleIntervalMs ?? 5000);
     this.#armMinute();
   }
 
@@ -65,36 +65,36 @@ export class RollupScheduler {
     this.#timers.clearInterval(this.#sampleTimer);
     this.#timers.clearTimeout(this.#minuteTimer);
     this.flush();
-    this.#o.system.stop();
+    this.#options.system.stop();
   }
 
   /** One sampling tick: process figures and the socket backlog. */
   sample(): void {
     try {
-      this.#o.system.sample();
-      if (this.#o.registry) this.#o.collector.observeBacklog(this.#o.registry.backlogBytes());
+      this.#options.system.sample();
+      if (this.#options.registry) this.#options.collector.observeBacklog(this.#options.registry.backlogBytes());
     } catch (err) {
-      this.#o.logger.warn({ err }, 'metrics sampling failed');
+      this.#options.logger.warn({ err }, 'metrics sampling failed');
     }
   }
 
   /** Ends the current minute now: builds its rollup, stores it, remembers it. Returns the rollup. */
   flush(): Rollup {
-    if (this.#o.registry) this.#o.collector.observeBacklog(this.#o.registry.backlogBytes());
-    const traffic = this.#o.collector.takeMinute();
-    const resources = this.#o.system.takeMinute();
+    if (this.#options.registry) this.#options.collector.observeBacklog(this.#options.registry.backlogBytes());
+    const traffic = this.#options.collector.takeMinute();
+    const resources = this.#options.system.takeMinute();
     const rollup: Rollup = {
       ts: floorTo(traffic.start, MINUTE_MS),
       durationMs: traffic.durationMs,
       ...traffic.traffic,
       ...resources,
     };
-    this.#o.store.writeMinute(rollup);
+    this.#options.store.writeMinute(rollup);
     this.#remember(rollup);
     try {
-      this.#o.onMinute?.(rollup);
+      this.#options.onMinute?.(rollup);
     } catch (err) {
-      this.#o.logger.warn({ err }, 'minute listener failed');
+      this.#options.logger.warn({ err }, 'minute listener failed');
     }
     return rollup;
   }
@@ -108,7 +108,7 @@ export class RollupScheduler {
     const last = this.#recent[this.#recent.length - 1];
     if (last && last.ts === rollup.ts) this.#recent[this.#recent.length - 1] = mergeRollups(last, rollup);
     else this.#recent.push(rollup);
-    while (this.#recent.length > (this.#o.recentMinutes ?? 60)) this.#recent.shift();
+    while (this.#recent.length > (this.#options.recentMinutes ?? 60)) this.#recent.shift();
   }
 
   #armMinute(): void {
@@ -119,7 +119,7 @@ export class RollupScheduler {
       try {
         this.flush();
       } catch (err) {
-        this.#o.logger.error({ err }, 'minute rollup failed');
+        this.#options.logger.error({ err }, 'minute rollup failed');
       }
       this.#armMinute();
     }, delay);

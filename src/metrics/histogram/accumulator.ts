@@ -3,6 +3,7 @@
  * array arithmetic instead of map lookups. Used for period summaries (up to 1440 minutes or 720
  * hours per query); {@link toHistogram} gives the sparse form for percentiles.
  */
+import { VarintReader } from './varint.ts';
 import { BUCKET_COUNT, HISTOGRAM_FORMAT_VERSION, HistogramFormatError, LatencyHistogram, decodeHistogram } from './histogram.ts';
 
 export class HistogramAccumulator {
@@ -23,26 +24,11 @@ export class HistogramAccumulator {
       throw new HistogramFormatError('invalid latency histogram');
     }
     const counts = this.#counts;
-    let pos = 9;
+    const reader = new VarintReader(bytes, 9);
     let index = 0;
-    const end = bytes.length;
-    while (pos < end) {
-      let delta = 0;
-      let scale = 1;
-      let byte: number;
-      do {
-        byte = bytes[pos++] ?? 0;
-        delta += (byte & 0x7f) * scale;
-        scale *= 0x80;
-      } while (byte >= 0x80);
-      let count = 0;
-      scale = 1;
-      do {
-        byte = bytes[pos++] ?? 0;
-        count += (byte & 0x7f) * scale;
-        scale *= 0x80;
-      } while (byte >= 0x80);
-      index += delta;
+    while (!reader.done) {
+      index += reader.next();
+      const count = reader.next();
       counts[index] = (counts[index] ?? 0) + count;
       this.#total += count;
     }
@@ -62,24 +48,12 @@ export class HistogramAccumulator {
 /** A cheap structural check: header, whole varints, indexes in range. */
 function valid(bytes: Uint8Array): boolean {
   if (bytes.length < 9 || bytes[0] !== HISTOGRAM_FORMAT_VERSION) return false;
-  let pos = 9;
+  const reader = new VarintReader(bytes, 9);
   let index = 0;
-  let field = 0;
-  while (pos < bytes.length) {
-    let value = 0;
-    let scale = 1;
-    let byte: number;
-    do {
-      if (pos >= bytes.length || scale > 2 ** 56) return false;
-      byte = bytes[pos++] ?? 0;
-      value += (byte & 0x7f) * scale;
-      scale *= 0x80;
-    } while (byte >= 0x80);
-    if (field === 0) {
-      index += value;
-      if (index >= BUCKET_COUNT) return false;
-    }
-    field ^= 1;
+  while (!reader.done) {
+    index += reader.next();
+    reader.next();
+    if (reader.fault || index >= BUCKET_COUNT) return false;
   }
-  return field === 0;
+  return true;
 }

@@ -2,8 +2,8 @@
  * How a {@link Rollup} maps to a row of a rollup table (`schema.ts`): histograms as BLOBs, the
  * count maps as JSON text, and the column lists the store's statements select.
  */
-import { LatencyHistogram } from './histogram.ts';
-import type { Rollup, RollupView } from './rollup-record.ts';
+import { LatencyHistogram } from '../histogram/histogram.ts';
+import type { Rollup, RollupView } from '../rollup/record.ts';
 import { ROLLUP_COLUMNS } from './schema.ts';
 
 /** The columns of a {@link RollupView}: everything but the processing histogram and the count maps. */
@@ -24,16 +24,16 @@ export function toView(values: unknown[]): RollupView {
 type RawRow = Record<string, unknown> | undefined;
 
 export function decodeRow(row: unknown): Rollup | undefined {
-  const r = row as RawRow;
-  if (!r) return undefined;
+  const raw = row as RawRow;
+  if (!raw) return undefined;
   const json = (v: unknown) => JSON.parse(typeof v === 'string' ? v : '{}') as Record<string, number>;
   return {
-    ...(r as unknown as Rollup),
-    latency: LatencyHistogram.decode(r.latency as Uint8Array),
-    hubLatency: LatencyHistogram.decode(r.hubLatency as Uint8Array),
-    eventTypes: json(r.eventTypes),
-    errors: json(r.errors),
-    closeReasons: json(r.closeReasons),
+    ...(raw as unknown as Rollup),
+    latency: LatencyHistogram.decode(raw.latency as Uint8Array),
+    hubLatency: LatencyHistogram.decode(raw.hubLatency as Uint8Array),
+    eventTypes: json(raw.eventTypes),
+    errors: json(raw.errors),
+    closeReasons: json(raw.closeReasons),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The metrics history in SQLite (better-sqlite3): per-minute rollups (for 1h and 24h) and
- * per-hour rollups (for 7d and 30d), alert thresholds and alert history.
+ * per-hour rollups (for 7d and 30d), and the tables other modules keep in the same file (the alert
+ * thresholds and history of `alerts/records.ts`, through {@link MetricsStore.attach}).
  *
  * - WAL journal, prepared statements, versioned migrations (`schema.ts`).
  * - One transaction per minute writes the minute row and merges it into its hour row, then
@@ -12,16 +13,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '../log.ts';
-import { AlertRecords, type AlertPersistence } from '../alerts/records.ts';
-import { DAY_MS, HOUR_MS, floorTo, type Now } from './clock.ts';
-import { HistogramAccumulator } from './histogram-accumulator.ts';
-import { HistogramFormatError } from './histogram.ts';
-import { mergeRollups, type Rollup, type RollupView } from './rollup-record.ts';
-import type { Resolution } from './period.ts';
-import { VIEW_FIELDS, decodeRow, encodeRow, selectList, toView } from './rollup-rows.ts';
+import type { Logger } from '../../log.ts';
+import { DAY_MS, HOUR_MS, floorTo, type Now } from '../clock.ts';
+import { HistogramAccumulator } from '../histogram/accumulator.ts';
+import { HistogramFormatError } from '../histogram/histogram.ts';
+import { mergeRollups, type Rollup, type RollupView } from '../rollup/record.ts';
+import type { Resolution } from '../period.ts';
+import { VIEW_FIELDS, decodeRow, encodeRow, selectList, toView } from './rows.ts';
 import { ROLLUP_COLUMNS, migrate, type RollupTable } from './schema.ts';
-import type { PeriodAggregate } from '../stats/summary.ts';
+import type { PeriodAggregate } from '../rollup/aggregate.ts';
+import { AttachedTables, type StoreTables } from './attached-tables.ts';
 
 export interface MetricsStoreOptions {
   /** Directory of the database file; the composition root passes `config.dataDir`. Created if missing. */
@@ -61,7 +62,7 @@ export class MetricsStore {
   readonly #logger: Logger;
   #db: Database.Database | undefined;
   #statements: Statements | undefined;
-  #alerts: AlertRecords | undefined;
+  readonly #attached: AttachedTables<StoreTables>[] = [];
   #reason: string | undefined = 'not started';
 
   constructor(options: MetricsStoreOptions) {
@@ -81,9 +82,16 @@ export class MetricsStore {
     return this.#reason;
   }
 
-  /** Alert persistence, or undefined while the store is unavailable. */
-  get alerts(): AlertPersistence | undefined {
-    return this.#alerts;
+  /**
+   * Keeps another module's tables in this database (their schema is in `schema.ts`): `open` builds
+   * its statements each time the database opens; they are pruned with the rollups (resolved before
+   * the retention) and used through {@link AttachedTables.use}, which never throws.
+   */
+  attach<T extends StoreTables>(open: (db: Database.Database) => T): AttachedTables<T> {
+    const attached = new AttachedTables(open, (err, what) => this.#failed(err, what));
+    this.#attached.push(attached);
+    if (this.#db) attached.open(this.#db);
+    return attached;
   }
 
   /** Opens (creating or migrating) the database. Never throws: failures make the store unavailable. */
@@ -99,7 +107,7 @@ export class MetricsStore {
       if (check !== 'ok') throw Object.assign(new Error(`integrity check failed: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
       migrate(db);
       this.#statements = this.#prepare(db);
-      this.#alerts = new AlertRecords(db);
+      for (const attached of this.#attached) attached.open(db);
       this.#db = db;
       this.#reason = undefined;
     } catch (err) {
@@ -116,7 +124,7 @@ export class MetricsStore {
     const db = this.#db;
     this.#db = undefined;
     this.#statements = undefined;
-    this.#alerts = undefined;
+    for (const attached of this.#attached) attached.close();
     this.#reason = 'stopped';
     try {
       db?.close();
@@ -188,40 +196,28 @@ export class MetricsStore {
     }
   }
 
-  /** Runs `fn` against the alert persistence, logging (never throwing) database errors. */
-  withAlerts<T>(fn: (alerts: AlertPersistence) => T): T | undefined {
-    const alerts = this.#alerts;
-    if (!alerts) return undefined;
-    try {
-      return fn(alerts);
-    } catch (err) {
-      this.#failed(err, 'alert persistence failed');
-      return undefined;
-    }
-  }
-
   #prepare(db: Database.Database): Statements {
     const tables: RollupTable[] = ['rollup_minute', 'rollup_hour'];
     const per = (make: (table: RollupTable) => Database.Statement) =>
-      Object.fromEntries(tables.map((t) => [t, make(t)])) as Record<RollupTable, Database.Statement>;
+      Object.fromEntries(tables.map((table) => [table, make(table)])) as Record<RollupTable, Database.Statement>;
     const columns = ROLLUP_COLUMNS.map(([c]) => c).join(', ');
     const params = ROLLUP_COLUMNS.map(([, f]) => `@${f}`).join(', ');
     const statements = {
-      aggregate: per((t) =>
+      aggregate: per((table) =>
         db.prepare(
           `SELECT COALESCE(SUM(duration_ms), 0) AS durationMs, COALESCE(SUM(conn_avg * duration_ms), 0) AS connWeighted,
              COALESCE(SUM(cpu_avg * duration_ms), 0) AS cpuWeighted, COALESCE(SUM(deliveries), 0) AS deliveries,
              COALESCE(MAX(conn_max), 0) AS connMax, COALESCE(MAX(rate_max), 0) AS rateMax,
              COALESCE(MAX(mem_rss_max), 0) AS memMax, COALESCE(MAX(cpu_max), 0) AS cpuMax
-           FROM ${t} WHERE ts >= ?`,
+           FROM ${table} WHERE ts >= ?`,
         ),
       ),
-      latencies: per((t) => db.prepare(`SELECT latency FROM ${t} WHERE ts >= ?`).pluck()),
-      upsert: per((t) => db.prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (${params})`)),
-      getOne: per((t) => db.prepare(`SELECT ${selectList(ROLLUP_COLUMNS)} FROM ${t} WHERE ts = ?`)),
+      latencies: per((table) => db.prepare(`SELECT latency FROM ${table} WHERE ts >= ?`).pluck()),
+      upsert: per((table) => db.prepare(`INSERT OR REPLACE INTO ${table} (${columns}) VALUES (${params})`)),
+      getOne: per((table) => db.prepare(`SELECT ${selectList(ROLLUP_COLUMNS)} FROM ${table} WHERE ts = ?`)),
       // raw(): arrays, turned into objects here; better-sqlite3 builds row objects several times slower.
-      range: per((t) => db.prepare(`SELECT ${VIEW_FIELDS.map(([c]) => c).join(', ')} FROM ${t} WHERE ts >= ? ORDER BY ts`).raw()),
-      prune: per((t) => db.prepare(`DELETE FROM ${t} WHERE ts < ?`)),
+      range: per((table) => db.prepare(`SELECT ${VIEW_FIELDS.map(([c]) => c).join(', ')} FROM ${table} WHERE ts >= ? ORDER BY ts`).raw()),
+      prune: per((table) => db.prepare(`DELETE FROM ${table} WHERE ts < ?`)),
     };
     const retentionMs = (this.#options.retentionDays ?? 30) * DAY_MS;
     const minuteRetentionMs = Math.min(retentionMs, this.#options.minuteRetentionMs ?? 2 * DAY_MS);
@@ -235,7 +231,7 @@ export class MetricsStore {
       const now = this.#now();
       statements.prune.rollup_minute.run(now - minuteRetentionMs);
       statements.prune.rollup_hour.run(now - retentionMs);
-      this.#alerts?.prune(now - retentionMs);
+      for (const attached of this.#attached) attached.prune(now - retentionMs);
     });
     return { ...statements, writeMinute };
   }

@@ -1,5 +1,5 @@
 /**
- * A mergeable latency histogram (DESIGN §5): fixed bucket boundaries shared by every instance,
+ * A mergeable latency histogram (docs/decisions.md §2): fixed bucket boundaries shared by every instance,
  * so per-minute histograms add up into per-hour and per-period ones and percentiles for any
  * period come from merged buckets, never from averaging per-minute percentiles.
  *
@@ -15,6 +15,7 @@
  * Buckets are stored sparsely (index → count), so a minute with a few distinct latencies costs
  * a few entries. {@link LatencyHistogram.encode} gives a compact binary form for SQLite.
  */
+import { VarintReader, pushVarint } from './varint.ts';
 
 const LINEAR_BUCKETS = 1024;
 const SUB_BITS = 9;
@@ -202,15 +203,6 @@ export function encodedPercentiles(bytes: Uint8Array): { p50: number; p95: numbe
   return { p50: out[0] ?? 0, p95: out[1] ?? 0, p99: out[2] ?? 0 };
 }
 
-function pushVarint(out: number[], value: number): void {
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-}
-
 /**
  * Decodes an {@link LatencyHistogram.encode}d histogram into its sum and flat `[index, count, …]`
  * pairs, validating everything before anyone merges it, so a bad blob changes nothing.
@@ -223,23 +215,12 @@ export function decodeHistogram(bytes: Uint8Array): { sum: number; buckets: numb
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const sum = view.getFloat64(1, true);
   const buckets: number[] = [];
-  let pos = 9;
+  const reader = new VarintReader(bytes, 9);
   let index = 0;
-  const readVarint = (): number => {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      if (pos >= bytes.length) throw new HistogramFormatError('truncated latency histogram');
-      const byte = bytes[pos++] ?? 0;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 0x80;
-      if (scale > 2 ** 56) throw new HistogramFormatError('varint too long in latency histogram');
-    }
-  };
-  while (pos < bytes.length) {
-    index += readVarint();
-    const count = readVarint();
+  while (!reader.done) {
+    index += reader.next();
+    const count = reader.next();
+    if (reader.fault) throw new HistogramFormatError(`${reader.fault} varint in latency histogram`);
     if (index >= BUCKET_COUNT) throw new HistogramFormatError('bucket index out of range in latency histogram');
     buckets.push(index, count);
   }

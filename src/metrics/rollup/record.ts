@@ -4,7 +4,7 @@
  * rollups merge without loss (an hour = its minutes merged; a minute written twice after a
  * restart inside it = both parts merged).
  */
-import { LatencyHistogram } from './histogram.ts';
+import { LatencyHistogram } from '../histogram/histogram.ts';
 
 /** What the hub and the HTTP layer caused during a bucket (filled by the collector). */
 export interface TrafficFields {

@@ -1,0 +1,49 @@
+/** What a client emits, and the error it stops with. */
+import type {
+  AutomationTriggeredMessage,
+  ConnectionMessage,
+  ConnectionStatus,
+  ErrorMessage,
+  ReconnectInfo,
+  ScriptExecutedMessage,
+  ServerMessage,
+  ServiceCalledMessage,
+  StateChangedMessage,
+  StatesSnapshot,
+} from './types.ts';
+
+/** The events a client emits. Other server event types arrive under their own name as {@link ServerMessage}. */
+export interface ClientEvents {
+  /** Every message from the server, system ones included. */
+  message: ServerMessage;
+  connection: ConnectionMessage;
+  ping: ServerMessage<'ping'>;
+  /** Every `error` payload; also emitted under its code (`replay_gap`, `upstream_unavailable`, …). */
+  error: ErrorMessage;
+  upstream_unavailable: ErrorMessage;
+  replay_gap: ErrorMessage;
+  server_shutdown: ErrorMessage;
+  rate_limit_exceeded: ErrorMessage;
+  state_changed: StateChangedMessage;
+  service_called: ServiceCalledMessage;
+  automation_triggered: AutomationTriggeredMessage;
+  script_executed: ScriptExecutedMessage;
+  /** The cached states as a whole: restored from storage, or a complete snapshot from the server. */
+  states: StatesSnapshot;
+  status: ConnectionStatus;
+  reconnecting: ReconnectInfo;
+  /** The client stopped: `close()` (no error) or a 401/403 (with the error). */
+  closed: { error?: SseClientError };
+}
+
+/** Why the client gave up (401/403), with the hub's `error_code` and status. */
+export class SseClientError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SseClientError';
+  }
+}

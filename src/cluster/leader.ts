@@ -1,0 +1,110 @@
+/**
+ * The leader lock (docs/redis.md): one key holding `<instanceId>:<n>`, set with NX and a TTL and
+ * renewed by its holder every third of the TTL. `n` comes from INCR on a counter, so every term
+ * has a fresh token: the transport's append script compares the lock's value with the token it
+ * was given (fencing), and a paused ex-leader's appends are refused once another holds the lock.
+ *
+ * A renewal that fails or finds another token ends leadership at once (without waiting for the
+ * TTL): the instance stops its upstream before anyone else can start one.
+ */
+import type { Redis } from 'ioredis';
+
+export interface LeaderLockOptions {
+  client: Redis;
+  /** The lock's key; the token counter is `<key>:term`. */
+  key: string;
+  instanceId: string;
+  /** Lock lifetime in ms: a dead leader is replaced within about this long. */
+  ttlMs: number;
+  /** Told when this instance becomes or stops being the leader. */
+  onChange: (leader: boolean) => void;
+}
+
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export class LeaderLock {
+  readonly #o: LeaderLockOptions;
+  #token: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #busy = false;
+
+  constructor(options: LeaderLockOptions) {
+    this.#o = options;
+  }
+
+  get lockKey(): string {
+    return this.#o.key;
+  }
+
+  /** The fencing token while this instance leads. */
+  token(): string | undefined {
+    return this.#token;
+  }
+
+  get leader(): boolean {
+    return this.#token !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    await this.#tick();
+    this.#timer = setInterval(() => void this.#tick(), Math.max(10, Math.floor(this.#o.ttlMs / 3)));
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearInterval(this.#timer);
+    const token = this.#token;
+    if (token === undefined) return;
+    this.#lose();
+    try {
+      await this.#o.client.eval(RELEASE, 1, this.#o.key, token);
+    } catch {
+      // Redis is away: the lock expires by itself.
+    }
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#busy || !this.#running) return;
+    this.#busy = true;
+    try {
+      if (this.#token !== undefined) await this.#renew(this.#token);
+      else await this.#acquire();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #renew(token: string): Promise<void> {
+    let renewed = false;
+    try {
+      renewed = (await this.#o.client.eval(RENEW, 1, this.#o.key, token, String(this.#o.ttlMs))) === 1;
+    } catch {
+      renewed = false;
+    }
+    if (!renewed && this.#token === token) this.#lose();
+  }
+
+  async #acquire(): Promise<void> {
+    const { client, key, instanceId, ttlMs } = this.#o;
+    try {
+      if ((await client.exists(key)) === 1) return;
+      const term = await client.incr(`${key}:term`);
+      const token = `${instanceId}:${term}`;
+      if ((await client.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK' || !this.#running) return;
+      this.#token = token;
+      this.#o.onChange(true);
+    } catch {
+      // Redis is away: try again on the next tick.
+    }
+  }
+
+  #lose(): void {
+    this.#token = undefined;
+    this.#o.onChange(false);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The live figures the panel shows at the top (`subscribe_sse_stats` with `live: true` on the
+ * WebSocket API, DOCS.md): upstream state and since when, streams, rates, delivery latency
+ * percentiles over the last one to two minutes, and the process figures of the latest sample.
+ */
+import { isoTime } from '../iso-time.ts';
+import type { MetricsCollector } from '../metrics/collector.ts';
+import type { SystemSnapshot } from '../metrics/system.ts';
+
+export interface LiveStatus {
+  upstream: { state: string; since: string | null };
+  active_connections: number;
+  events_in_per_second: number;
+  deliveries_per_second: number;
+  /** Milliseconds, over the previous and the current minute; 0 without deliveries. */
+  latency_ms: { p50: number; p95: number; p99: number; samples: number };
+  memory_rss: number;
+  heap_used: number;
+  cpu_percent: number;
+  event_loop_delay_p99_ms: number;
+  timestamp: string;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Remembers when the upstream state was first seen as it is now (the panel's "reconnecting since …").
+ * It learns by being asked, so before the first question `since` is the service's start.
+ */
+export class UpstreamSince {
+  #state: string | undefined;
+  #since: number;
+
+  constructor(startedAt: number) {
+    this.#since = startedAt;
+  }
+
+  observe(state: string | undefined, now: number): { state: string; since: string | null } {
+    if (state === undefined) return { state: 'unknown', since: null };
+    if (this.#state !== undefined && state !== this.#state) this.#since = now;
+    this.#state = state;
+    return { state, since: isoTime(this.#since) };
+  }
+}
+
+export function liveStatus(collector: MetricsCollector, system: SystemSnapshot, upstream: LiveStatus['upstream'], now: number): LiveStatus {
+  const live = collector.live();
+  const latency = collector.recent().latency;
+  return {
+    upstream,
+    active_connections: live.active,
+    events_in_per_second: round2(live.eventsInPerSecond),
+    deliveries_per_second: round2(live.deliveriesPerSecond),
+    latency_ms: {
+      p50: round2(latency.quantile(0.5)),
+      p95: round2(latency.quantile(0.95)),
+      p99: round2(latency.quantile(0.99)),
+      samples: latency.count,
+    },
+    memory_rss: system.rss,
+    heap_used: system.heapUsed,
+    cpu_percent: round2(system.cpuPercent),
+    event_loop_delay_p99_ms: round2(system.loopDelayP99Ms),
+    timestamp: isoTime(now),
+  };
+}

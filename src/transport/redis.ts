@@ -1,0 +1,260 @@
+/**
+ * The multi-instance transport (docs/redis.md): events live in one Redis Stream and the entry ids
+ * are the SSE ids, so `Last-Event-ID` replays on whichever instance a client reconnects to.
+ *
+ * - `publish` appends with a Lua script that first checks the leader lock holds this instance's
+ *   fencing token (when a fence is configured): a paused ex-leader cannot append after losing the
+ *   lock. The stream is capped with `MAXLEN ~ capacity` (Redis trims whole nodes, so it keeps at
+ *   least `capacity` entries).
+ * - Every instance reads the stream on its own connection (`XREAD BLOCK`) and delivers to its
+ *   listeners in id order; delivery is asynchronous, after the append.
+ * - `replay(since)` answers from the newest `capacity` entries (the history kept, as in the memory
+ *   transport); older, trimmed, future or malformed ids are gaps.
+ * - Besides events the stream carries upstream status entries (field `s`), written by the leader,
+ *   so every instance announces `upstream_unavailable` in order with the events around it.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { HubEvent, StampedEvent, UpstreamState } from '../types.ts';
+import { ZERO_ID, compareStreamIds, isStreamId } from './redis-stream-id.ts';
+import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
+
+/** The leader lock a fenced transport checks before every append. */
+export interface Fence {
+  lockKey: string;
+  /** The token this instance holds the lock with, or undefined when it is not the leader. */
+  token(): string | undefined;
+}
+
+export interface RedisTransportOptions {
+  url: string;
+  /** The stream's key. Default `sse-hub:events`. */
+  key?: string;
+  /** Events kept for replay (`replay_buffer_size`). Default 1000. */
+  capacity?: number;
+  /** Appends only while holding the leader lock. Default: unfenced (tests, a single writer). */
+  fence?: Fence;
+  /** Milliseconds one `XREAD BLOCK` waits. Default 1000. */
+  blockMs?: number;
+  /** Milliseconds between read attempts while Redis is unreachable. Default 250. */
+  retryMs?: number;
+  /** Receives errors thrown by listeners. Default: ignore. */
+  onListenerError?: (err: unknown) => void;
+  /** Told when reading succeeds again after failing, and when it starts failing (once per change). */
+  onReadable?: (readable: boolean, err?: unknown) => void;
+  /** Extra ioredis options (tests). */
+  redis?: RedisOptions;
+}
+
+/** Thrown by a fenced publish when this instance does not hold the leader lock. */
+export class FencedError extends Error {
+  constructor() {
+    super('This instance does not hold the leader lock');
+    this.name = 'FencedError';
+  }
+}
+
+const APPEND = `
+if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('FENCED') end
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4])`;
+
+type Append = (stream: string, lock: string, token: string, maxlen: number, field: string, value: string) => Promise<string>;
+type Entry = [id: string, fields: string[]];
+
+export function redisClient(url: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    // Fail fast while Redis is away; the callers retry or degrade (no unbounded queue in memory).
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+    ...extra,
+  });
+}
+
+export class RedisTransport implements Transport {
+  readonly key: string;
+  readonly #o: RedisTransportOptions;
+  readonly #capacity: number;
+  readonly #listeners = new Set<TransportListener>();
+  readonly #statusListeners = new Set<(state: UpstreamState) => void>();
+  #client: Redis | undefined;
+  #reader: Redis | undefined;
+  #append: Append | undefined;
+  #last = ZERO_ID;
+  #running = false;
+  #readable = true;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: RedisTransportOptions) {
+    this.#o = options;
+    this.key = options.key ?? 'sse-hub:events';
+    this.#capacity = Math.max(0, Math.floor(options.capacity ?? 1000));
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const client = redisClient(this.#o.url, this.#o.redis);
+    client.on('error', () => {}); // reported through onReadable, once per change
+    client.defineCommand('sseHubAppend', { numberOfKeys: 2, lua: APPEND });
+    const reader = client.duplicate();
+    reader.on('error', () => {});
+    this.#client = client;
+    this.#reader = reader;
+    this.#append = (client as unknown as { sseHubAppend: Append }).sseHubAppend.bind(client);
+    this.#running = true;
+    try {
+      await Promise.all([client.connect(), reader.connect()]);
+      const tail = (await client.xrevrange(this.key, '+', '-', 'COUNT', 1)) as Entry[];
+      this.#last = tail[0]?.[0] ?? ZERO_ID;
+    } catch (err) {
+      // Redis is not reachable yet: the read loop keeps trying and reports it once.
+      this.#setReadable(false, err);
+    }
+    this.#loop = this.#read();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#listeners.clear();
+    this.#statusListeners.clear();
+    this.#reader?.disconnect();
+    this.#client?.disconnect();
+    await this.#loop;
+  }
+
+  async publish(event: HubEvent): Promise<StampedEvent> {
+    const id = await this.#appendEntry('e', JSON.stringify(event));
+    return { id, event };
+  }
+
+  /** Appends an upstream status entry (leader only); every instance's status listeners hear it in stream order. */
+  async publishStatus(state: UpstreamState): Promise<string> {
+    return this.#appendEntry('s', state);
+  }
+
+  subscribe(listener: TransportListener): () => void {
+    const entry: TransportListener = (event) => listener(event);
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  /** Hears the status entries the leader appends, in order with the events. */
+  onStatus(listener: (state: UpstreamState) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  async replay(sinceId: string): Promise<ReplayResult> {
+    if (!isStreamId(sinceId) || !this.#client) return { kind: 'gap' };
+    const results = await this.#client
+      .multi()
+      .exists(this.key)
+      .xinfo('STREAM', this.key)
+      .xrevrange(this.key, '+', `(${sinceId}`, 'COUNT', this.#capacity + 1)
+      .exec();
+    const [exists, info, range] = results ?? [];
+    // No stream (nothing appended yet, or Redis lost its data): only the empty head replays.
+    if (!exists || exists[1] !== 1) return sinceId === ZERO_ID ? { kind: 'events', events: [] } : { kind: 'gap' };
+    if (info?.[0] || range?.[0]) throw (info?.[0] ?? range?.[0]) as Error;
+    const fields = infoFields(info![1] as unknown[]);
+    const lastGenerated = fields.get('last-generated-id');
+    const maxDeleted = fields.get('max-deleted-entry-id');
+    if (typeof lastGenerated === 'string' && compareStreamIds(sinceId, lastGenerated) > 0) return { kind: 'gap' };
+    if (typeof maxDeleted === 'string' && compareStreamIds(sinceId, maxDeleted) < 0) return { kind: 'gap' };
+    const entries = range![1] as Entry[];
+    // More than `capacity` entries after the id: the first of them is older than the history kept.
+    if (entries.length > this.#capacity) return { kind: 'gap' };
+    const events: StampedEvent[] = [];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const stamped = decode(entries[i]!);
+      if (stamped) events.push(stamped);
+    }
+    return { kind: 'events', events };
+  }
+
+  head(): string {
+    return this.#last;
+  }
+
+  async #appendEntry(field: 'e' | 's', value: string): Promise<string> {
+    if (!this.#running || !this.#append) throw new TransportStoppedError();
+    const fence = this.#o.fence;
+    const token = fence ? fence.token() : '';
+    if (token === undefined) throw new FencedError();
+    try {
+      return await this.#append(this.key, fence?.lockKey ?? `${this.key}:unfenced`, token, Math.max(1, this.#capacity), field, value);
+    } catch (err) {
+      if (err instanceof Error && /\bFENCED\b/.test(err.message)) throw new FencedError();
+      throw err;
+    }
+  }
+
+  async #read(): Promise<void> {
+    while (this.#running) {
+      let reply: [string, Entry[]][] | null;
+      try {
+        reply = (await this.#reader!.xread('COUNT', 1000, 'BLOCK', this.#o.blockMs ?? 1000, 'STREAMS', this.key, this.#last)) as
+          | [string, Entry[]][]
+          | null;
+        this.#setReadable(true);
+      } catch (err) {
+        if (!this.#running) return;
+        this.#setReadable(false, err);
+        await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs ?? 250));
+        continue;
+      }
+      for (const [, entries] of reply ?? []) for (const entry of entries) this.#deliver(entry);
+    }
+  }
+
+  #deliver(entry: Entry): void {
+    if (!this.#running) return;
+    this.#last = entry[0];
+    const status = fieldOf(entry[1], 's');
+    if (status === 'connected' || status === 'disconnected') {
+      for (const listener of this.#statusListeners) this.#call(() => listener(status));
+      return;
+    }
+    const stamped = decode(entry);
+    if (!stamped) return;
+    for (const listener of this.#listeners) this.#call(() => listener(stamped));
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#o.onListenerError?.(err);
+    }
+  }
+
+  #setReadable(readable: boolean, err?: unknown): void {
+    if (this.#readable === readable) return;
+    this.#readable = readable;
+    this.#o.onReadable?.(readable, err);
+  }
+}
+
+function fieldOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function decode([id, fields]: Entry): StampedEvent | undefined {
+  const raw = fieldOf(fields, 'e');
+  if (raw === undefined) return undefined;
+  try {
+    return { id, event: JSON.parse(raw) as HubEvent };
+  } catch {
+    return undefined;
+  }
+}
+
+function infoFields(flat: unknown[]): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
+  return map;
+}

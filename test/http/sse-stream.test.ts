@@ -1,0 +1,121 @@
+/**
+ * The stream adapter between the hub and a socket: chunked transfer coding (encoded once per
+ * frame across a fan-out), the terminating chunk, and the sink's drain and close signals, on real
+ * loopback sockets.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { afterEach, describe, test } from 'node:test';
+import { CHUNKED_END, SseSocketStream, toChunk } from '../../src/http/sse-stream.ts';
+import type { SinkListener } from '../../src/hub/sink.ts';
+import { until } from './subscribe-harness.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** A connected pair: the server end (for the adapter) and a client end that records what it reads. */
+async function pair(): Promise<{ server: net.Socket; client: net.Socket; text: () => string; ended: () => boolean }> {
+  const listener = net.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+  const client = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+  const server = await accepted;
+  listener.close();
+  let text = '';
+  let ended = false;
+  client.setEncoding('utf8');
+  client.on('data', (chunk: string) => (text += chunk));
+  client.on('end', () => (ended = true));
+  client.on('error', () => {});
+  cleanups.push(() => {
+    client.destroy();
+    server.destroy();
+  });
+  return { server, client, text: () => text, ended: () => ended };
+}
+
+class Recorder implements SinkListener {
+  drains = 0;
+  closes = 0;
+  sinkDrained(): void {
+    this.drains++;
+  }
+  sinkClosed(): void {
+    this.closes++;
+  }
+}
+
+describe('toChunk', () => {
+  test('wraps the bytes as one HTTP chunk with their byte length in hex', () => {
+    const frame = Buffer.from('data: "é"\n\n'); // é is two bytes
+    assert.equal(toChunk(frame).toString('utf8'), `${frame.length.toString(16)}\r\n${frame.toString('utf8')}\r\n`);
+  });
+
+  test('the same Buffer again gets the same chunk (one encoding per fan-out); another Buffer its own', () => {
+    const frame = Buffer.from('data: 1\n\n');
+    const first = toChunk(frame);
+    assert.equal(toChunk(frame), first);
+    const other = Buffer.from('data: 1\n\n');
+    assert.notEqual(toChunk(other), first);
+    assert.deepEqual(toChunk(other), first);
+  });
+
+  test('the end marker is the zero-length chunk', () => {
+    assert.equal(CHUNKED_END.toString(), '0\r\n\r\n');
+  });
+});
+
+describe('SseSocketStream', () => {
+  test('chunked: frames go out as chunks and end() sends the terminating chunk and a FIN', async () => {
+    const { server, text, ended } = await pair();
+    const sink = new SseSocketStream(server, true);
+    const recorder = new Recorder();
+    sink.listen(recorder);
+    assert.equal(sink.write(Buffer.from('data: a\n\n')), true);
+    sink.end();
+    await until(() => ended(), 'the end of the stream');
+    assert.equal(text(), '9\r\ndata: a\n\n\r\n0\r\n\r\n');
+    await until(() => recorder.closes === 1, 'close reported');
+    assert.equal(sink.closed, true);
+    assert.equal(sink.bufferedBytes, 0);
+  });
+
+  test('without chunked coding the frames go out bare', async () => {
+    const { server, text, ended } = await pair();
+    const sink = new SseSocketStream(server, false);
+    sink.listen(new Recorder());
+    sink.write(Buffer.from('data: a\n\n'));
+    sink.end();
+    await until(() => ended(), 'the end of the stream');
+    assert.equal(text(), 'data: a\n\n');
+  });
+
+  test('a client that does not read makes write() return false; the drain is reported once it reads', async () => {
+    const { server, client } = await pair();
+    client.pause();
+    const sink = new SseSocketStream(server, true);
+    const recorder = new Recorder();
+    sink.listen(recorder);
+    const big = Buffer.alloc(256 * 1024, 'x');
+    let writes = 0;
+    while (sink.write(big) && writes < 400) writes++;
+    assert.equal(sink.needsDrain, true);
+    assert.ok(sink.bufferedBytes > 0);
+    client.resume();
+    await until(() => recorder.drains === 1, 'drain reported', 10_000);
+    assert.equal(sink.needsDrain, false);
+  });
+
+  test('the client leaving is reported as a close, once', async () => {
+    const { server, client } = await pair();
+    const sink = new SseSocketStream(server, true);
+    const recorder = new Recorder();
+    sink.listen(recorder);
+    client.destroy();
+    await until(() => recorder.closes === 1, 'close reported');
+    assert.equal(sink.closed, true);
+    assert.throws(() => sink.listen(new Recorder()), /one listener/);
+  });
+});
