@@ -38,7 +38,7 @@ describe('request errors on a demo server', () => {
   before(async () => {
     server = new SseHubServer(loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0' })), log.logger);
     await server.start();
-    token = server.upstream.simulator!.userToken;
+    token = server.simulator!.userToken;
   });
   after(() => server.stop());
 
