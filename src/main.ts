@@ -1,18 +1,38 @@
 /**
  * Process entry: load and validate the configuration (exit 2 with every problem on failure),
- * start the server, and stop it gracefully on SIGTERM/SIGINT (exit 0).
+ * check the data directory (exit 2 when it cannot be created or written), print `--help`, start
+ * the server (demo mode: a banner with URLs and tokens; a port in use: one line
+ * and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
  */
 import { ConfigError, loadConfig } from './config.ts';
+import { DataDirError, ensureDataDir } from './data-dir.ts';
+import { helpText } from './help.ts';
+import { demoBanner } from './banner.ts';
+import { DEMO_TOKENS_FILE } from './demo-tokens.ts';
+import { join } from 'node:path';
 import { SecretScrubber, createLogger } from './log.ts';
 import { SseHubServer } from './server.ts';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(helpText());
+    process.exit(0);
+  }
   let config;
   try {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`SSE Hub: invalid configuration\n${err.issues.join('\n')}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  try {
+    ensureDataDir(config.dataDir);
+  } catch (err) {
+    if (err instanceof DataDirError) {
+      process.stderr.write(`SSE Hub: ${err.message}\n`);
       process.exit(2);
     }
     throw err;
@@ -47,13 +67,35 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
 
   try {
     await server.start();
   } catch (err) {
-    logger.fatal({ err }, 'failed to start');
     await server.stop();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const { address, port } = err as { address?: string; port?: number };
+      const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
+      process.stderr.write(`SSE Hub: port ${String(port ?? '?')} on ${address ?? config.bindHost} ${why}; choose another with PORT / INGRESS_PORT (or the add-on's Network tab).\n`);
+    } else {
+      logger.fatal({ err }, 'failed to start');
+    }
+    logger.flush?.();
     process.exit(1);
+  }
+  if (server.simulator) {
+    process.stdout.write(
+      demoBanner({
+        bindHost: config.bindHost,
+        lanPort: server.lan.port,
+        ingressPort: server.ingress.port,
+        adminToken: server.simulator.adminToken,
+        userToken: server.simulator.userToken,
+        tokensPath: join(config.dataDir, DEMO_TOKENS_FILE),
+        simulatorUrl: server.simulator.url,
+      }),
+    );
   }
 }
 
