@@ -1,9 +1,11 @@
 /**
  * Process entry: load and validate the configuration (exit 2 with every problem on failure),
- * print `--help`, start the server (demo mode: a banner with URLs and tokens; a port in use: one line
+ * check the data directory (exit 2 when it cannot be created or written), print `--help`, start
+ * the server (demo mode: a banner with URLs and tokens; a port in use: one line
  * and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
  */
 import { ConfigError, loadConfig } from './config.ts';
+import { DataDirError, ensureDataDir } from './data-dir.ts';
 import { helpText } from './help.ts';
 import { demoBanner } from './banner.ts';
 import { DEMO_TOKENS_FILE } from './demo-tokens.ts';
@@ -22,6 +24,15 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`SSE Hub: invalid configuration\n${err.issues.join('\n')}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  try {
+    ensureDataDir(config.dataDir);
+  } catch (err) {
+    if (err instanceof DataDirError) {
+      process.stderr.write(`SSE Hub: ${err.message}\n`);
       process.exit(2);
     }
     throw err;

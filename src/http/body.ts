@@ -1,6 +1,6 @@
-/** Reads a JSON request body with a size limit; bad JSON → 400, too large → 413. */
+/** Reads a JSON request body with a size limit; bad JSON → 400, too large → 413, client gone → {@link RequestAbortedError}. */
 import type Koa from 'koa';
-import { badRequest, payloadTooLarge } from './errors.ts';
+import { HttpError, RequestAbortedError, badRequest, payloadTooLarge } from './errors.ts';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -9,10 +9,16 @@ export async function readJsonBody(ctx: Koa.Context, limit = DEFAULT_BODY_LIMIT)
   if (declared > limit) throw payloadTooLarge(`Request body exceeds ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw payloadTooLarge(`Request body exceeds ${limit} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw payloadTooLarge(`Request body exceeds ${limit} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    // The client went away mid-body (Node's `aborted`/ECONNRESET): its doing, not ours.
+    if (ctx.req.destroyed && !(err instanceof HttpError)) throw new RequestAbortedError();
+    throw err;
   }
   if (size === 0) return {};
   const type = ctx.get('Content-Type');

@@ -16,6 +16,17 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The client closed the connection before its request was read: nobody is left to answer, and it
+ * is no fault of the server. The error funnel logs it at debug level and writes nothing.
+ */
+export class RequestAbortedError extends Error {
+  constructor() {
+    super('The client aborted the request');
+    this.name = 'RequestAbortedError';
+  }
+}
+
 export const badRequest = (message: string, code = 'invalid_request') => new HttpError(400, code, message);
 export const unauthorized = (message = 'Authentication required', code = 'unauthorized') =>
   new HttpError(401, code, message, { 'WWW-Authenticate': 'Bearer' });
