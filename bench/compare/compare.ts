@@ -111,6 +111,9 @@ export async function run(argv: string[]): Promise<void> {
       if (scenarios.has('slow')) await step('slow', () => slowMix(ctx, figures, Number(values['slow-rate'])));
       if (scenarios.has('selective'))
         for (const size of selectiveSizes) await step(`selective ${size}`, () => selective(ctx, figures, size, Number(values['selective-rate']), settle));
+      const perEvent = selectiveSizes.map((size) => figures.get(`selective, N=${size} streams on their own channel, ${values['selective-rate']} ev/s: server CPU per event (µs)`));
+      if (perEvent.length >= 2 && perEvent[0] && perEvent.at(-1) !== undefined)
+        figures.set(`selective: CPU per event at N=${selectiveSizes.at(-1)} vs N=${selectiveSizes[0]} (% change)`, 100 * (perEvent.at(-1)! / perEvent[0] - 1));
       if (publisher.failed) console.log(`${target.name}: ${publisher.failed} publish requests failed`);
     } catch (err) {
       console.error(`${target.name}: ${(err as Error).stack ?? String(err)}`);
