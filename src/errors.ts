@@ -19,10 +19,14 @@ export class TooManyAttemptsError extends Error {
   }
 }
 
-/** Home Assistant cannot be reached right now, so a token could not be checked. */
+/**
+ * Home Assistant cannot be reached right now, so a token could not be checked. The message is safe
+ * to show to anyone (callers may not even be authenticated yet); `detail` names the address or the
+ * library error and goes to the log only.
+ */
 export class UpstreamUnavailableError extends Error {
-  constructor(message = 'Home Assistant is not reachable') {
-    super(message);
+  constructor(readonly detail?: string) {
+    super('Home Assistant is not reachable');
     this.name = 'UpstreamUnavailableError';
   }
 }

@@ -1,8 +1,10 @@
 /**
- * Process entry: load and validate the configuration (exit 2 with every problem on failure),
+ * Process entry: load and validate the configuration and the data directory (exit 2 with every
+ * problem on failure),
  * start the server, and stop it gracefully on SIGTERM/SIGINT (exit 0).
  */
 import { ConfigError, loadConfig } from './config.ts';
+import { DataDirError, prepareDataDir } from './data-dir.ts';
 import { SecretScrubber, createLogger } from './log.ts';
 import { SseHubServer } from './server.ts';
 
@@ -13,6 +15,15 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`SSE Hub: invalid configuration\n${err.issues.join('\n')}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  try {
+    prepareDataDir(config.dataDir);
+  } catch (err) {
+    if (err instanceof DataDirError) {
+      process.stderr.write(`SSE Hub: ${err.message}\n`);
       process.exit(2);
     }
     throw err;

@@ -72,6 +72,16 @@ export class Authenticator {
   }
 
   /**
+   * True when the request identifies itself without a body (ingress headers, a Bearer header or a
+   * query token): endpoints that also accept `{token}` in the body authenticate such requests
+   * before reading a byte of the body.
+   */
+  credentialsOutsideBody(req: IncomingMessage): boolean {
+    if (this.options.trustIngress && listenerOf(req) === 'ingress') return true;
+    return tokenOf(req) !== undefined;
+  }
+
+  /**
    * Identifies the caller or throws an HttpError (401, 403, 429, 503). Works on the raw request so
    * WebSocket upgrades (`ws-api.ts`) authenticate exactly like HTTP requests.
    * `bodyToken` lets POST endpoints accept `{token}` in their JSON body.
@@ -108,7 +118,7 @@ export function authErrorToHttp(err: unknown): Error {
     const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
     return new HttpError(429, 'too_many_auth_failures', err.message, { 'Retry-After': String(seconds) });
   }
-  if (err instanceof UpstreamUnavailableError) return serviceUnavailable(err.message, 'upstream_unavailable', 5);
+  if (err instanceof UpstreamUnavailableError) return serviceUnavailable(err.message, 'upstream_unavailable', 5, err.detail);
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -1,6 +1,6 @@
 /** Reads a JSON request body with a size limit; bad JSON → 400, too large → 413. */
 import type Koa from 'koa';
-import { badRequest, payloadTooLarge } from './errors.ts';
+import { ClientAbortError, HttpError, badRequest, payloadTooLarge } from './errors.ts';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -9,10 +9,17 @@ export async function readJsonBody(ctx: Koa.Context, limit = DEFAULT_BODY_LIMIT)
   if (declared > limit) throw payloadTooLarge(`Request body exceeds ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw payloadTooLarge(`Request body exceeds ${limit} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw payloadTooLarge(`Request body exceeds ${limit} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err; // ours (413); leaving the loop destroys the request too
+    // Node ends the iteration with `Error('aborted')` (ECONNRESET) when the client hangs up mid-body.
+    if (ctx.req.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') throw new ClientAbortError();
+    throw err;
   }
   if (size === 0) return {};
   const type = ctx.get('Content-Type');

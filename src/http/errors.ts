@@ -10,9 +10,22 @@ export class HttpError extends Error {
     message: string,
     /** Extra response headers, e.g. `Retry-After`. */
     readonly headers: Readonly<Record<string, string>> = {},
+    /** What went wrong inside, for the log only (an address, a library error); never sent to the client. */
+    readonly logDetail?: string,
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+}
+
+/**
+ * The client went away while its request body was still arriving. Nothing is answered (there is
+ * nobody to answer) and it is logged at debug level: a client's abort is not a server fault.
+ */
+export class ClientAbortError extends HttpError {
+  constructor() {
+    super(400, 'request_aborted', 'The client aborted the request');
+    this.name = 'ClientAbortError';
   }
 }
 
@@ -22,8 +35,8 @@ export const unauthorized = (message = 'Authentication required', code = 'unauth
 export const forbidden = (message: string, code = 'forbidden') => new HttpError(403, code, message);
 export const notFound = (message = 'Not found', code = 'not_found') => new HttpError(404, code, message);
 export const payloadTooLarge = (message = 'Request body too large') => new HttpError(413, 'payload_too_large', message);
-export const serviceUnavailable = (message: string, code = 'service_unavailable', retryAfterSeconds?: number) =>
-  new HttpError(503, code, message, retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {});
+export const serviceUnavailable = (message: string, code = 'service_unavailable', retryAfterSeconds?: number, logDetail?: string) =>
+  new HttpError(503, code, message, retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {}, logDetail);
 
 /** The error envelope every failing JSON response carries. */
 export interface ErrorEnvelope {

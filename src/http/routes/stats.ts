@@ -36,8 +36,12 @@ export function statsRouter({ auth, stats }: StatsRouterOptions): Router {
   const admin = requireAdmin(auth);
 
   router.post('/get_sse_stats', async (ctx) => {
-    const body = await readJsonBody(ctx);
-    assertAdmin(await auth.authenticate(ctx.req, body.token));
+    if (auth.credentialsOutsideBody(ctx.req)) {
+      assertAdmin(await auth.authenticate(ctx.req)); // before reading a body it does not need
+      await readJsonBody(ctx);
+    } else {
+      assertAdmin(await auth.authenticate(ctx.req, (await readJsonBody(ctx)).token));
+    }
     respond(ctx, stats.stats());
   });
   router.get('/api/sse/stats', admin, (ctx) => respond(ctx, stats.stats()));

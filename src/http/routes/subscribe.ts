@@ -131,12 +131,14 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
   const fullRetrySeconds = options.fullRetrySeconds ?? 5;
 
   const handle = async (ctx: Koa.Context): Promise<void> => {
+    // A POST whose caller is known without the body is authenticated before the body is read.
+    const early = ctx.method === 'POST' && auth.credentialsOutsideBody(ctx.req) ? await auth.authenticate(ctx.req) : undefined;
     const raw = ctx.method === 'POST' ? await readJsonBody(ctx) : (ctx.query as Record<string, unknown>);
     const params = parseSubscribeParams(raw);
     const header = ctx.get('Last-Event-ID');
     if (header.length > 256) throw badRequest('Last-Event-ID is too long', 'invalid_parameter');
     const lastEventId = header || params.lastEventId;
-    const state = await auth.authenticate(ctx.req, params.token);
+    const state = early ?? (await auth.authenticate(ctx.req, params.token));
     const filter = filterFor(state.user, params);
     if (ctx.method === 'HEAD') {
       // The router answers HEAD with this handler; a HEAD response must not carry the stream.
