@@ -196,6 +196,19 @@ export function websocketUrl(haUrl: string): string {
   return url.toString();
 }
 
+/**
+ * The Supervisor's core websocket proxy, derived from `SUPERVISOR_URL` (default `http://supervisor`, so
+ * `ws://supervisor/core/websocket`): one setting names the Supervisor for the websocket, REST and `/core/info`.
+ */
+export function supervisorWebsocketUrl(supervisorUrl: string): string {
+  const url = new URL(supervisorUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/core/websocket`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
 /** The REST base (`http(s)://host:port`) matching a Home Assistant URL given in any of the accepted forms. */
 export function restUrl(haUrl: string): string {
   const url = new URL(haUrl);
@@ -240,7 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (e.SUPERVISOR_TOKEN) {
     upstream = {
       kind: 'addon',
-      url: 'ws://supervisor/core/websocket',
+      url: supervisorWebsocketUrl(e.SUPERVISOR_URL),
       token: e.SUPERVISOR_TOKEN,
       supervisorUrl: e.SUPERVISOR_URL,
     };

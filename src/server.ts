@@ -10,10 +10,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
+import type Koa from 'koa';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { HaBridge } from './ha/bridge.ts';
 import { HaUpstream, type HaUpstreamOptions } from './ha/upstream.ts';
+import { supervisorPeerAddress } from './ha/supervisor.ts';
 import { HaSimulator, type HaSimulatorOptions } from './simulator/index.ts';
 import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
@@ -76,6 +78,8 @@ function rateLimited(requests: RateLimit, observer: MetricsCollector, routers: R
 
 export class SseHubServer implements Lifecycle {
   readonly lan: Listener;
+  /** The Koa app both listeners serve (test/e2e/route-inventory.test.ts walks its routers). */
+  readonly app: Koa;
   readonly ingress: Listener;
   readonly upstream: HaUpstream;
   /** The embedded Home Assistant simulator in demo mode. */
@@ -116,6 +120,7 @@ export class SseHubServer implements Lifecycle {
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
+      cacheFromPublished: cluster !== undefined,
       publish: cluster
         ? (event) => cluster.publish(event)
         : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
@@ -150,10 +155,14 @@ export class SseHubServer implements Lifecycle {
     });
 
     // Ingress is trusted only in add-on mode, where the Supervisor is the only peer that can reach it.
-    const auth = new Authenticator({ resolver: this.upstream.users, trustIngress: config.mode === 'addon' });
+    const auth = new Authenticator({
+      resolver: this.upstream.users,
+      trustIngress: config.mode === 'addon',
+      ingressAddress: config.upstream.kind === 'addon' ? supervisorPeerAddress(config.upstream.supervisorUrl) : undefined,
+    });
     const { stats, alerts, prometheus } = this.metrics;
     const limits = rateLimitsFromOptions(options, cluster?.shared);
-    const app = createApp({
+    const app = (this.app = createApp({
       logger,
       corsOrigins: options.cors_origins,
       routers: [
@@ -168,7 +177,7 @@ export class SseHubServer implements Lifecycle {
           prometheusRouter({ auth, exporter: prometheus }),
         ]),
       ],
-    });
+    }));
     this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });
     this.ingress = new Listener(app, { name: 'ingress', host: config.bindHost, port: config.ingressPort });
     this.wsApi = new WsApi({

@@ -168,6 +168,12 @@ describe('mode selection', () => {
     assert.equal(config.dataDir, '/data');
   });
 
+  it('add-on mode derives the websocket proxy from SUPERVISOR_URL, the one Supervisor setting', () => {
+    const token = fakeToken();
+    const config = loadConfig({ OPTIONS_PATH: missing, SUPERVISOR_TOKEN: token, SUPERVISOR_URL: 'https://127.0.0.2:4567/' });
+    assert.deepEqual(config.upstream, { kind: 'addon', url: 'wss://127.0.0.2:4567/core/websocket', token, supervisorUrl: 'https://127.0.0.2:4567/' });
+  });
+
   it('standalone mode with HA_URL and HA_TOKEN, data in DATA_DIR', () => {
     const config = loadConfig({ OPTIONS_PATH: missing, HA_URL: 'http://ha.local:8123', HA_TOKEN: fakeToken(), DATA_DIR: '/tmp/x' });
     assert.equal(config.mode, 'standalone');

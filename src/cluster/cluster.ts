@@ -5,9 +5,9 @@
  * - Only the leader runs the Home Assistant connection. Its bridge retains `*` (subscribe to
  *   everything: no interest bookkeeping across instances; the cost is measured in
  *   bench/hub/redis.ts) and its events go to the stream through fenced appends.
- * - Followers feed their bridge's state cache from the stream, so a follower that takes over
- *   diffs core's states against what the cluster last saw: state changes fired while nobody led
- *   are published as resync events and counted in the log.
+ * - Every instance (the leader too) feeds its bridge's state cache from the stream, so one that
+ *   takes over diffs core's states against what the cluster last saw: state changes fired while
+ *   nobody led are published as resync events and counted in the log.
  * - The upstream status every instance announces comes from the stream: the leader appends
  *   `disconnected` when it takes over and its bridge's status changes; while Redis is unreachable
  *   every instance reports `disconnected`.
@@ -164,9 +164,7 @@ export class RedisCluster {
     await this.#client.connect().catch(() => this.#onRedis(false));
     this.#cleanups.push(
       this.transport.onStatus((state) => this.#setStreamStatus(state)),
-      this.transport.subscribe((stamped) => {
-        if (!this.#lock.leader) bridge.follow(stamped.event);
-      }),
+      this.transport.subscribe((stamped) => bridge.follow(stamped.event)),
       bridge.onChange((state) => void this.#announce(state)),
       bridge.retain('*'),
     );

@@ -29,6 +29,12 @@ export interface HaBridgeOptions {
   publish: (event: HubEvent) => void;
   /** Clock in epoch ms (receive times, vanished-entity times). Default Date.now. */
   now?: () => number;
+  /**
+   * Redis mode: the state cache follows what was published to the shared stream ({@link HaBridge.follow}),
+   * not what this connection received, so a takeover diffs core against what the cluster saw
+   * (an ex-leader's connection may still deliver events it can no longer publish). Default false.
+   */
+  cacheFromPublished?: boolean;
 }
 
 /** Core's `*` subscribers never get these (core `EVENTS_EXCLUDED_FROM_MATCH_ALL`). */
@@ -51,6 +57,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   #stateSubscription: HaSubscription | undefined;
   #state: UpstreamState = 'disconnected';
   #hasSnapshot = false;
+  readonly #cacheFromPublished: boolean;
   #generation = 0;
 
   constructor(options: HaBridgeOptions) {
@@ -58,6 +65,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#log = options.logger.child({ component: 'ha-bridge' });
     this.#publish = options.publish;
     this.#now = options.now ?? Date.now;
+    this.#cacheFromPublished = options.cacheFromPublished ?? false;
   }
 
   async start(): Promise<void> {
@@ -112,8 +120,8 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   }
 
   /**
-   * Applies a state_changed event another instance published (Redis mode, while this instance
-   * does not hold the subscription), so that a takeover resyncs against what the cluster saw.
+   * Applies a state_changed event read back from the shared stream (Redis mode, on every
+   * instance), so that a takeover resyncs against what the cluster saw.
    */
   follow(event: HubEvent): void {
     if (event.type !== STATE_CHANGED) return;
@@ -176,7 +184,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   #onStateChanged(payload: unknown): void {
     const event = this.#parse(payload);
     if (!event) return;
-    this.#cache.apply(event);
+    if (!this.#cacheFromPublished) this.#cache.apply(event);
     if (this.#interest.has(STATE_CHANGED) && !this.#starLive()) this.#emit(event);
   }
 

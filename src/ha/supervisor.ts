@@ -3,7 +3,18 @@
  * listens, so user tokens can be checked against core directly (the Supervisor proxy only accepts
  * add-on tokens, docs/home-assistant.md §15).
  */
+import { isIP } from 'node:net';
 import { UpstreamUnavailableError } from '../errors.ts';
+
+/**
+ * The peer address ingress requests must come from: the host of `SUPERVISOR_URL` when it is an IP
+ * address (a Supervisor elsewhere, or the loopback one of the add-on end-to-end test); undefined
+ * otherwise, for the Supervisor's fixed address on the add-on network (`SUPERVISOR_ADDRESS` in src/http/auth.ts).
+ */
+export function supervisorPeerAddress(supervisorUrl: string): string | undefined {
+  const host = new URL(supervisorUrl).hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) ? host : undefined;
+}
 
 export interface CoreInfoOptions {
   /** `http://supervisor` in production. */
@@ -13,7 +24,7 @@ export interface CoreInfoOptions {
   timeoutMs?: number;
 }
 
-/** Core's base URL as seen from an add-on: `http(s)://homeassistant:<port>`. */
+/** Core's base URL as seen from an add-on: `http(s)://<ip_address>:<port>` (`homeassistant` without an address). */
 export async function fetchCoreBaseUrl({ supervisorUrl, token, timeoutMs = 5000 }: CoreInfoOptions): Promise<string> {
   let body: unknown;
   try {
@@ -26,9 +37,13 @@ export async function fetchCoreBaseUrl({ supervisorUrl, token, timeoutMs = 5000 
   } catch (err) {
     throw new UpstreamUnavailableError(`Supervisor /core/info failed (${err instanceof Error ? err.message : 'unknown error'})`);
   }
-  const data = (body as { result?: unknown; data?: { port?: unknown; ssl?: unknown } } | null)?.data;
+  const data = (body as { result?: unknown; data?: { port?: unknown; ssl?: unknown; ip_address?: unknown } } | null)?.data;
   if ((body as { result?: unknown } | null)?.result !== 'ok' || typeof data?.port !== 'number') {
     throw new UpstreamUnavailableError('Supervisor /core/info answered without a port');
   }
-  return `${data.ssl === true ? 'https' : 'http'}://homeassistant:${data.port}`;
+  // The address /core/info gives (`ip_address`, core's address on the add-on network); the
+  // `homeassistant` host name when it gives none.
+  const ip = typeof data.ip_address === 'string' && isIP(data.ip_address) ? data.ip_address : '';
+  const host = ip === '' ? 'homeassistant' : isIP(ip) === 6 ? `[${ip}]` : ip;
+  return `${data.ssl === true ? 'https' : 'http'}://${host}:${data.port}`;
 }

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
 import { type Run, childEnv, findLine, killLeftovers, start, waitFor } from '../process-harness.ts';
+import { redisClient } from '../../src/transport/redis.ts';
 import { TestRedis } from '../redis-server.ts';
 
 const TIMINGS = { lockTtlMs: 1500, heartbeatMs: 250, expiryMs: 1000, blockMs: 300 };
@@ -123,6 +124,7 @@ test('a client that moves from B to C with its Last-Event-ID gets exactly what i
   await mover.waitFor((s) => states(s).includes('6'), 'replay on C');
   core.setState(ENTITY, '7');
   await mover.waitFor((s) => states(s).includes('7'), 'live 7 on C');
+  await witness.waitFor((s) => states(s).includes('7'), 'live 7 on the witness');
   assert.deepEqual(states(mover), ['4', '5', '6', '7'], 'exactly the missed events, then live, no duplicates');
   const ids = mover.ofType('state_changed').map((m) => m.id);
   assert.deepEqual(ids, witness.ofType('state_changed').map((m) => m.id), 'the same ids on every instance');
@@ -135,9 +137,13 @@ test('global figures count every instance; an admin on A closes a stream held by
   await onA.waitFor((s) => s.ofType('connection').length === 1, 'stream on A');
   await onB.waitFor((s) => s.ofType('connection').length === 1, 'stream on B');
   // Streams now: A user, B admin, C witness (admin), C mover (user).
+  // Heartbeats lag: wait until the figures show exactly these streams (closed ones gone).
+  const expectedPerUser = JSON.stringify({ [core.adminUser.id]: 2, [core.user.id]: 2 });
+  const settled = (d: Record<string, unknown>) =>
+    d.global_connections === 4 && JSON.stringify(Object.fromEntries(Object.entries(d.connections_per_user as object).sort())) === JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(expectedPerUser) as object).sort()));
   let data: Record<string, unknown> = {};
   const deadline = Date.now() + 3000;
-  while (Date.now() < deadline && (data = await monitor(instances.A)).global_connections !== 4) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < deadline && !settled((data = await monitor(instances.A)))) await new Promise((r) => setTimeout(r, 50));
   assert.equal(data.handler_type, 'redis');
   assert.equal(data.instance_id, findLine(instances.A.run.stdout(), 'SSE Hub started')?.instanceId);
   assert.equal(data.local_connections, 1);
@@ -208,6 +214,40 @@ test('Redis restarted mid-stream: no crash, one log line each way, streams annou
     assert.equal(lines(run, 'Redis is unreachable; streams stay open and resume when it is back').length, 1, `${n}: one line down`);
     await until(() => lines(run, 'Redis is reachable again').length === 1, `${n}: one line back`);
   }
+});
+
+test('a leader paused past its TTL (SIGSTOP) is replaced; resumed, it appends nothing and steps down', async () => {
+  // The leader is whoever holds the lock (its value starts with the instance id).
+  const admin = redisClient(redis.url);
+  admin.on('error', () => {});
+  await admin.connect();
+  const holder = await admin.get('sse-hub:leader');
+  admin.disconnect();
+  const idOf = (i: Instance) => findLine(i.run.stdout(), 'SSE Hub started')?.instanceId as string;
+  assert.ok(holder, 'someone leads');
+  const paused = holder.startsWith(`${idOf(instances.B)}:`) ? instances.B : instances.C;
+  assert.ok(holder.startsWith(`${idOf(paused)}:`));
+  const other = paused === instances.B ? instances.C : instances.B;
+  const watcher = open(other, core.userToken);
+  await watcher.waitFor((s) => s.ofType('connection').length === 1, 'watcher');
+  const otherLeadsBefore = lines(other.run, 'this instance is now the leader').length;
+  paused.run.child.kill('SIGSTOP');
+  try {
+    core.setState(ENTITY, 'while-paused');
+    await until(() => lines(other.run, 'this instance is now the leader').length > otherLeadsBefore, 'the other instance leads', TIMINGS.lockTtlMs * 3);
+    await watcher.waitFor((s) => states(s).includes('while-paused'), 'the change made while the leader was paused', 5000);
+  } finally {
+    paused.run.child.kill('SIGCONT');
+  }
+  await until(() => lines(paused.run, 'this instance lost the leader lock: it stops its Home Assistant subscription').length > 0, 'the ex-leader steps down', 5000);
+  core.setState(ENTITY, 'after-resume');
+  await watcher.waitFor((s) => states(s).includes('after-resume'), 'live after the resume');
+  await until(() => core.openConnections() === 1, 'one core connection');
+  // Whatever the ex-leader still had buffered from core was refused by the fence: nothing twice.
+  const seen = states(watcher);
+  assert.equal(seen.filter((x) => x === 'while-paused').length, 1);
+  assert.equal(seen.filter((x) => x === 'after-resume').length, 1);
+  assert.equal(paused.run.child.exitCode, null);
 });
 
 test('the request budget is shared by the instances', async () => {

@@ -7,7 +7,7 @@ import { HaConnection, type HaConnectionOptions } from '../../src/ha/connection.
 import { HaCommandError, HaConnectionLostError } from '../../src/ha/errors.ts';
 import { getStates, subscribeEvents } from '../../src/ha/messages.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { FakeClock } from '../metrics/helpers.ts';
+import { FakeClock } from '../fake-clock.ts';
 import { callService, captureLogger, waitFor } from './helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { UpstreamUnavailableError } from '../../src/errors.ts';
-import { fetchCoreBaseUrl } from '../../src/ha/supervisor.ts';
+import { fetchCoreBaseUrl, supervisorPeerAddress } from '../../src/ha/supervisor.ts';
 
 const TOKEN = 'supervisor-token-0123456789abcdef';
 let server: Server | undefined;
@@ -40,4 +40,19 @@ test('errors become UpstreamUnavailableError without the token', async () => {
   server?.close();
   const odd = await supervisor(() => [200, { result: 'ok', data: {} }]);
   await assert.rejects(fetchCoreBaseUrl({ supervisorUrl: odd, token: TOKEN }), UpstreamUnavailableError);
+});
+
+test('the address /core/info gives (ip_address) when it gives one', async () => {
+  server?.close();
+  const url = await supervisor(() => [200, { result: 'ok', data: { ip_address: '172.30.32.1', port: 8123, ssl: false } }]);
+  assert.equal(await fetchCoreBaseUrl({ supervisorUrl: url, token: TOKEN }), 'http://172.30.32.1:8123');
+  server?.close();
+  const notIp = await supervisor(() => [200, { result: 'ok', data: { ip_address: 'evil.example/x', port: 8123, ssl: false } }]);
+  assert.equal(await fetchCoreBaseUrl({ supervisorUrl: notIp, token: TOKEN }), 'http://homeassistant:8123');
+});
+
+test('ingress peer: the SUPERVISOR_URL host when it is an address, else the default', () => {
+  assert.equal(supervisorPeerAddress('http://127.0.0.2:8080'), '127.0.0.2');
+  assert.equal(supervisorPeerAddress('http://[::1]:8080'), '::1');
+  assert.equal(supervisorPeerAddress('http://supervisor'), undefined);
 });

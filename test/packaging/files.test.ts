@@ -60,7 +60,7 @@ describe('CI entry and README commands', () => {
   const ci = readText('.ci/run');
   const pkg = JSON.parse(readText('package.json')) as { scripts: Record<string, string> };
 
-  it('.ci/run is committed executable, strict, and ends with npm ci then npm test', () => {
+  it('.ci/run is committed executable, strict, and ends with npm ci, npm test, then the soak suites', () => {
     assert.equal(gitMode('.ci/run'), '100755');
     assert.match(ci, /^#!\/usr\/bin\/env bash\n/);
     assert.match(ci, /^set -euo pipefail$/m);
@@ -68,13 +68,13 @@ describe('CI entry and README commands', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    assert.deepEqual(commands.slice(-2), ['npm ci', 'npm test']);
+    assert.deepEqual(commands.slice(-3), ['npm ci', 'npm test', 'npm run soak']);
   });
 
   it('README gives the two commands exactly, and they exist', () => {
     assert.ok(readme.includes('```sh\nnpm ci && npm run build && npm start\n```'), 'run command');
     assert.ok(readme.includes('```sh\nbash .ci/run\n```'), 'test command');
-    for (const script of ['build', 'start', 'test']) assert.ok(pkg.scripts[script], `npm script ${script}`);
+    for (const script of ['build', 'start', 'test', 'soak']) assert.ok(pkg.scripts[script], `npm script ${script}`);
     assert.equal(pkg.scripts.start, 'node dist/main.js');
   });
 });

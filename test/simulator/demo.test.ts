@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreEvent } from '../../src/ha/messages.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { FakeClock } from '../metrics/helpers.ts';
+import { FakeClock } from '../fake-clock.ts';
 import { waitFor } from '../ha/helpers.ts';
 
 test('at least 30 entities across the expected domains', () => {

@@ -1,0 +1,100 @@
+/**
+ * The authorization matrix over every route the server has, found by walking the @koa/router
+ * stacks of the app both listeners serve (not a hand list, so a new route is probed the day it is
+ * added): without a token every non-public route answers 401, and with a non-admin Home Assistant
+ * user's token every route not meant for all users answers 403, on the LAN and the ingress listener.
+ * The only hand-written part is the short list of intended exceptions, which DOCS.md documents.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { SseHubServer } from '../../src/server.ts';
+import type { HaSimulator } from '../../src/simulator/index.ts';
+import { until } from '../http/subscribe-harness.ts';
+import { captureLogger } from '../log-capture.ts';
+import { childEnv } from '../process-harness.ts';
+
+/** Routes anyone may call (DOCS.md: health, the client library, the panel page and its assets, which ask for a token themselves). */
+const PUBLIC = new Set(['GET /healthz', 'GET /client.js', 'GET /client.js.map', 'GET /', 'GET /panel/:name']);
+/** Routes every Home Assistant user may call; all others are admin-only. */
+const ALL_USERS = new Set(['GET /subscribe_events', 'POST /subscribe_events']);
+
+interface Route {
+  method: string;
+  path: string;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sse-hub-inventory-'));
+let server: SseHubServer;
+let sim: HaSimulator;
+
+before(async () => {
+  server = new SseHubServer(loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0', RATE_LIMIT_PER_MINUTE: '100000' })), captureLogger('info').logger);
+  await server.start();
+  sim = server.simulator!;
+  await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
+});
+
+after(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every method + path in the routers mounted on the app (HEAD is GET's twin; `use` layers have no methods). */
+function inventory(): Route[] {
+  const routes: Route[] = [];
+  for (const middleware of server.app.middleware) {
+    const router = (middleware as { router?: { stack: { path: string; methods: string[] }[] } }).router;
+    for (const layer of router?.stack ?? []) {
+      for (const method of layer.methods) if (method !== 'HEAD') routes.push({ method, path: layer.path });
+    }
+  }
+  return routes;
+}
+
+/** Status of one probe; a stream that opens is cut after its headers. */
+async function probe(base: string, { method, path }: Route, token?: string): Promise<number> {
+  const controller = new AbortController();
+  const res = await fetch(`${base}${path.replace(/:[a-z_]+/gi, 'probe-id')}`, {
+    method,
+    signal: controller.signal,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(method === 'GET' ? {} : { 'Content-Type': 'application/json' }) },
+    body: method === 'GET' ? undefined : '{}',
+  });
+  controller.abort();
+  return res.status;
+}
+
+test('the inventory comes from the routers and covers the API', () => {
+  const keys = inventory().map((r) => `${r.method} ${r.path}`);
+  for (const known of ['GET /subscribe_events', 'GET /api/sse/stats', 'PUT /api/sse/alerts/thresholds', 'DELETE /api/sse/connections/:id', 'GET /metrics']) {
+    assert.ok(keys.includes(known), `${known} is in the inventory`);
+  }
+  for (const key of [...PUBLIC, ...ALL_USERS]) assert.ok(keys.includes(key), `the exception ${key} still exists`);
+});
+
+for (const listener of ['lan', 'ingress'] as const) {
+  test(`${listener}: 401 without a token on every non-public route, 403 to a non-admin where admin-only`, async (t) => {
+    const base = `http://127.0.0.1:${server[listener].port}`;
+    let probes = 0;
+    for (const route of inventory()) {
+      const key = `${route.method} ${route.path}`;
+      const anonymous = await probe(base, route);
+      probes++;
+      if (PUBLIC.has(key)) {
+        assert.notEqual(anonymous, 401, `${key} is public`);
+        continue;
+      }
+      assert.equal(anonymous, 401, `${listener} ${key} without a token`);
+      const nonAdmin = await probe(base, route, sim.userToken);
+      probes++;
+      if (ALL_USERS.has(key)) assert.ok(nonAdmin !== 401 && nonAdmin !== 403, `${key} is for every user (${nonAdmin})`);
+      else assert.equal(nonAdmin, 403, `${listener} ${key} as a non-admin`);
+    }
+    assert.ok(probes >= 30, `${probes} probes`);
+    t.diagnostic(`${listener}: ${inventory().length} routes, ${probes} probes`);
+  });
+}
