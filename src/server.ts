@@ -133,6 +133,7 @@ export class SseHubServer implements Lifecycle {
       upstream: cluster?.status ?? this.bridge,
       observer: collector,
       limits: hubLimitsFromOptions(options),
+      recordsEverything: cluster !== undefined, // the leader subscribes to every event type
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
     cluster?.attach({
