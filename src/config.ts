@@ -13,6 +13,23 @@ import { z } from 'zod';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'notice', 'warning', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Common spellings of the levels (pino's `warn`, `err`, ...), accepted and mapped to {@link LOG_LEVELS}. */
+export const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
+  warn: 'warning',
+  err: 'error',
+  crit: 'fatal',
+  critical: 'fatal',
+  dbg: 'debug',
+  information: 'info',
+};
+
+/** Maps a log level alias (any case) to its add-on spelling; other values pass through for the schema to judge. */
+export function normalizeLogLevel(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const lower = value.trim().toLowerCase();
+  return LOG_LEVEL_ALIASES[lower] ?? lower;
+}
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const float = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
@@ -131,7 +148,8 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const envSchema = z.object({
+/** Environment variables for standalone and demo use (every option is also read from its upper-case name). */
+export const envSchema = z.object({
   SUPERVISOR_TOKEN: z.string().min(1).optional(),
   HA_URL: z
     .string()
@@ -235,7 +253,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!envResult.success) issues.push(...formatIssues(envResult.error, 'env.'));
 
   // Options file first, then the environment, then defaults.
-  const merged = { ...optionsFromEnv(env), ...fileOptions };
+  const merged: Record<string, unknown> = { ...optionsFromEnv(env), ...fileOptions };
+  if ('log_level' in merged) merged.log_level = normalizeLogLevel(merged.log_level);
   const unknown = Object.keys(fileOptions).filter((k) => !(k in optionsSchema.shape));
   const optionsResult = optionsSchema.strict().safeParse(
     Object.fromEntries(Object.entries(merged).filter(([k]) => !unknown.includes(k))),

@@ -7,6 +7,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.ts';
+import { prettyChunk } from './log-pretty.ts';
 
 export type { Logger } from 'pino';
 
@@ -81,13 +82,17 @@ export interface LoggerOptions {
   /** Where lines go; stdout when omitted. Tests pass a collecting stream. */
   destination?: DestinationStream | NodeJS.WritableStream;
   scrubber?: SecretScrubber;
+  /** Human-readable lines instead of JSON; by default when writing to stdout and stdout is a terminal. */
+  pretty?: boolean;
 }
 
-export function createLogger({ level, destination, scrubber = new SecretScrubber() }: LoggerOptions): Logger {
+export function createLogger({ level, destination, scrubber = new SecretScrubber(), pretty }: LoggerOptions): Logger {
   const target = destination ?? process.stdout;
+  const human = pretty ?? (destination === undefined && process.stdout.isTTY);
   const scrubbing = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      target.write(scrubber.scrub(maskTokenShapes(chunk.toString())));
+      const line = scrubber.scrub(maskTokenShapes(chunk.toString()));
+      target.write(human ? prettyChunk(line) : line);
       callback();
     },
   });

@@ -1,14 +1,22 @@
 /**
  * Process entry: load and validate the configuration and the data directory (exit 2 with every
- * problem on failure),
- * start the server, and stop it gracefully on SIGTERM/SIGINT (exit 0).
+ * problem on failure), print `--help`, start the server (demo mode: a banner with URLs and tokens;
+ * a port in use: one line and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
  */
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirError, prepareDataDir } from './data-dir.ts';
+import { helpText } from './help.ts';
+import { demoBanner } from './banner.ts';
+import { DEMO_TOKENS_FILE } from './demo-tokens.ts';
 import { SecretScrubber, createLogger } from './log.ts';
 import { SseHubServer } from './server.ts';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(helpText());
+    process.exit(0);
+  }
   let config;
   try {
     config = loadConfig();
@@ -58,13 +66,35 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
 
   try {
     await server.start();
   } catch (err) {
-    logger.fatal({ err }, 'failed to start');
     await server.stop();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const { address, port } = err as { address?: string; port?: number };
+      const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
+      process.stderr.write(`SSE Hub: port ${String(port ?? '?')} on ${address ?? config.bindHost} ${why}; choose another with PORT / INGRESS_PORT (or the add-on's Network tab).\n`);
+    } else {
+      logger.fatal({ err }, 'failed to start');
+    }
+    logger.flush?.();
     process.exit(1);
+  }
+  if (server.simulator) {
+    process.stdout.write(
+      demoBanner({
+        bindHost: config.bindHost,
+        lanPort: server.lan.port,
+        ingressPort: server.ingress.port,
+        adminToken: server.simulator.adminToken,
+        userToken: server.simulator.userToken,
+        tokensPath: join(config.dataDir, DEMO_TOKENS_FILE),
+        simulatorUrl: server.simulator.url,
+      }),
+    );
   }
 }
 

@@ -20,6 +20,8 @@ import { HaSimulator, type HaSimulatorOptions } from './simulator/index.ts';
 import { createApp } from './http/app.ts';
 import { Authenticator } from './http/auth.ts';
 import { Listener } from './http/listeners.ts';
+import { loadDemoTokens } from './demo-tokens.ts';
+import { StreamLogObserver } from './stream-log.ts';
 import { type RateLimit, rateLimit, rateLimitsFromOptions } from './http/rate-limit.ts';
 import { loadClientScript } from './http/client-bundle.ts';
 import { alertsRouter } from './http/routes/alerts.ts';
@@ -108,7 +110,10 @@ export class SseHubServer implements Lifecycle {
 
     // Demo mode: the composition root, not ha/, picks the simulator as the core to talk to.
     const { upstream } = config;
-    this.simulator = upstream.kind === 'demo' ? new HaSimulator({ ...overrides.simulator, eventRate: upstream.eventRate, logger }) : undefined;
+    this.simulator =
+      upstream.kind === 'demo'
+        ? new HaSimulator({ tokens: loadDemoTokens(config.dataDir), ...overrides.simulator, eventRate: upstream.eventRate, logger })
+        : undefined;
     this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
     // Without redis_url Redis is never contacted: the memory transport and the local bridge serve.
     const cluster = options.redis_url
@@ -131,7 +136,7 @@ export class SseHubServer implements Lifecycle {
       interest: cluster?.interest ?? this.bridge,
       states: this.bridge,
       upstream: cluster?.status ?? this.bridge,
-      observer: collector,
+      observer: new StreamLogObserver(collector, logger),
       limits: hubLimitsFromOptions(options),
       recordsEverything: cluster !== undefined, // the leader subscribes to every event type
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),

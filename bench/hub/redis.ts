@@ -15,6 +15,9 @@
  * CPU per appended event: the price of subscribing to everything (every event crosses Redis once
  * and is read back by every instance, whether or not a client wants it).
  *
+ * The window starts and ends when the clients receive nothing more, so every delivery counted
+ * belongs to an event published in it.
+ *
  * Options: --clients 1000 --rate 20 --duration 8 --modes memory,redis
  * Bounded: a timer kills this run's own children (by their PIDs) and exits.
  */
@@ -130,13 +133,24 @@ async function runMode(
       }
       return sent;
     };
+    // Waits until the clients receive nothing more (bounded): under load the fan-out lags by seconds.
+    const settle = async () => {
+      let last = -1;
+      for (let i = 0; i < 100; i++) {
+        await sleep(500);
+        const got = await Promise.all(clientProcs.map((c) => (c.send({ type: 'stats' }), reply<{ received: number }>(c, 'stats'))));
+        const total = got.reduce((sum, g) => sum + g.received, 0);
+        if (total === last) return;
+        last = total;
+      }
+    };
     await publishFor(1500);
-    await sleep(1500);
+    await settle();
     await Promise.all(clientProcs.map((c) => (c.send({ type: 'reset' }), reply(c, 'reset'))));
     const cpu0 = pids.map((pid) => cpuOf([pid]));
     const redis0 = redis?.pid ? cpuOf([redis.pid]) : 0;
     const published = await publishFor(seconds * 1000);
-    await sleep(1500); // drain
+    await settle(); // drain: CPU is counted until the last delivery
     const cpu1 = pids.map((pid) => cpuOf([pid]));
     const redisCpu = redis?.pid ? cpuOf([redis.pid]) - redis0 : 0;
     const leaders = await Promise.all(instances.map((i) => (i.child.send({ type: 'stats' }), reply<{ leader: boolean }>(i.child, 'stats'))));

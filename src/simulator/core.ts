@@ -46,7 +46,7 @@ export class SimulatedCore {
   }
 
   /** Creates a user with one long-lived access token; returns the token. */
-  addUser(name: string, isAdmin: boolean, isOwner = false): { user: SimUser; token: string } {
+  addUser(name: string, isAdmin: boolean, isOwner = false, fixedToken?: string): { user: SimUser; token: string } {
     const user: SimUser = {
       id: this.random.hex(32),
       name,
@@ -55,7 +55,7 @@ export class SimulatedCore {
       credentials: [{ auth_provider_type: 'homeassistant', auth_provider_id: null }],
       mfa_modules: [{ id: 'totp', name: 'Authenticator app', enabled: false }],
     };
-    const token = accessToken(this.random, Math.floor(Date.now() / 1000));
+    const token = fixedToken ?? accessToken(this.random, Math.floor(Date.now() / 1000));
     this.#tokens.set(token, user);
     return { user, token };
   }

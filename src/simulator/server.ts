@@ -27,6 +27,8 @@ export interface HaSimulatorOptions {
   eventRate?: number;
   /** Where the simulator logs (debug level); silent when omitted. */
   logger?: Logger;
+  /** Fixed tokens for the admin and the non-admin user (demo mode keeps them across restarts); random when omitted. */
+  tokens?: { admin: string; user: string };
   /** Seed for ids, tokens and demo activity; random when omitted. */
   seed?: number;
   /** How long a client may take to send `auth`. Default 10 000 ms, as core. */
@@ -72,8 +74,8 @@ export class HaSimulator extends EventEmitter {
     super();
     this.#options = options;
     this.core = new SimulatedCore(options.seed);
-    ({ user: this.adminUser, token: this.adminToken } = this.core.addUser('Demo Admin', true, true));
-    ({ user: this.user, token: this.userToken } = this.core.addUser('Demo User', false));
+    ({ user: this.adminUser, token: this.adminToken } = this.core.addUser('Demo Admin', true, true, options.tokens?.admin));
+    ({ user: this.user, token: this.userToken } = this.core.addUser('Demo User', false, false, options.tokens?.user));
     populateDemoHome(this.core);
     this.#activity = new DemoActivity(this.core, { eventRate: options.eventRate ?? 0, userId: this.adminUser.id, ...options.activityClock });
   }

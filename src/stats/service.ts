@@ -26,6 +26,9 @@ export interface StatsData {
   cpu_usage: number;
   uptime: string;
   event_backlog: number;
+  /** Redis mode: every figure here is this instance's (`local`); global ones are in the monitor. */
+  scope?: 'local';
+  instance_id?: string;
 }
 
 export interface MetricsData {
@@ -120,12 +123,19 @@ export class StatsService {
       cpu_usage: round2(system.cpuPercent),
       uptime: isoDuration(this.#now() - (this.#options.startedAt ?? collector.startedAt)),
       event_backlog: registry.backlogBytes(),
+      ...this.#scope(),
     };
   }
 
-  connections(): { connections: ConnectionView[]; total: number } {
+  /** In Redis mode, answers that hold only this instance's figures say so. */
+  #scope(): { scope?: 'local'; instance_id?: string } {
+    const { monitor } = this.#options;
+    return monitor.handlerType === 'redis' ? { scope: 'local', instance_id: monitor.instanceId } : {};
+  }
+
+  connections(): { connections: ConnectionView[]; total: number; scope?: 'local'; instance_id?: string } {
     const connections = this.#options.registry.list().map(connectionView);
-    return { connections, total: connections.length };
+    return { connections, total: connections.length, ...this.#scope() };
   }
 
   connection(id: string): ConnectionView | undefined {

@@ -151,6 +151,9 @@ test('global figures count every instance; an admin on A closes a stream held by
   assert.equal(data.global_connections, 4);
   assert.equal(data.global_unique_users, 2);
   assert.deepEqual(data.connections_per_user, { [core.adminUser.id]: 2, [core.user.id]: 2 });
+  const stats = (await (await fetch(`${instances.B.base}/api/sse/stats`, { headers: admin() })).json()) as { data: Record<string, unknown> };
+  assert.equal(stats.data.scope, 'local', 'the stats endpoint says its figures are this instance’s');
+  assert.equal(stats.data.instance_id, findLine(instances.B.run.stdout(), 'SSE Hub started')?.instanceId);
   const listed = data.instances as { instance_id: string; last_heartbeat: string }[];
   assert.equal(listed.length, 3);
   for (const i of listed) assert.ok(Date.now() - Date.parse(i.last_heartbeat) < 2000, `${i.instance_id} beat recently`);

@@ -23,6 +23,35 @@ const CYCLES = Number(process.env.CHURN_CYCLES ?? 20_000);
 const PARALLEL = 16;
 const QUERIES = ['', '?events=call_service', '?events=automation_triggered', '?entity_id=light.kitchen', '?events=state_changed,call_service'];
 
+/**
+ * Live timers of this process (the server runs in it): Node's timers are wrapped before the server
+ * exists, so the unref'd ones the hub and the HTTP layer use are counted too (getActiveResourcesInfo
+ * lists only timers that keep the process alive).
+ */
+const live = new Set<unknown>();
+const native = { setTimeout, clearTimeout, setInterval, clearInterval };
+globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  const handle = native.setTimeout((...a: unknown[]) => {
+    live.delete(handle);
+    fn(...a);
+  }, ms, ...args);
+  live.add(handle);
+  return handle;
+}) as typeof setTimeout;
+globalThis.setInterval = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  const handle = native.setInterval(fn, ms, ...args);
+  live.add(handle);
+  return handle;
+}) as typeof setInterval;
+globalThis.clearTimeout = ((handle: Parameters<typeof clearTimeout>[0]) => {
+  live.delete(handle);
+  native.clearTimeout(handle);
+}) as typeof clearTimeout;
+globalThis.clearInterval = ((handle: Parameters<typeof clearInterval>[0]) => {
+  live.delete(handle);
+  native.clearInterval(handle);
+}) as typeof clearInterval;
+
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -81,10 +110,12 @@ function heapAfterGc(): number {
 test(`${CYCLES} connect/disconnect cycles leave nothing behind`, async (t) => {
   const port = server.lan.port;
   // Warm up (JIT, caches, first subscriptions) before the baseline.
+  const coreSubscriptions = (): string[] => sim.activeSubscriptions().flatMap((s) => s.eventTypes);
+  const initial = coreSubscriptions();
   for (let i = 0; i < 200; i++) await cycle(port, QUERIES[i % QUERIES.length]!);
   await until(() => server.hub.list().length === 0, 'warm-up streams closed', 5000);
-  const baseSubscriptions = JSON.stringify(sim.activeSubscriptions().map((s) => s.eventTypes));
   const baseResources = resources();
+  const baseTimers = live.size;
   const baseHeap = heapAfterGc();
 
   const started = performance.now();
@@ -108,17 +139,26 @@ test(`${CYCLES} connect/disconnect cycles leave nothing behind`, async (t) => {
   const seconds = (performance.now() - started) / 1000;
 
   await until(() => server.hub.list().length === 0, 'every stream gone from the hub', 10_000);
-  await until(() => JSON.stringify(sim.activeSubscriptions().map((s) => s.eventTypes)) === baseSubscriptions, `core subscriptions back to ${baseSubscriptions}`, 10_000);
+  // Core holds at most one subscription per type, only for types a client asked for (or held from the
+  // start); a type released after its last stream may linger for a while (DOCS.md), so it is not
+  // required to be gone, only not to be duplicated.
+  const allowed = new Set([...initial, 'call_service', 'automation_triggered', 'state_changed']);
+  await until(() => coreSubscriptions().every((type) => allowed.has(type)), 'only types asked for', 10_000);
+  const after = coreSubscriptions();
+  assert.equal(new Set(after).size, after.length, `one core subscription per type: ${after.join(',')}`);
+  assert.ok(after.length <= allowed.size, `core subscriptions ${after.join(',')}`);
   // Sockets close asynchronously; wait for the handle counts to settle back.
   await until(() => (resources().TCPSocketWrap ?? 0) <= (baseResources.TCPSocketWrap ?? 0), 'sockets closed', 10_000).catch(() => undefined);
   const endResources = resources();
   const heapGrowth = heapAfterGc() - baseHeap;
+  const endTimers = live.size;
   t.diagnostic(
     `${CYCLES} cycles in ${seconds.toFixed(1)} s (${(CYCLES / seconds).toFixed(0)}/s, ${PARALLEL} parallel, ${refused} stream-limit retries, peak ${peak} streams); ` +
-      `resources before ${JSON.stringify(baseResources)} after ${JSON.stringify(endResources)}; heap growth ${(heapGrowth / 1048576).toFixed(2)} MB`,
+      `core subscriptions ${JSON.stringify(initial)} before, ${JSON.stringify(after)} after; resources before ${JSON.stringify(baseResources)} after ${JSON.stringify(endResources)}; live timers ${baseTimers} → ${endTimers}; heap growth ${(heapGrowth / 1048576).toFixed(2)} MB`,
   );
   for (const kind of ['Timeout', 'TCPSocketWrap', 'TCPServerWrap']) {
     assert.ok((endResources[kind] ?? 0) <= (baseResources[kind] ?? 0), `no ${kind} left behind: ${baseResources[kind] ?? 0} → ${endResources[kind] ?? 0}`);
   }
+  assert.ok(endTimers <= baseTimers + 5, `no timer left behind per stream: ${baseTimers} → ${endTimers} live timers`);
   assert.ok(heapGrowth < 5 * 1048576, `heap back within 5 MB (grew ${(heapGrowth / 1048576).toFixed(2)} MB)`);
 });

