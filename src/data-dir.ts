@@ -1,57 +1,44 @@
 /**
- * The data directory, made ready before anything else starts. Node's `mkdir(…, {recursive: true})`
- * never returns for some paths (under `/proc` the kernel answers ENOENT for a parent that exists,
- * and libuv retries forever), so the directory is created one level at a time, then proven
- * writable with a probe file. Problems are reported as {@link DataDirError} with a plain reason.
+ * The data directory check `main.ts` runs before anything else: the directory exists (created if
+ * missing), is a directory and is writable. A directory that fails this is a configuration error
+ * (exit 2), not something to retry.
+ *
+ * The directories are made one level at a time: `mkdirSync(…, {recursive: true})` loops forever on
+ * some pseudo file systems (`/proc/x` answers ENOENT however often it is asked), which left the
+ * process spinning at 100 % CPU before it ever listened.
  */
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export class DataDirError extends Error {
   constructor(
-    readonly path: string,
+    readonly dir: string,
     reason: string,
   ) {
-    super(`data directory ${path} cannot be used: ${reason}`);
+    super(`the data directory ${dir} (DATA_DIR) cannot be used: ${reason}`);
     this.name = 'DataDirError';
   }
 }
 
-/** Creates `path` (and missing parents) and checks that files can be written in it. */
-export function prepareDataDir(path: string): void {
-  const target = resolve(path);
-  const missing: string[] = [];
-  for (let dir = target; ; dir = dirname(dir)) {
-    const kind = kindOf(dir);
-    if (kind === 'directory') break;
-    if (kind === 'other') throw new DataDirError(path, `${dir} exists and is not a directory`);
-    missing.unshift(dir);
-    if (dirname(dir) === dir) break;
-  }
-  for (const dir of missing) {
-    try {
-      mkdirSync(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataDirError(path, `cannot create ${dir} (${codeOf(err)})`);
-    }
-  }
-  const probe = join(target, `.write-probe-${process.pid}`);
+/** Creates `dir` if missing and checks it is a writable directory; throws {@link DataDirError}. */
+export function ensureDataDir(dir: string): void {
   try {
-    closeSync(openSync(probe, 'w'));
-    unlinkSync(probe);
+    createDirectories(resolve(dir));
+    if (!statSync(dir).isDirectory()) throw new DataDirError(dir, 'it is not a directory');
+    accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (err) {
-    throw new DataDirError(path, `cannot write in it (${codeOf(err)})`);
+    if (err instanceof DataDirError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DataDirError(dir, code ? `${code} (it cannot be created or written)` : 'it cannot be created or written');
   }
 }
 
-function kindOf(path: string): 'directory' | 'other' | 'missing' {
-  try {
-    return statSync(path).isDirectory() ? 'directory' : 'other';
-  } catch {
-    return 'missing';
+/** `mkdir -p`, one level at a time from the nearest existing ancestor; the first failure throws. */
+function createDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; !existsSync(current); current = dirname(current)) {
+    missing.unshift(current);
+    if (dirname(current) === current) break;
   }
-}
-
-function codeOf(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+  for (const level of missing) mkdirSync(level);
 }

@@ -19,14 +19,10 @@ export class TooManyAttemptsError extends Error {
   }
 }
 
-/**
- * Home Assistant cannot be reached right now, so a token could not be checked. The message is safe
- * to show to anyone (callers may not even be authenticated yet); `detail` names the address or the
- * library error and goes to the log only.
- */
+/** Home Assistant cannot be reached right now, so a token could not be checked. */
 export class UpstreamUnavailableError extends Error {
-  constructor(readonly detail?: string) {
-    super('Home Assistant is not reachable');
+  constructor(message = 'Home Assistant is not reachable') {
+    super(message);
     this.name = 'UpstreamUnavailableError';
   }
 }

@@ -1,14 +1,15 @@
 /**
- * Process entry: load and validate the configuration and the data directory (exit 2 with every
- * problem on failure), print `--help`, start the server (demo mode: a banner with URLs and tokens;
- * a port in use: one line and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
+ * Process entry: load and validate the configuration (exit 2 with every problem on failure),
+ * check the data directory (exit 2 when it cannot be created or written), print `--help`, start
+ * the server (demo mode: a banner with URLs and tokens; a port in use: one line
+ * and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
  */
-import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
-import { DataDirError, prepareDataDir } from './data-dir.ts';
+import { DataDirError, ensureDataDir } from './data-dir.ts';
 import { helpText } from './help.ts';
 import { demoBanner } from './banner.ts';
 import { DEMO_TOKENS_FILE } from './demo-tokens.ts';
+import { join } from 'node:path';
 import { SecretScrubber, createLogger } from './log.ts';
 import { SseHubServer } from './server.ts';
 
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     throw err;
   }
   try {
-    prepareDataDir(config.dataDir);
+    ensureDataDir(config.dataDir);
   } catch (err) {
     if (err instanceof DataDirError) {
       process.stderr.write(`SSE Hub: ${err.message}\n`);

@@ -29,12 +29,12 @@ export async function checkToken({ wsUrl, token, timeoutMs, now = Date.now, time
     socket = await openAuthenticatedSocket({ url: wsUrl, token, timeoutMs, timers });
   } catch (err) {
     if (err instanceof HaAuthInvalidError) return null;
-    throw new UpstreamUnavailableError(err instanceof Error ? err.message : 'unknown error');
+    throw new UpstreamUnavailableError(`Home Assistant is not reachable (${err instanceof Error ? err.message : 'unknown error'})`);
   }
   const { ws } = socket;
   try {
     return await new Promise<User>((resolve, reject) => {
-      const unavailable = (why: string) => reject(new UpstreamUnavailableError(why));
+      const unavailable = (why: string) => reject(new UpstreamUnavailableError(`Home Assistant is not reachable (${why})`));
       const timer = timers.setTimeout(() => unavailable('auth/current_user timed out'), Math.max(1, deadline - now()));
       ws.on('error', () => {});
       ws.on('close', () => {

@@ -110,12 +110,19 @@ export class UserDirectory {
 
   async #ask(key: string, token: string): Promise<User | null> {
     const timeoutMs = this.#options.timeoutMs ?? 10_000;
-    const wsUrl = websocketUrl(await this.#options.coreUrl());
-    this.coreChecks++;
     const check =
       this.#options.check ??
       ((url: string, candidate: string, ms: number) => checkToken({ wsUrl: url, token: candidate, timeoutMs: ms, now: this.#now, timers: this.#options.timers }));
-    const user = await check(wsUrl, token, timeoutMs);
+    let user: User | null;
+    try {
+      const wsUrl = websocketUrl(await this.#options.coreUrl());
+      this.coreChecks++;
+      user = await check(wsUrl, token, timeoutMs);
+    } catch (err) {
+      // Clients hear only "not reachable"; the address and the library error are for the log.
+      this.#log.warn({ err }, 'could not check a user token with Home Assistant');
+      throw err;
+    }
     const ttl = user ? (this.#options.validTtlMs ?? 300_000) : (this.#options.invalidTtlMs ?? 30_000);
     this.#cache.set(key, { user, expiresAt: this.#now() + ttl });
     if (this.#cache.size > (this.#options.maxEntries ?? 10_000)) {

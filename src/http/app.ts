@@ -7,7 +7,7 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from '../log.ts';
 import { redactUrl } from '../log.ts';
-import { ClientAbortError, HttpError, envelope } from './errors.ts';
+import { HttpError, RequestAbortedError, envelope } from './errors.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -50,17 +50,14 @@ function errorFunnel(logger: Logger): Koa.Middleware {
     try {
       await next();
     } catch (err) {
-      const error = toHttpError(err);
-      if (error instanceof ClientAbortError) {
-        logger.debug({ method: ctx.method, url: redactUrl(ctx.url) }, 'client aborted the request');
-        ctx.respond = false;
-        ctx.req.socket.destroy();
+      if (err instanceof RequestAbortedError) {
+        logger.debug({ method: ctx.method, url: redactUrl(ctx.url) }, 'request aborted by the client');
+        ctx.respond = false; // the socket is gone: no envelope, and nothing to write it to
         return;
       }
+      const error = toHttpError(err);
       if (error.code === 'internal_error') {
         logger.error({ err, method: ctx.method, url: redactUrl(ctx.url) }, 'request failed');
-      } else if (error.logDetail) {
-        logger.warn({ method: ctx.method, url: redactUrl(ctx.url), detail: error.logDetail }, error.message);
       }
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = error.status;

@@ -72,16 +72,6 @@ export class Authenticator {
   }
 
   /**
-   * True when the request identifies itself without a body (ingress headers, a Bearer header or a
-   * query token): endpoints that also accept `{token}` in the body authenticate such requests
-   * before reading a byte of the body.
-   */
-  credentialsOutsideBody(req: IncomingMessage): boolean {
-    if (this.options.trustIngress && listenerOf(req) === 'ingress') return true;
-    return tokenOf(req) !== undefined;
-  }
-
-  /**
    * Identifies the caller or throws an HttpError (401, 403, 429, 503). Works on the raw request so
    * WebSocket upgrades (`ws-api.ts`) authenticate exactly like HTTP requests.
    * `bodyToken` lets POST endpoints accept `{token}` in their JSON body.
@@ -110,6 +100,9 @@ export class Authenticator {
   }
 }
 
+/** What a client is told when a token cannot be checked; the reason is logged by the resolver. */
+export const UPSTREAM_UNAVAILABLE_MESSAGE = 'Home Assistant is not reachable right now; try again later';
+
 /** Maps the domain errors of `errors.ts` to HTTP errors (also used by the WebSocket API). */
 export function authErrorToHttp(err: unknown): Error {
   if (err instanceof HttpError) return err;
@@ -118,7 +111,8 @@ export function authErrorToHttp(err: unknown): Error {
     const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
     return new HttpError(429, 'too_many_auth_failures', err.message, { 'Retry-After': String(seconds) });
   }
-  if (err instanceof UpstreamUnavailableError) return serviceUnavailable(err.message, 'upstream_unavailable', 5, err.detail);
+  // The domain error's message names addresses and library errors: those go to the log, not to the client.
+  if (err instanceof UpstreamUnavailableError) return serviceUnavailable(UPSTREAM_UNAVAILABLE_MESSAGE, 'upstream_unavailable', 5);
   return err instanceof Error ? err : new Error(String(err));
 }
 

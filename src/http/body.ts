@@ -1,6 +1,6 @@
-/** Reads a JSON request body with a size limit; bad JSON → 400, too large → 413. */
+/** Reads a JSON request body with a size limit; bad JSON → 400, too large → 413, client gone → {@link RequestAbortedError}. */
 import type Koa from 'koa';
-import { ClientAbortError, HttpError, badRequest, payloadTooLarge } from './errors.ts';
+import { HttpError, RequestAbortedError, badRequest, payloadTooLarge } from './errors.ts';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -16,9 +16,8 @@ export async function readJsonBody(ctx: Koa.Context, limit = DEFAULT_BODY_LIMIT)
       chunks.push(chunk);
     }
   } catch (err) {
-    if (err instanceof HttpError) throw err; // ours (413); leaving the loop destroys the request too
-    // Node ends the iteration with `Error('aborted')` (ECONNRESET) when the client hangs up mid-body.
-    if (ctx.req.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') throw new ClientAbortError();
+    // The client went away mid-body (Node's `aborted`/ECONNRESET): its doing, not ours.
+    if (ctx.req.destroyed && !(err instanceof HttpError)) throw new RequestAbortedError();
     throw err;
   }
   if (size === 0) return {};

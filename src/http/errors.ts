@@ -10,8 +10,6 @@ export class HttpError extends Error {
     message: string,
     /** Extra response headers, e.g. `Retry-After`. */
     readonly headers: Readonly<Record<string, string>> = {},
-    /** What went wrong inside, for the log only (an address, a library error); never sent to the client. */
-    readonly logDetail?: string,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -19,13 +17,13 @@ export class HttpError extends Error {
 }
 
 /**
- * The client went away while its request body was still arriving. Nothing is answered (there is
- * nobody to answer) and it is logged at debug level: a client's abort is not a server fault.
+ * The client closed the connection before its request was read: nobody is left to answer, and it
+ * is no fault of the server. The error funnel logs it at debug level and writes nothing.
  */
-export class ClientAbortError extends HttpError {
+export class RequestAbortedError extends Error {
   constructor() {
-    super(400, 'request_aborted', 'The client aborted the request');
-    this.name = 'ClientAbortError';
+    super('The client aborted the request');
+    this.name = 'RequestAbortedError';
   }
 }
 
@@ -35,8 +33,8 @@ export const unauthorized = (message = 'Authentication required', code = 'unauth
 export const forbidden = (message: string, code = 'forbidden') => new HttpError(403, code, message);
 export const notFound = (message = 'Not found', code = 'not_found') => new HttpError(404, code, message);
 export const payloadTooLarge = (message = 'Request body too large') => new HttpError(413, 'payload_too_large', message);
-export const serviceUnavailable = (message: string, code = 'service_unavailable', retryAfterSeconds?: number, logDetail?: string) =>
-  new HttpError(503, code, message, retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {}, logDetail);
+export const serviceUnavailable = (message: string, code = 'service_unavailable', retryAfterSeconds?: number) =>
+  new HttpError(503, code, message, retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {});
 
 /** The error envelope every failing JSON response carries. */
 export interface ErrorEnvelope {

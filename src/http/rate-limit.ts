@@ -66,10 +66,12 @@ export interface RateLimitOptions {
 /** A fixed-window counter per key. Lifecycle-free: its expiry timers are unref'd by the library. */
 export class RateLimit {
   readonly points: number;
+  readonly windowSeconds: number;
   readonly #limiter: RateLimiterAbstract;
 
   constructor(options: RateLimitOptions) {
     this.points = options.points;
+    this.windowSeconds = options.windowSeconds;
     const memory = new RateLimiterMemory({ points: options.points, duration: options.windowSeconds });
     this.#limiter = options.shared
       ? new RateLimiterRedis({

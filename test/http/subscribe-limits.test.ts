@@ -83,6 +83,7 @@ describe('new streams per user/IP per window', () => {
     assert.ok(retryAfter > 0 && retryAfter <= 60, `Retry-After ${retryAfter}`);
     assert.ok(Number(refused.headers['x-ratelimit-reset']) >= Math.floor(Date.now() / 1000));
     assert.deepEqual(h.observer.limited, ['stream']);
+    assert.match(String(refused.json.message), new RegExp(`^Too many new streams \\(2 per 60 s for this user and address\\); retry in ${String(retryAfter)} s\\.`));
 
     const other = track(await openStream(`${h.lan}/subscribe_events?token=${USER_TOKEN}`));
     assert.equal(other.status, 200);
@@ -102,6 +103,26 @@ describe('new streams per user/IP per window', () => {
     // The window is rate-limiter-flexible's, on its own clock (Date.now): it has to pass for real.
     await new Promise((r) => setTimeout(r, 350));
     assert.equal(track(await openStream(url)).status, 200);
+  });
+
+  test('resumes (Last-Event-ID header or last_event_id) are not counted; a fresh stream still is', async () => {
+    const h = await harness({ streamLimit: 1, streamWindowSeconds: 60 });
+    const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
+    assert.equal(track(await openStream(url)).status, 200);
+    for (let i = 0; i < 3; i++) {
+      const resumed = track(await openStream(url, { headers: { 'Last-Event-ID': `${String(i + 1)}` } }));
+      assert.equal(resumed.status, 200, `resume ${String(i)}`);
+    }
+    assert.equal(track(await openStream(`${url}&last_event_id=1`)).status, 200);
+    assert.equal((await request(url)).status, 429);
+    assert.deepEqual(h.observer.limited, ['stream']);
+  });
+
+  test('streams on the ingress listener with a token (standalone/demo panel) are exempt too', async () => {
+    const h = await harness({ streamLimit: 1 });
+    for (let i = 0; i < 3; i++) assert.equal(track(await openStream(`${h.ingress}/subscribe_events?token=${ADMIN_TOKEN}`)).status, 200, `panel stream ${String(i)}`);
+    assert.equal(track(await openStream(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`)).status, 200);
+    assert.equal((await request(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`)).status, 429);
   });
 
   test('ingress streams are exempt', async () => {

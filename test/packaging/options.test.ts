@@ -192,3 +192,38 @@ describe('translations/en.yaml', () => {
     assert.deepEqual(Object.keys(translations).sort(), ['configuration', 'network']);
   });
 });
+
+/** The other languages: the same keys as en.yaml and the schema, each numeric default in the text. */
+const DEFAULT_WORD: Record<string, string> = { de: 'Standard', fr: 'par défaut', nl: 'standaard', es: 'predeterminado' };
+
+for (const [lang, word] of Object.entries(DEFAULT_WORD)) {
+  describe(`translations/${lang}.yaml`, () => {
+    const translated = readYaml(`translations/${lang}.yaml`);
+    const configuration = translated.configuration as Record<string, unknown>;
+
+    it('names and describes every option of the schema, and nothing else', () => {
+      assert.deepEqual(Object.keys(translated).sort(), ['configuration', 'network']);
+      assert.deepEqual(Object.keys(configuration).sort(), Object.keys(shape).sort());
+      for (const [key, entry] of Object.entries(configuration)) {
+        assert.ok(isRecord(entry), `${key} must be a mapping`);
+        assert.deepEqual(Object.keys(entry).sort(), ['description', 'name'], `${key}: name and description`);
+        assert.ok(typeof entry.name === 'string' && entry.name.trim().length > 0, `${key}: name`);
+        assert.ok(typeof entry.description === 'string' && entry.description.trim().length > 10, `${key}: description`);
+        const english = (translations.configuration as Record<string, { description: string }>)[key]!.description;
+        assert.notEqual(entry.description, english, `${key}: translated, not copied`);
+      }
+    });
+
+    it(`mentions each numeric default as "${word} <n>"`, () => {
+      for (const [key, value] of Object.entries(defaults)) {
+        if (typeof value !== 'number') continue;
+        const description = (configuration[key] as { description: string }).description;
+        assert.ok(description.includes(`${word} ${String(value)}`), `${key}: description should say "${word} ${String(value)}"`);
+      }
+    });
+
+    it('describes exactly the published ports', () => {
+      assert.deepEqual(Object.keys(translated.network as object).sort(), Object.keys(config.ports as object).sort());
+    });
+  });
+}

@@ -32,6 +32,7 @@ class Client {
   readonly items: Item[] = [];
   lastId = '';
   away = false;
+  connected = false;
   #es: EventSource | undefined;
   constructor(
     readonly url: string,
@@ -47,6 +48,7 @@ class Client {
     });
     this.#es.onmessage = (e) => {
       const json = JSON.parse(e.data) as { type: string; error?: string; data?: { seq?: number } };
+      if (json.type === 'connection') this.connected = true;
       if (json.type === this.type && typeof json.data?.seq === 'number') this.items.push({ seq: json.data.seq });
       else if (json.type === 'error' && json.error === 'replay_gap') this.items.push({ gap: true });
       if (e.lastEventId) this.lastId = e.lastEventId;
@@ -112,6 +114,7 @@ test(`core dropped ${DROPS} times and restarted once with ${STEADY} steady and $
   );
   clients.push(...resuming);
   for (const client of clients) client.open();
+  await until(() => clients.every((c) => c.connected), 'every client connected', 20_000);
   await until(() => subscribed('soak_tick') && subscribed('soak_lonely'), 'both types subscribed in core', 20_000);
 
   const fired = { soak_tick: [] as number[], soak_lonely: [] as number[] };

@@ -11,7 +11,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { InvalidPeriodError, parsePeriod, type Period } from '../../metrics/period.ts';
 import type { StatsService } from '../../stats/service.ts';
-import { type Authenticator, assertAdmin, requireAdmin } from '../auth.ts';
+import { type Authenticator, assertAdmin, requireAdmin, tokenOf } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { respond } from '../envelope.ts';
 import { badRequest } from '../errors.ts';
@@ -36,12 +36,9 @@ export function statsRouter({ auth, stats }: StatsRouterOptions): Router {
   const admin = requireAdmin(auth);
 
   router.post('/get_sse_stats', async (ctx) => {
-    if (auth.credentialsOutsideBody(ctx.req)) {
-      assertAdmin(await auth.authenticate(ctx.req)); // before reading a body it does not need
-      await readJsonBody(ctx);
-    } else {
-      assertAdmin(await auth.authenticate(ctx.req, (await readJsonBody(ctx)).token));
-    }
+    // Authenticated before the body is read when the token is not in it (header or query).
+    const state = tokenOf(ctx.req) ? await auth.authenticate(ctx.req) : await auth.authenticate(ctx.req, (await readJsonBody(ctx)).token);
+    assertAdmin(state);
     respond(ctx, stats.stats());
   });
   router.get('/api/sse/stats', admin, (ctx) => respond(ctx, stats.stats()));

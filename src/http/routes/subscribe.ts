@@ -16,11 +16,11 @@ import { HubFullError, HubStoppedError } from '../../hub/errors.ts';
 import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
 import { encodeFrame, errorPayload } from '../../hub/frame.ts';
 import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../types.ts';
-import { type Authenticator, peerAddress } from '../auth.ts';
+import { type Authenticator, peerAddress, tokenOf } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.ts';
 import { listenerOf } from '../listeners.ts';
-import { RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
+import { type RateLimit, RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
 import { startSseStream } from '../sse-stream.ts';
 import { isoTime } from '../../iso-time.ts';
 
@@ -131,8 +131,8 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
   const fullRetrySeconds = options.fullRetrySeconds ?? 5;
 
   const handle = async (ctx: Koa.Context): Promise<void> => {
-    // A POST whose caller is known without the body is authenticated before the body is read.
-    const early = ctx.method === 'POST' && auth.credentialsOutsideBody(ctx.req) ? await auth.authenticate(ctx.req) : undefined;
+    // A POST whose token is not in its body is authenticated before the body is read.
+    const early = ctx.method === 'POST' && tokenOf(ctx.req) ? await auth.authenticate(ctx.req) : undefined;
     const raw = ctx.method === 'POST' ? await readJsonBody(ctx) : (ctx.query as Record<string, unknown>);
     const params = parseSubscribeParams(raw);
     const header = ctx.get('Last-Event-ID');
@@ -147,12 +147,14 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
       return;
     }
     const ip = peerAddress(ctx.req);
-    if (state.authSource !== 'ingress') {
+    // The panel's streams (ingress) and resumes (a reconnect with a Last-Event-ID) are not new
+    // streams a person opened: a dashboard reload or a network blip must not use up the budget.
+    if (state.authSource !== 'ingress' && listenerOf(ctx.req) !== 'ingress' && !lastEventId) {
       // Per user and address, so one misbehaving device does not lock out the user's others.
       const decision = await limits.streams.consume(`${state.user.id}@${ip}`);
       if (!decision.allowed) {
         observer?.rateLimited('stream');
-        throw new RateLimitedError('Too many new streams, please try again later', decision);
+        throw new RateLimitedError(streamLimitMessage(limits.streams, decision.retryAfterMs), decision);
       }
     }
     try {
@@ -191,6 +193,12 @@ function hubErrorToHttp(err: unknown, retrySeconds: number): unknown {
   if (err instanceof HubFullError) return serviceUnavailable(err.message, 'too_many_clients', retrySeconds);
   if (err instanceof HubStoppedError) return serviceUnavailable(err.message, 'server_shutdown', retrySeconds);
   return err;
+}
+
+/** The 429 text: the limit, its window and when the next new stream is allowed. */
+function streamLimitMessage(limit: RateLimit, retryAfterMs: number): string {
+  const wait = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return `Too many new streams (${String(limit.points)} per ${String(limit.windowSeconds)} s for this user and address); retry in ${String(wait)} s. Reconnects with Last-Event-ID are not counted`;
 }
 
 /** Answers transient refusals to EventSource clients as a one-event stream with a retry hint (see the file comment). */

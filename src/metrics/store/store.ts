@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { prepareDataDir } from '../../data-dir.ts';
+import { ensureDataDir } from '../../data-dir.ts';
 import type { Logger } from '../../log.ts';
 import { DAY_MS, HOUR_MS, floorTo, type Now } from '../clock.ts';
 import { HistogramAccumulator } from '../histogram/accumulator.ts';
@@ -99,7 +99,7 @@ export class MetricsStore {
     if (this.#db) return;
     let db: Database.Database | undefined;
     try {
-      prepareDataDir(this.#options.dataDir);
+      ensureDataDir(this.#options.dataDir);
       db = new Database(this.path, { timeout: this.#options.busyTimeoutMs ?? 2000 });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
