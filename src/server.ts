@@ -122,6 +122,7 @@ export class SseHubServer implements Lifecycle {
     this.cluster = cluster;
     const transport: Transport = cluster?.transport ?? new MemoryTransport({ capacity: options.replay_buffer_size });
     this.transport = transport;
+    const collector = new MetricsCollector();
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
@@ -129,8 +130,8 @@ export class SseHubServer implements Lifecycle {
       publish: cluster
         ? (event) => cluster.publish(event)
         : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
+      onCoreEvent: () => collector.coreEventReceived(),
     });
-    const collector = new MetricsCollector();
     this.hub = new Hub({
       transport,
       interest: cluster?.interest ?? this.bridge,
