@@ -10,10 +10,10 @@
  *   unavailable (`available === false`): writes are dropped, reads return nothing, and the live
  *   service keeps running on live figures. It never throws out of its public methods.
  */
-import { mkdirSync } from 'node:fs';
 import { backupPaused, pauseFileOf } from '../../backup/pause.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureDataDir } from '../../data-dir.ts';
 import type { Logger } from '../../log.ts';
 import { DAY_MS, HOUR_MS, floorTo, type Now } from '../clock.ts';
 import { HistogramAccumulator } from '../histogram/accumulator.ts';
@@ -103,7 +103,7 @@ export class MetricsStore {
     if (this.#db) return;
     let db: Database.Database | undefined;
     try {
-      mkdirSync(this.#options.dataDir, { recursive: true });
+      ensureDataDir(this.#options.dataDir);
       db = new Database(this.path, { timeout: this.#options.busyTimeoutMs ?? 2000 });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
