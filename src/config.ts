@@ -64,6 +64,8 @@ export const optionsSchema = z.object({
   ping_interval: int(5, 300).default(30),
   /** Seconds a stream whose socket does not drain may stay open. Default 300. */
   inactivity_timeout: int(30, 3600).default(300),
+  /** Seconds an event type stays recorded for replay after its last stream closed (0 = release at once). Default 300. */
+  replay_linger: int(0, 3600).default(300),
   /** Maximum age of one stream in minutes before it is asked to reconnect; 0 = unlimited. Default 0. */
   max_connection_age: int(0, 1440).default(0),
   /** Events kept for `Last-Event-ID` replay. Default 1000. */
@@ -128,8 +130,13 @@ export interface Config {
   readonly port: number;
   /** Ingress listener port (`INGRESS_PORT`, default 8099). */
   readonly ingressPort: number;
-  /** Address both listeners bind to (`BIND_HOST`, default `0.0.0.0`). */
+  /** Address the LAN listener binds to (`BIND_HOST`, default `0.0.0.0`); the ingress one too in add-on mode. */
   readonly bindHost: string;
+  /**
+   * Address the ingress listener binds to. Add-on mode: `bindHost` (the Supervisor must reach it).
+   * Otherwise it is a second full API port, so loopback unless `INGRESS_BIND_HOST` asks for more.
+   */
+  readonly ingressBindHost: string;
   /** Where the SQLite file lives: `/data` in add-on mode, else `DATA_DIR` (default `./data`). */
   readonly dataDir: string;
   /** Non-fatal findings (unknown option keys), logged at start like the Supervisor does. */
@@ -157,6 +164,7 @@ export const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   INGRESS_PORT: int(0, 65535).default(8099),
   BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  INGRESS_BIND_HOST: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).optional(),
   DEMO_EVENT_RATE: float(0, 10000).default(5),
   SUPERVISOR_URL: z.string().url().default('http://supervisor'),
@@ -290,6 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     ingressPort: e.INGRESS_PORT,
     bindHost: e.BIND_HOST,
+    ingressBindHost: mode === 'addon' ? e.BIND_HOST : (e.INGRESS_BIND_HOST ?? '127.0.0.1'),
     dataDir: mode === 'addon' ? (e.DATA_DIR ?? '/data') : (e.DATA_DIR ?? './data'),
     warnings: unknown.map((k) => `options.${k}: unknown option, ignored`),
   });

@@ -122,6 +122,7 @@ export class SseHubServer implements Lifecycle {
     this.cluster = cluster;
     const transport: Transport = cluster?.transport ?? new MemoryTransport({ capacity: options.replay_buffer_size });
     this.transport = transport;
+    const collector = new MetricsCollector();
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
@@ -129,8 +130,8 @@ export class SseHubServer implements Lifecycle {
       publish: cluster
         ? (event) => cluster.publish(event)
         : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
+      onCoreEvent: () => collector.coreEventReceived(),
     });
-    const collector = new MetricsCollector();
     this.hub = new Hub({
       transport,
       interest: cluster?.interest ?? this.bridge,
@@ -138,6 +139,7 @@ export class SseHubServer implements Lifecycle {
       upstream: cluster?.status ?? this.bridge,
       observer: new StreamLogObserver(collector, logger),
       limits: hubLimitsFromOptions(options),
+      recordsEverything: cluster !== undefined, // the leader subscribes to every event type
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
     cluster?.attach({
@@ -184,7 +186,7 @@ export class SseHubServer implements Lifecycle {
       ],
     }));
     this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });
-    this.ingress = new Listener(app, { name: 'ingress', host: config.bindHost, port: config.ingressPort });
+    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort });
     this.wsApi = new WsApi({
       auth,
       stats,

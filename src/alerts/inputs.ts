@@ -40,7 +40,8 @@ export class AlertInputSource {
     const [p95 = 0, p99 = 0] = recent.latency.quantiles([0.95, 0.99]);
     return {
       connections: collector.active,
-      eventsInPerSecond: collector.live().eventsInPerSecond,
+      // What arrives from core, not what was published: with no stream open nothing is published.
+      eventsInPerSecond: collector.live().coreEventsPerSecond,
       upstreamConnected: connected,
       upstreamDownSeconds: this.#downSince === undefined ? 0 : (now - this.#downSince) / 1000,
       memoryBytes: system.rss,

@@ -27,6 +27,8 @@ export interface HaBridgeOptions {
   logger: Logger;
   /** Receives every normalized event; called synchronously, must not throw (errors are logged). */
   publish: (event: HubEvent) => void;
+  /** Told once for every event that arrives from core, published or not (the event-rate alerts count these). */
+  onCoreEvent?: () => void;
   /** Clock in epoch ms (receive times, vanished-entity times). Default Date.now. */
   now?: () => number;
   /**
@@ -46,6 +48,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   readonly #connection: BridgeConnection;
   readonly #log: Logger;
   readonly #publish: (event: HubEvent) => void;
+  readonly #onCoreEvent: () => void;
   readonly #now: () => number;
   readonly #cache = new StateCache();
   /** Interest per core event type (`*` included). */
@@ -64,6 +67,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#connection = options.connection;
     this.#log = options.logger.child({ component: 'ha-bridge' });
     this.#publish = options.publish;
+    this.#onCoreEvent = options.onCoreEvent ?? (() => {});
     this.#now = options.now ?? Date.now;
     this.#cacheFromPublished = options.cacheFromPublished ?? false;
   }
@@ -178,12 +182,16 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     // Switching on the `*` result is exact: core sends that result before any event on it.
     if (coreType !== STAR && this.#starLive() && !NOT_IN_STAR.has(coreType)) return;
     const event = this.#parse(payload);
-    if (event) this.#emit(event);
+    if (!event) return;
+    // state_changed is counted once, by its own always-held subscription, even when `*` carries it too.
+    if (event.event_type !== STATE_CHANGED) this.#onCoreEvent();
+    this.#emit(event);
   }
 
   #onStateChanged(payload: unknown): void {
     const event = this.#parse(payload);
     if (!event) return;
+    this.#onCoreEvent();
     if (!this.#cacheFromPublished) this.#cache.apply(event);
     if (this.#interest.has(STATE_CHANGED) && !this.#starLive()) this.#emit(event);
   }

@@ -87,13 +87,16 @@ function toHttpError(err: unknown): HttpError {
 
 function cors(origins: readonly string[]): Koa.Middleware {
   const allowed = new Set(origins);
+  const any = allowed.has('*');
+  // With a list of origins every answer depends on the Origin header (allowed or not): caches must know.
+  const dependsOnOrigin = allowed.size > 0 && !any;
   return async (ctx, next) => {
+    if (dependsOnOrigin) ctx.vary('Origin');
     const origin = ctx.get('Origin');
-    if (origin && (allowed.has(origin) || allowed.has('*'))) {
-      ctx.set('Access-Control-Allow-Origin', allowed.has('*') ? '*' : origin);
-      ctx.set('Vary', 'Origin');
+    if (origin && (allowed.has(origin) || any)) {
+      ctx.set('Access-Control-Allow-Origin', any ? '*' : origin);
       ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
-      ctx.set('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+      ctx.set('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, DELETE, OPTIONS');
       ctx.set('Access-Control-Expose-Headers', 'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After');
       if (ctx.method === 'OPTIONS') {
         ctx.status = 204;

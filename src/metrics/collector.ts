@@ -57,6 +57,11 @@ export interface LiveTraffic {
   startedAt: number;
   active: number;
   eventsInPerSecond: number;
+  /**
+   * Events that arrived from Home Assistant per second, whether or not any stream wanted them
+   * (the bridge always holds `state_changed`); what the event-rate alerts measure.
+   */
+  coreEventsPerSecond: number;
   deliveriesPerSecond: number;
   bytesOutPerSecond: number;
   byUser: Record<string, number>;
@@ -88,6 +93,7 @@ export class MetricsCollector implements HubObserver {
   #integral = 0;
   #lastChange: number;
   readonly #eventsIn: RateWindow;
+  readonly #coreEvents: RateWindow;
   readonly #deliveries: RateWindow;
   readonly #bytes: RateWindow;
   readonly #eventTypes = new Set<string>();
@@ -105,6 +111,7 @@ export class MetricsCollector implements HubObserver {
     // The rollup's empty fields; the per-bucket ones (connCurrent, rateMax, ...) are never read from totals.
     this.totals = emptyTraffic();
     this.#eventsIn = new RateWindow(this.#now, this.startedAt);
+    this.#coreEvents = new RateWindow(this.#now, this.startedAt);
     this.#deliveries = new RateWindow(this.#now, this.startedAt);
     this.#bytes = new RateWindow(this.#now, this.startedAt);
   }
@@ -137,6 +144,11 @@ export class MetricsCollector implements HubObserver {
     drop(this.#byIp, conn.ipAddress);
     drop(this.#byHttpVersion, conn.httpVersion);
     drop(this.#byListener, conn.listener);
+  }
+
+  /** One event arrived from Home Assistant (told by the bridge, published or not). */
+  coreEventReceived(): void {
+    this.#coreEvents.add(1);
   }
 
   eventReceived(event: HubEvent): void {
@@ -229,6 +241,7 @@ export class MetricsCollector implements HubObserver {
       startedAt: this.startedAt,
       active: this.#active,
       eventsInPerSecond: this.#eventsIn.perSecond(),
+      coreEventsPerSecond: this.#coreEvents.perSecond(),
       deliveriesPerSecond: this.#deliveries.perSecond(),
       bytesOutPerSecond: this.#bytes.perSecond(),
       byUser: Object.fromEntries(this.#byUser),

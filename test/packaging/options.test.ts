@@ -5,10 +5,11 @@
  * confirmed by parsing boundary values, so a change on either side fails here.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { optionsSchema } from '../../src/config.ts';
 import { isRecord } from '../../src/is-record.ts';
-import { readYaml } from './repo.ts';
+import { ROOT, readYaml } from './repo.ts';
 
 const config = readYaml('config.yaml');
 const yamlOptions = config.options as Record<string, unknown>;
@@ -227,3 +228,25 @@ for (const [lang, word] of Object.entries(DEFAULT_WORD)) {
     });
   });
 }
+
+/** The figures (`1-10000`, `503`, …) and `code` spans of a description: what a translation keeps verbatim. */
+function invariants(description: string): { numbers: string[]; code: string[] } {
+  return { numbers: (description.match(/\d+/g) ?? []).sort(), code: (description.match(/`[^`]+`/g) ?? []).sort() };
+}
+
+describe('every translation against en.yaml', () => {
+  it('translations/ holds no language file the tests above do not check', () => {
+    const files = readdirSync(`${ROOT}translations`).filter((f) => f.endsWith('.yaml')).sort();
+    assert.deepEqual(files, ['en', ...Object.keys(DEFAULT_WORD)].map((l) => `${l}.yaml`).sort());
+  });
+
+  for (const lang of Object.keys(DEFAULT_WORD)) {
+    it(`${lang}.yaml keeps every figure (ranges, status codes) and \`code\` span of the English text`, () => {
+      const english = translations.configuration as Record<string, { description: string }>;
+      const translated = readYaml(`translations/${lang}.yaml`).configuration as Record<string, { description: string }>;
+      for (const key of Object.keys(shape)) {
+        assert.deepEqual(invariants(translated[key]!.description), invariants(english[key]!.description), `${lang}.yaml ${key}`);
+      }
+    });
+  }
+});
