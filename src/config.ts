@@ -64,6 +64,8 @@ export const optionsSchema = z.object({
   ping_interval: int(5, 300).default(30),
   /** Seconds a stream whose socket does not drain may stay open. Default 300. */
   inactivity_timeout: int(30, 3600).default(300),
+  /** Seconds an event type stays recorded for replay after its last stream closed (0 = release at once). Default 300. */
+  replay_linger: int(0, 3600).default(300),
   /** Maximum age of one stream in minutes before it is asked to reconnect; 0 = unlimited. Default 0. */
   max_connection_age: int(0, 1440).default(0),
   /** Events kept for `Last-Event-ID` replay. Default 1000. */

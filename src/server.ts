@@ -140,6 +140,7 @@ export class SseHubServer implements Lifecycle {
       upstream: cluster?.status ?? this.bridge,
       observer: new StreamLogObserver(collector, logger),
       limits: hubLimitsFromOptions(options),
+      recordsEverything: cluster !== undefined, // the leader subscribes to every event type
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
     cluster?.attach({

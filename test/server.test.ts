@@ -50,6 +50,8 @@ before(async () => {
       PING_INTERVAL: '5',
       // More than the default 5 new streams per minute: every test here opens streams as the same user.
       STREAM_LIMIT: '100',
+      // A short linger so a test can watch core's subscription outlive its last stream, then go.
+      REPLAY_LINGER: '1',
     }),
   );
   server = new SseHubServer(config, log.logger, {
@@ -116,7 +118,7 @@ describe('demo mode end to end', () => {
     assert.ok(!logText.includes(sim.userToken) && !logText.includes('not-a-home-assistant-token'), 'tokens are never logged');
   });
 
-  it('subscribes core to a type only while someone wants it', async () => {
+  it('subscribes core to a type only while someone wants it (and for the linger after)', async () => {
     const types = () => sim.activeSubscriptions().flatMap((c) => c.eventTypes);
     assert.ok(!types().includes('script_started'));
     const es = stream(`token=${sim.adminToken}&events=script_executed&entity_id=script.good_night`);
@@ -126,7 +128,9 @@ describe('demo mode end to end', () => {
     await es.waitFor((s) => s.ofType('script_executed').length === 1, 'script_executed');
     assert.equal((es.ofType('script_executed')[0]!.json.data as { execution_data: { status: string } }).execution_data.status, 'started');
     es.close();
-    await until(() => !types().includes('script_started'), 'core unsubscribed after the last stream left');
+    await until(() => server.hub.list().length === 0, 'the stream is gone');
+    assert.ok(types().includes('script_started'), 'still recorded for the linger after the last stream left');
+    await until(() => !types().includes('script_started'), 'core unsubscribed after the linger', 5000);
   });
 
   it('tells streams when core goes away and sends resync events for what changed meanwhile', async () => {

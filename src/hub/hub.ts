@@ -28,6 +28,7 @@ import { closeNotice } from './close-reason.ts';
 import { HubFullError, HubStoppedError } from './errors.ts';
 import { type EventFilter, typesOf } from './filter.ts';
 import { encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
+import { InterestLedger } from './interest-ledger.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
 import { type OpeningContext, UPSTREAM_MESSAGE, openStream } from './opening.ts';
@@ -54,6 +55,11 @@ export interface HubOptions {
   timers?: Timers;
   /** Randomness for retry jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
+  /**
+   * True when every event type is recorded whoever listens (Redis mode: the leader subscribes to
+   * everything), so a resume never needs the per-type recording check. Default false.
+   */
+  recordsEverything?: boolean;
   /** Where unexpected failures (a replay that throws) are reported. Default: ignored. */
   onError?: (err: unknown, context: string) => void;
 }
@@ -81,7 +87,6 @@ export interface OpenedStream {
 export class Hub implements ConnectionRegistry {
   readonly limits: Readonly<HubLimits>;
   readonly #transport: Transport;
-  readonly #interest: EventInterest;
   readonly #states: StateSource;
   readonly #upstream: UpstreamStatus;
   readonly #observer: HubObserver;
@@ -92,8 +97,8 @@ export class Hub implements ConnectionRegistry {
   readonly #subs = new Map<string, Subscriber>();
   /** Told by every subscriber when its sink closed: one object for all, no closure per stream. */
   readonly #owner: SubscriberOwner;
-  /** Interest retained per event type for all streams together, with how many streams need it. */
-  readonly #interests = new Map<string, { streams: number; release: () => void }>();
+  /** Interest retained per event type for all streams together, lingering after the last. */
+  readonly #interests: InterestLedger;
   readonly #routing = new RoutingIndex<Subscriber>();
   /** Encoded frames of recent events, reused when the same stamped event is replayed. */
   readonly #frames = new WeakMap<StampedEvent, Buffer>();
@@ -107,7 +112,6 @@ export class Hub implements ConnectionRegistry {
   constructor(options: HubOptions) {
     this.limits = Object.freeze({ ...DEFAULT_HUB_LIMITS, ...options.limits });
     this.#transport = options.transport;
-    this.#interest = options.interest;
     this.#states = options.states;
     this.#upstream = options.upstream;
     this.#observer = options.observer ?? new NoopHubObserver();
@@ -115,6 +119,13 @@ export class Hub implements ConnectionRegistry {
     this.#timers = options.timers ?? systemTimers();
     this.#random = options.random ?? Math.random;
     this.#onError = options.onError ?? (() => {});
+    this.#interests = new InterestLedger({
+      interest: options.interest,
+      head: () => this.#transport.head(),
+      timers: this.#timers,
+      lingerMs: this.limits.interestLingerMs,
+      recordsEverything: options.recordsEverything ?? false,
+    });
     this.#batch = new TickBatch(this.#now);
     this.#owner = { subscriberClosed: (sub, wasOpen) => this.#onSinkClosed(sub, wasOpen) };
     this.#opening = {
@@ -124,6 +135,7 @@ export class Hub implements ConnectionRegistry {
       upstreamDown: () => this.#upstreamDown,
       now: this.#now,
       frameOf: (stamped) => this.#frameOf(stamped),
+      recordingStarts: (sub) => this.#interests.recordingStarts(typesOf(sub.filter)),
       delivered: (event, bytes, now) => this.#observer.delivered(event, 1, bytes, now),
       onError: this.#onError,
     };
@@ -154,6 +166,7 @@ export class Hub implements ConnectionRegistry {
     this.#running = false;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
+    this.#interests.stop();
     if (this.#subs.size === 0) return;
     const timer = this.#timers.setTimeout(() => {
       for (const sub of this.#subs.values()) sub.destroy();
@@ -193,7 +206,7 @@ export class Hub implements ConnectionRegistry {
     });
     this.#subs.set(sub.id, sub);
     this.#routing.add(sub);
-    for (const type of typesOf(sub.filter)) this.#retain(type);
+    for (const type of typesOf(sub.filter)) this.#interests.retain(type);
     this.#observer.connectionOpened(sub.snapshot());
     if (!sub.attach()) {
       // The client left before we registered; its sink may already have said so.
@@ -301,7 +314,7 @@ export class Hub implements ConnectionRegistry {
 
   #unroute(sub: Subscriber): void {
     this.#routing.remove(sub);
-    for (const type of typesOf(sub.filter)) this.#release(type);
+    for (const type of typesOf(sub.filter)) this.#interests.release(type);
   }
 
   /** A sink closed: a stream the client left is closed as `client_closed`; either way it is gone. */
@@ -316,19 +329,6 @@ export class Hub implements ConnectionRegistry {
       this.#whenEmpty = undefined;
       resolve();
     }
-  }
-
-  #retain(type: string): void {
-    const held = this.#interests.get(type);
-    if (held) held.streams++;
-    else this.#interests.set(type, { streams: 1, release: this.#interest.retain(type) });
-  }
-
-  #release(type: string): void {
-    const held = this.#interests.get(type);
-    if (!held || --held.streams > 0) return;
-    this.#interests.delete(type);
-    held.release();
   }
 
   // ConnectionRegistry
@@ -358,3 +358,4 @@ export class Hub implements ConnectionRegistry {
     this.#broadcast((sub) => sub.user.isAdmin, systemPayload(type, data, isoTime(this.#now())));
   }
 }
+

@@ -27,6 +27,11 @@ export interface HubLimits {
   sweepIntervalMs: number;
   /** How long a closing stream may take to flush its last frame before its socket is destroyed. Default 5000. */
   closeGraceMs: number;
+  /**
+   * How long an event type stays recorded after its last stream closed (`replay_linger`), so a
+   * lone client that drops off the network resumes exactly. 0 releases at once. Default 300 000.
+   */
+  interestLingerMs: number;
 }
 
 export const DEFAULT_HUB_LIMITS: Readonly<HubLimits> = Object.freeze({
@@ -39,6 +44,7 @@ export const DEFAULT_HUB_LIMITS: Readonly<HubLimits> = Object.freeze({
   retryJitterMs: 5000,
   sweepIntervalMs: 1000,
   closeGraceMs: 5000,
+  interestLingerMs: 300_000,
 });
 
 export function hubLimitsFromOptions(options: Options): HubLimits {
@@ -47,6 +53,7 @@ export function hubLimitsFromOptions(options: Options): HubLimits {
     maxClients: options.max_clients,
     pingIntervalMs: options.ping_interval * 1000,
     inactivityTimeoutMs: options.inactivity_timeout * 1000,
+    interestLingerMs: options.replay_linger * 1000,
     maxConnectionAgeMs: options.max_connection_age * 60_000,
     slowConsumerLimitBytes: options.slow_consumer_limit_kb * 1024,
   };

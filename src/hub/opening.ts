@@ -27,6 +27,8 @@ export interface OpeningContext {
   now(): number;
   /** The shared encoding of a stamped event. */
   frameOf(stamped: StampedEvent): Buffer;
+  /** Transport ids at which recording of the subscriber's event types began (see the hub). */
+  recordingStarts(sub: Subscriber): ReadonlySet<string>;
   /** Reports a queued live event written after the handover. */
   delivered(event: HubEvent, bytes: number, now: number): void;
   onError(err: unknown, context: string): void;
@@ -75,7 +77,7 @@ export function openStream(
   let ok = sub.write(encodeFrame({ retry: ctx.retryMs, id: sub.lastId, data: connectionPayload(sub.id, isoTime(now)) }), now);
   if (ok && ctx.upstreamDown()) ok = writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now);
   if (!ok) return { ok, ready: undefined };
-  if (resume !== undefined) return { ok, ready: handover(ctx, sub, resume, head, initialState) };
+  if (resume !== undefined) return { ok, ready: handover(ctx, sub, resume, head, initialState, ctx.recordingStarts(sub)) };
   ok = writeStates(sub, states, head, now);
   if (ok) sub.moveTo(head); // a snapshot cut short leaves the client where it was
   sub.goLive();
@@ -83,11 +85,20 @@ export function openStream(
 }
 
 /** Live events queue while history is read; then history, then the queue minus what history held. */
-async function handover(ctx: OpeningContext, sub: Subscriber, since: string, head: string, initialState: boolean): Promise<boolean> {
+async function handover(
+  ctx: OpeningContext,
+  sub: Subscriber,
+  since: string,
+  head: string,
+  initialState: boolean,
+  recordingStarts: ReadonlySet<string>,
+): Promise<boolean> {
   let replayed: readonly StampedEvent[] | undefined;
   try {
     const result = await ctx.transport.replay(since);
-    if (result.kind === 'events') replayed = result.events;
+    // History that reaches back past the moment one of the client's types began to be recorded
+    // would be silently partial: answer it as a gap instead.
+    if (result.kind === 'events' && !result.events.some((stamped) => recordingStarts.has(stamped.id))) replayed = result.events;
   } catch (err) {
     ctx.onError(err, 'replay failed');
   }

@@ -91,6 +91,22 @@ export async function handleRest(core: SimulatedCore, req: IncomingMessage, res:
   else if (method === 'GET' && entity) {
     const state = core.states.get(decodeURIComponent(entity[1] ?? ''));
     call.status = state ? sendJson(res, 200, state) : sendJson(res, 404, { message: 'Entity not found.' });
+  } else if (method === 'POST' && entity) {
+    // Core's `POST /api/states/<entity_id>` (admins only): sets the state as an integration would; the
+    // state machine fires `state_changed` and websocket clients see it in events and get_states.
+    const entityId = decodeURIComponent(entity[1] ?? '');
+    const data = body as Record<string, unknown> | undefined;
+    if (!user.is_admin) call.status = sendText(res, 401, 'Unauthorized');
+    else if (!/^[a-z0-9_]+\.[a-z0-9_]+$/.test(entityId)) call.status = sendJson(res, 400, { message: 'Invalid entity ID specified.' });
+    else if (!bodyValid || !isObject) call.status = sendJson(res, 400, { message: 'Invalid JSON specified.' });
+    else if (data?.state === undefined || data.state === null) call.status = sendJson(res, 400, { message: 'No state specified.' });
+    else {
+      const existed = core.states.get(entityId) !== undefined;
+      const attributes = isRecord(data.attributes) ? data.attributes : {};
+      const state = core.states.set(entityId, String(data.state), attributes, core.context(user.id));
+      if (!existed) res.setHeader('Location', `/api/states/${entityId}`);
+      call.status = sendJson(res, existed ? 200 : 201, state);
+    }
   } else if (method === 'POST' && services) {
     const [domain = '', service = ''] = [services[1], services[2]];
     if (!bodyValid || !isObject) call.status = sendJson(res, 400, { message: 'Data should be valid JSON.' });

@@ -111,7 +111,7 @@ describe('two listeners', () => {
 
 describe('interest', () => {
   test('streams retain the types they need and release them when they go', async () => {
-    const h = await harness();
+    const h = await harness({ limits: { interestLingerMs: 0 } });
     const a = track(await openStream(`${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`));
     const b = track(await openStream(`${h.lan}/subscribe_events?token=${USER_TOKEN}&events=state_changed,themes_updated`));
     const c = track(await openStream(`${h.lan}/subscribe_events?token=${USER_TOKEN}&events=state_changed`));

@@ -70,7 +70,7 @@ afterEach(async () => {
 });
 
 /** With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's. */
-async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock) {
+async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false) {
   const transport = new RacingTransport({ capacity: 1000, firstId: 1 });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
@@ -86,6 +86,7 @@ async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock) {
     random: () => 0.5,
     now: clock?.now,
     timers: clock,
+    recordsEverything,
   });
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -119,7 +120,8 @@ async function until(check: () => boolean, what: string, timeoutMs = 3000): Prom
 
 describe('replay handover (docs/ARCHITECTURE.md §5.6)', () => {
   test('events published before, during and after reading history arrive once each, in order', async () => {
-    const { transport, connect } = await setup();
+    // Events go straight into the transport here, as if every type were recorded.
+    const { transport, connect } = await setup({}, undefined, true);
     const filter = createFilter(['state_changed'], [], ['light']);
     const all: StampedEvent[] = [];
     const pub = (id: string, n: number) => all.push(transport.publishSync(ev(id, n)));
@@ -157,7 +159,7 @@ describe('replay handover (docs/ARCHITECTURE.md §5.6)', () => {
   });
 
   test('several subscribers resuming from different ids under continuous publishing', async () => {
-    const { transport, connect } = await setup();
+    const { transport, connect } = await setup({}, undefined, true);
     const all: StampedEvent[] = [];
     for (let i = 0; i < 20; i++) all.push(transport.publishSync(ev(`sensor.s${i % 4}`, i)));
     // Reading history takes as long as two more live events: the handover overlaps publishing.
@@ -226,7 +228,7 @@ describe('batched writes', () => {
 
 describe('interest', () => {
   test('one retain per type while any stream needs it (* for admins without events), released with the last', async () => {
-    const { hub, interest, connect } = await setup();
+    const { hub, interest, connect } = await setup({ interestLingerMs: 0 });
     const a = await connect(ADMIN, createFilter(ALL_TYPES));
     const b = await connect(USER, createFilter(['state_changed', 'themes_updated'], ['light.x']));
     const c = await connect(ADMIN, createFilter(['state_changed']));
@@ -240,6 +242,36 @@ describe('interest', () => {
     a.client.socket.destroy();
     await until(() => interest.held.length === 0, 'all released');
     assert.equal(interest.retains, interest.releases);
+  });
+
+  test('a resume within the linger is exact; after it, the history is partial and answered with replay_gap', async () => {
+    const clock = new FakeClock(Date.UTC(2024, 1, 10, 12));
+    const { hub, transport, interest, connect } = await setup({ interestLingerMs: 60_000 }, clock);
+    const filter = createFilter(['state_changed'], ['light.a']);
+    const first = await connect(ADMIN, filter);
+    const seen = transport.publishSync(ev('light.a', 1));
+    await until(() => first.client.events.length === 1, 'the first event');
+    first.client.socket.destroy();
+    await until(() => hub.list().length === 0, 'the stream is gone');
+    assert.deepEqual(interest.held, ['state_changed'], 'the type lingers');
+    const missed = transport.publishSync(ev('light.a', 2)); // recorded: the type lingers
+
+    const within = await connect(ADMIN, filter, { lastEventId: seen.id });
+    await within.opened.ready;
+    await until(() => within.client.events.length === 1, 'the missed event');
+    assert.equal(within.client.events[0]!.id, missed.id);
+    assert.equal(within.client.ofType('error').length, 0);
+    within.client.socket.destroy();
+
+    await until(() => hub.list().length === 0, 'the second stream is gone');
+    clock.advance(60_000);
+    assert.deepEqual(interest.held, [], 'let go after the linger');
+    transport.publishSync(ev('light.a', 3)); // core would not have delivered this one: nobody held the type
+    const late = await connect(ADMIN, filter, { lastEventId: missed.id });
+    await late.opened.ready;
+    await until(() => late.client.ofType('error').length === 1, 'replay_gap');
+    assert.equal((late.client.ofType('error')[0]!.json as { error?: string }).error, 'replay_gap');
+    assert.equal(late.client.events.length, 0, 'no silently partial history');
   });
 });
 

@@ -10,9 +10,10 @@
  *   unavailable (`available === false`): writes are dropped, reads return nothing, and the live
  *   service keeps running on live figures. It never throws out of its public methods.
  */
-import { mkdirSync } from 'node:fs';
+import { backupPaused, pauseFileOf } from '../../backup/pause.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureDataDir } from '../../data-dir.ts';
 import type { Logger } from '../../log.ts';
 import { DAY_MS, HOUR_MS, floorTo, type Now } from '../clock.ts';
 import { HistogramAccumulator } from '../histogram/accumulator.ts';
@@ -52,7 +53,8 @@ interface Statements {
   getOne: Record<RollupTable, Database.Statement>;
   range: Record<RollupTable, Database.Statement>;
   prune: Record<RollupTable, Database.Statement>;
-  writeMinute: (rollup: Rollup) => void;
+  /** Writes the rollups in one IMMEDIATE transaction unless a backup pause is set; false when paused. */
+  writeMinutes: Database.Transaction<(rollups: Rollup[]) => boolean>;
 }
 
 export class MetricsStore {
@@ -64,6 +66,8 @@ export class MetricsStore {
   #statements: Statements | undefined;
   readonly #attached: AttachedTables<StoreTables>[] = [];
   #reason: string | undefined = 'not started';
+  /** Minutes held back while a backup pauses writes (`src/backup/`), written when it ends. */
+  #pending: Rollup[] = [];
 
   constructor(options: MetricsStoreOptions) {
     this.#options = options;
@@ -99,7 +103,7 @@ export class MetricsStore {
     if (this.#db) return;
     let db: Database.Database | undefined;
     try {
-      mkdirSync(this.#options.dataDir, { recursive: true });
+      ensureDataDir(this.#options.dataDir);
       db = new Database(this.path, { timeout: this.#options.busyTimeoutMs ?? 2000 });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -138,7 +142,11 @@ export class MetricsStore {
     const statements = this.#statements;
     if (!statements) return false;
     try {
-      statements.writeMinute(rollup);
+      const batch = [...this.#pending, rollup];
+      // IMMEDIATE: the pause check and the writes hold the write lock together, so a backup hook that
+      // set the pause and then checkpoints sees either this whole minute or none of it.
+      if (statements.writeMinutes.immediate(batch)) this.#pending = [];
+      else this.#pending = batch.slice(-24 * 60);
       return true;
     } catch (err) {
       this.#failed(err, 'writing a minute rollup failed');
@@ -225,15 +233,20 @@ export class MetricsStore {
       const existing = decodeRow(statements.getOne[table].get(rollup.ts));
       statements.upsert[table].run(encodeRow(existing ? mergeRollups(existing, rollup) : rollup));
     };
-    const writeMinute = db.transaction((rollup: Rollup) => {
-      upsertMerged('rollup_minute', rollup);
-      upsertMerged('rollup_hour', { ...rollup, ts: floorTo(rollup.ts, HOUR_MS) });
+    const pauseFile = pauseFileOf(this.path);
+    const writeMinutes = db.transaction((rollups: Rollup[]): boolean => {
+      if (backupPaused(pauseFile, this.#now())) return false;
+      for (const rollup of rollups) {
+        upsertMerged('rollup_minute', rollup);
+        upsertMerged('rollup_hour', { ...rollup, ts: floorTo(rollup.ts, HOUR_MS) });
+      }
       const now = this.#now();
       statements.prune.rollup_minute.run(now - minuteRetentionMs);
       statements.prune.rollup_hour.run(now - retentionMs);
       for (const attached of this.#attached) attached.prune(now - retentionMs);
+      return true;
     });
-    return { ...statements, writeMinute };
+    return { ...statements, writeMinutes };
   }
 
   #failed(err: unknown, what: string): void {
