@@ -130,8 +130,13 @@ export interface Config {
   readonly port: number;
   /** Ingress listener port (`INGRESS_PORT`, default 8099). */
   readonly ingressPort: number;
-  /** Address both listeners bind to (`BIND_HOST`, default `0.0.0.0`). */
+  /** Address the LAN listener binds to (`BIND_HOST`, default `0.0.0.0`); the ingress one too in add-on mode. */
   readonly bindHost: string;
+  /**
+   * Address the ingress listener binds to. Add-on mode: `bindHost` (the Supervisor must reach it).
+   * Otherwise it is a second full API port, so loopback unless `INGRESS_BIND_HOST` asks for more.
+   */
+  readonly ingressBindHost: string;
   /** Where the SQLite file lives: `/data` in add-on mode, else `DATA_DIR` (default `./data`). */
   readonly dataDir: string;
   /** Non-fatal findings (unknown option keys), logged at start like the Supervisor does. */
@@ -159,6 +164,7 @@ export const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   INGRESS_PORT: int(0, 65535).default(8099),
   BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  INGRESS_BIND_HOST: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).optional(),
   DEMO_EVENT_RATE: float(0, 10000).default(5),
   SUPERVISOR_URL: z.string().url().default('http://supervisor'),
@@ -292,6 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     ingressPort: e.INGRESS_PORT,
     bindHost: e.BIND_HOST,
+    ingressBindHost: mode === 'addon' ? e.BIND_HOST : (e.INGRESS_BIND_HOST ?? '127.0.0.1'),
     dataDir: mode === 'addon' ? (e.DATA_DIR ?? '/data') : (e.DATA_DIR ?? './data'),
     warnings: unknown.map((k) => `options.${k}: unknown option, ignored`),
   });

@@ -188,7 +188,7 @@ export class SseHubServer implements Lifecycle {
       ],
     }));
     this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });
-    this.ingress = new Listener(app, { name: 'ingress', host: config.bindHost, port: config.ingressPort });
+    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort });
     this.wsApi = new WsApi({
       auth,
       stats,
