@@ -68,7 +68,8 @@ const list = (pattern: RegExp, what: string) =>
 const single = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (Array.isArray(value) && value.length === 1 ? value[0] : value), schema);
 
-const paramsSchema = z.strictObject({
+/** The stream parameters (query or JSON body); `src/http/openapi.ts` publishes it as JSON Schema. */
+export const paramsSchema = z.strictObject({
   token: single(z.string()).optional(),
   events: list(SLUG, 'event type').optional(),
   entity_id: list(ENTITY_ID, 'entity id (domain.object_id)').optional(),
