@@ -33,6 +33,7 @@ import { healthRouter } from './http/routes/health.ts';
 import { prometheusRouter } from './http/routes/prometheus.ts';
 import { statsRouter } from './http/routes/stats.ts';
 import { subscribeRouter } from './http/routes/subscribe.ts';
+import { openapiRouter } from './http/openapi.ts';
 import { WsApi } from './http/ws-api.ts';
 import { Hub } from './hub/hub.ts';
 import { hubLimitsFromOptions } from './hub/limits.ts';
@@ -177,6 +178,7 @@ export class SseHubServer implements Lifecycle {
         clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
         panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
         subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
+        openapiRouter(),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),
           connectionsRouter({ auth, stats, remote: cluster && ((id) => cluster.closeRemote(id)) }),

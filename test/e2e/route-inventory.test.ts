@@ -17,8 +17,8 @@ import { until } from '../http/subscribe-harness.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv } from '../process-harness.ts';
 
-/** Routes anyone may call (DOCS.md: health, the client library, the panel page and its assets, which ask for a token themselves). */
-const PUBLIC = new Set(['GET /healthz', 'GET /client.js', 'GET /client.js.map', 'GET /', 'GET /panel/:name']);
+/** Routes anyone may call (DOCS.md: health, the client library, the panel page and its assets, which ask for a token themselves, the OpenAPI document). */
+const PUBLIC = new Set(['GET /healthz', 'GET /client.js', 'GET /client.js.map', 'GET /', 'GET /panel/:name', 'GET /openapi.json']);
 /** Routes every Home Assistant user may call; all others are admin-only. */
 const ALL_USERS = new Set(['GET /subscribe_events', 'POST /subscribe_events']);
 

@@ -1,0 +1,145 @@
+/**
+ * `GET /openapi.json`: an OpenAPI 3.1 description of the HTTP API. The request schemas are the
+ * zod schemas that validate the requests (the stream parameters, the threshold update), exported
+ * as JSON Schema; the paths are the routes the app serves (test/http/openapi.test.ts checks both
+ * ways against the routers), each described by the table below. DOCS.md remains the prose reference.
+ */
+import { readFileSync } from 'node:fs';
+import Router from '@koa/router';
+import { z } from 'zod';
+import { thresholdsUpdateSchema } from '../alerts/rules.ts';
+import { paramsSchema } from './routes/subscribe.ts';
+
+type Access = 'public' | 'user' | 'admin';
+
+interface Operation {
+  summary: string;
+  access: Access;
+  /** Query parameters: name → description (all strings on the wire). */
+  query?: Record<string, string>;
+  /** Request body: a component schema name. */
+  body?: 'SubscribeParams' | 'ThresholdsUpdate';
+  /** The answer is not the JSON envelope (a stream, a script, text). */
+  contentType?: string;
+}
+
+/** Every route, keyed `METHOD /path` with OpenAPI's `{param}` spelling. */
+export const OPERATIONS: Readonly<Record<string, Operation>> = {
+  'GET /healthz': { summary: 'Liveness and the upstream state', access: 'public' },
+  'GET /client.js': { summary: 'The client library (ES module)', access: 'public', contentType: 'text/javascript' },
+  'GET /client.js.map': { summary: 'Its source map', access: 'public', contentType: 'application/json' },
+  'GET /': { summary: 'The panel page', access: 'public', contentType: 'text/html' },
+  'GET /panel/{name}': { summary: 'A panel asset', access: 'public', contentType: 'application/octet-stream' },
+  'GET /openapi.json': { summary: 'This document', access: 'public', contentType: 'application/json' },
+  'GET /subscribe_events': {
+    summary: 'Open an event stream (parameters in the query)',
+    access: 'user',
+    query: Object.fromEntries(Object.keys(paramsSchema.shape).map((k) => [k, `See the SubscribeParams schema (${k}).`])),
+    contentType: 'text/event-stream',
+  },
+  'POST /subscribe_events': { summary: 'Open an event stream (parameters in a JSON body)', access: 'user', body: 'SubscribeParams', contentType: 'text/event-stream' },
+  'POST /get_sse_stats': { summary: 'Statistics (token in the body or the header)', access: 'admin' },
+  'GET /api/sse/stats': { summary: 'Statistics', access: 'admin' },
+  'GET /api/sse/metrics': { summary: 'Aggregated metrics of a period', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' } },
+  'GET /api/sse/history': { summary: 'Time series for charts', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' } },
+  'GET /api/sse/performance': { summary: 'Performance figures', access: 'admin' },
+  'GET /api/admin/sse-monitor': { summary: 'Connections across instances', access: 'admin' },
+  'GET /api/sse/connections': { summary: 'Open streams', access: 'admin' },
+  'GET /api/sse/connections/{id}': { summary: 'One stream', access: 'admin' },
+  'DELETE /api/sse/connections/{id}': { summary: 'Close one stream', access: 'admin' },
+  'GET /api/sse/alerts': { summary: 'Active alerts', access: 'admin' },
+  'GET /api/sse/alerts/history': { summary: 'Alerts that fired, newest first', access: 'admin', query: { limit: '1-1000 (default 100)' } },
+  'GET /api/sse/alerts/thresholds': { summary: 'Thresholds in force', access: 'admin' },
+  'PUT /api/sse/alerts/thresholds': { summary: 'Override thresholds (null removes an override)', access: 'admin', body: 'ThresholdsUpdate' },
+  'GET /metrics': { summary: 'Prometheus text format', access: 'admin', contentType: 'text/plain' },
+};
+
+const ERROR = { $ref: '#/components/responses/Error' };
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete out.$schema; // OpenAPI 3.1's dialect is JSON Schema 2020-12 already
+  return out;
+}
+
+function operation(key: string, op: Operation): Record<string, unknown> {
+  const path = key.slice(key.indexOf(' ') + 1);
+  const parameters: Record<string, unknown>[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  for (const [name, description] of Object.entries(op.query ?? {})) {
+    parameters.push({ name, in: 'query', required: false, description, schema: { type: 'string' } });
+  }
+  const ok = op.contentType
+    ? { description: 'OK', content: { [op.contentType]: {} } }
+    : { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/Success' } } } };
+  const responses: Record<string, unknown> = { '200': ok, '400': ERROR, '429': ERROR, '500': ERROR };
+  if (op.access !== 'public') Object.assign(responses, { '401': ERROR, '403': ERROR, '503': ERROR });
+  return {
+    summary: op.summary,
+    operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/_+$/, ''),
+    ...(op.access === 'public' ? { security: [] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` } } } } }
+      : {}),
+    responses,
+  };
+}
+
+/** The document; `version` is the add-on's. */
+export function openapiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const [method, path] = key.split(' ') as [string, string];
+    (paths[path] ??= {})[method.toLowerCase()] = operation(key, op);
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'SSE Hub for Home Assistant', version, description: 'The reference with examples is DOCS.md.' },
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Home Assistant access token' } },
+      schemas: {
+        Success: { type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: {} } },
+        Error: {
+          type: 'object',
+          required: ['success', 'message', 'error_code'],
+          additionalProperties: false,
+          properties: { success: { const: false }, message: { type: 'string' }, error_code: { type: 'string', pattern: '^[a-z_]+$' } },
+        },
+        SubscribeParams: jsonSchema(paramsSchema),
+        ThresholdsUpdate: jsonSchema(thresholdsUpdateSchema),
+      },
+      responses: {
+        Error: { description: 'The error envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
+    },
+  };
+}
+
+/** The add-on's version from package.json (two levels up from both src/http and dist/http). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Serves the document (public: it describes the API, it holds no data). */
+export function openapiRouter(version = packageVersion()): Router {
+  const router = new Router();
+  const body = JSON.stringify(openapiDocument(version));
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.body = body;
+  });
+  return router;
+}

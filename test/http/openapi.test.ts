@@ -1,0 +1,121 @@
+/**
+ * `GET /openapi.json` against the server itself: its paths are exactly the routes the app serves
+ * (walked from the routers, as in test/e2e/route-inventory.test.ts), its schemas compile as JSON
+ * Schema 2020-12 (OpenAPI 3.1's dialect), the request schemas judge requests as the server does,
+ * and the error answers of a real run fit its error envelope.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { loadConfig } from '../../src/config.ts';
+import { loadDemoTokens } from '../../src/demo-tokens.ts';
+import { SseHubServer } from '../../src/server.ts';
+import { captureLogger } from '../log-capture.ts';
+import { childEnv } from '../process-harness.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sse-hub-openapi-'));
+let server: SseHubServer;
+let base: string;
+let admin: string;
+let doc: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+before(async () => {
+  server = new SseHubServer(loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0' })), captureLogger('info').logger);
+  await server.start();
+  base = `http://127.0.0.1:${String(server.lan.port)}`;
+  admin = `Bearer ${loadDemoTokens(join(dir, 'data')).admin}`;
+  const res = await fetch(`${base}/openapi.json`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  doc = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+});
+
+after(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function served(): string[] {
+  const routes = new Set<string>();
+  for (const middleware of server.app.middleware) {
+    const router = (middleware as { router?: { stack: { path: string; methods: string[] }[] } }).router;
+    for (const layer of router?.stack ?? []) {
+      for (const method of layer.methods) if (method !== 'HEAD') routes.add(`${method} ${layer.path.replace(/:(\w+)/g, '{$1}')}`);
+    }
+  }
+  return [...routes].sort();
+}
+
+function ajv(): Ajv2020 {
+  const instance = new Ajv2020({ strict: false, allErrors: true });
+  instance.addSchema({ $id: 'openapi', components: doc.components } as object);
+  return instance;
+}
+const validator = (name: string) => ajv().getSchema(`openapi#/components/schemas/${name}`)!;
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document without a token', () => {
+    assert.equal(doc.openapi, '3.1.0');
+    assert.equal(typeof doc.info.version, 'string');
+    assert.equal(doc.paths['/healthz'].get.security.length, 0);
+  });
+
+  it('has exactly the routes the server serves', () => {
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    const routes = served();
+    assert.ok(routes.length >= 20, `only ${String(routes.length)} routes walked`);
+    assert.deepEqual(documented, routes);
+  });
+
+  it('every schema compiles as JSON Schema 2020-12', () => {
+    for (const name of Object.keys(doc.components.schemas as object)) assert.ok(validator(name), name);
+  });
+
+  it('the threshold schema judges updates as the server does', async () => {
+    const check = validator('ThresholdsUpdate');
+    for (const body of [{ alert_connections: 50 }, { connections: -1 }, { connections: 50, latency_p95_ms: null }, { error_rate_percent: 101 }]) {
+      const res = await fetch(`${base}/api/sse/alerts/thresholds`, {
+        method: 'PUT',
+        headers: { Authorization: admin, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await res.json()) as unknown;
+      assert.equal(check(body), res.status === 200, `${JSON.stringify(body)}: schema vs status ${String(res.status)}`);
+      if (res.status !== 200) assert.ok(validator('Error')(answer), JSON.stringify(answer));
+      else assert.ok(validator('Success')(answer));
+    }
+  });
+
+  it('the stream parameter schema judges parameters as the server does', async () => {
+    const check = validator('SubscribeParams');
+    for (const body of [{ domain: ['light'] }, { colour: 'red' }, { last_event_id: 'x'.repeat(257) }, { initial_state: 'maybe' }]) {
+      const controller = new AbortController();
+      const res = await fetch(`${base}/subscribe_events`, {
+        method: 'POST',
+        headers: { Authorization: admin, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      assert.equal(check(body), res.status === 200, `${JSON.stringify(body)}: schema vs status ${String(res.status)}`);
+      if (res.status !== 200) assert.ok(validator('Error')(await res.json()));
+      controller.abort();
+    }
+  });
+
+  it('the error answers of every protected route fit the error envelope', async () => {
+    const check = validator('Error');
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (op.security?.length === 0) continue;
+        const res = await fetch(`${base}${path.replace(/\{\w+\}/g, 'x')}`, { method: method.toUpperCase() });
+        assert.equal(res.status, 401, `${method} ${path}`);
+        assert.ok(check(await res.json()), `${method} ${path}`);
+      }
+    }
+  });
+});
