@@ -16,6 +16,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'Memory transport (1 instance) against Redis mode (3 instances × N streams) in one run: deliveries/s, latency, CPU per delivery',
     run: async (args) => (await import('./hub/redis.ts')).run(args),
   },
+  compare: {
+    description: 'This product against nginx + nchan and a node:http tutorial server in one run: steady, burst, idle RSS, replay storm, slow consumers, selective filters',
+    run: async (args) => (await import('./compare/compare.ts')).run(args),
+  },
   'write-floor': {
     description: 'The floor under CPU per delivery: bare node:net writes of one frame to N loopback sockets',
     run: async (args) => (await import('./write-floor.ts')).run(args),

@@ -56,8 +56,8 @@ export const optionsSchema = z.object({
   max_clients: int(1, 10000).default(100),
   /** HTTP requests per minute per client (user or IP). Default 1000. */
   rate_limit_per_minute: int(1, 100000).default(1000),
-  /** New streams one LAN user/IP may open per window. Default 5. */
-  stream_limit: int(1, 1000).default(5),
+  /** New streams one LAN user/IP may open per window; 0 = no limit. Default 5. */
+  stream_limit: int(0, 1000).default(5),
   /** The window of `stream_limit`, in seconds. Default 60. */
   stream_limit_window: int(1, 3600).default(60),
   /** Seconds between `ping` events on every stream. Default 30. */

@@ -3,8 +3,13 @@
  * the global default, so several servers in one process — tests — do not collide). Values are
  * read from the collector at scrape time; nothing is counted twice. Latency histograms are the
  * collector's mergeable histograms, exposed at fixed `le` boundaries (seconds).
+ *
+ * prom-client is loaded on the first scrape, not at start: a process nobody scrapes does not pay
+ * its load cost (several MiB of RSS on a Raspberry Pi).
  */
-import { Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Metric, Registry } from 'prom-client';
 import type { ConnectionRegistry } from '../types.ts';
 import type { AlertView } from '../alerts/notifier.ts';
 import type { Now } from '../metrics/clock.ts';
@@ -54,13 +59,29 @@ function histogramMetric(name: string, help: string, source: () => LatencyHistog
   return metric as unknown as Metric;
 }
 
+let promClient: typeof PromClient | undefined;
+
 export class PrometheusExporter {
-  readonly registry = new Registry();
+  readonly #options: PrometheusExporterOptions;
+  #registry: Registry | undefined;
 
   constructor(options: PrometheusExporterOptions) {
+    this.#options = options;
+  }
+
+  /** The registry, built (and prom-client loaded) on first use. */
+  get registry(): Registry {
+    this.#registry ??= this.#build();
+    return this.#registry;
+  }
+
+  #build(): Registry {
+    promClient ??= createRequire(import.meta.url)('prom-client') as typeof PromClient;
+    const { Counter, Gauge, Registry } = promClient;
+    const options = this.#options;
     const { collector, system } = options;
     const now = options.now ?? Date.now;
-    const registry = this.registry;
+    const registry = new Registry();
     const registers = [registry];
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, registers, collect() { this.set(read()); } });
@@ -102,6 +123,7 @@ export class PrometheusExporter {
       Object.fromEntries((options.alerts?.active() ?? []).map((a) => [a.alert, 1])),
     );
     gauge('sse_hub_history_available', '1 while the SQLite history is being written', () => (options.store?.available === false ? 0 : 1));
+    return registry;
   }
 
   get contentType(): string {

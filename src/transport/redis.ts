@@ -13,7 +13,8 @@
  * - Besides events the stream carries upstream status entries (field `s`), written by the leader,
  *   so every instance announces `upstream_unavailable` in order with the events around it.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { HubEvent, StampedEvent, UpstreamState } from '../types.ts';
 import { ZERO_ID, compareStreamIds, isStreamId } from './redis-stream-id.ts';
 import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
@@ -60,8 +61,15 @@ return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4]
 type Append = (stream: string, lock: string, token: string, maxlen: number, field: string, value: string) => Promise<string>;
 type Entry = [id: string, fields: string[]];
 
+/**
+ * ioredis is loaded on the first Redis client, not with this module: without `redis_url` the
+ * process never pays its load cost (several MiB of RSS on a Raspberry Pi).
+ */
+let RedisClass: typeof Redis | undefined;
+
 export function redisClient(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  RedisClass ??= (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
+  return new RedisClass(url, {
     lazyConnect: true,
     // Fail fast while Redis is away; the callers retry or degrade (no unbounded queue in memory).
     enableOfflineQueue: false,

@@ -105,6 +105,13 @@ describe('new streams per user/IP per window', () => {
     assert.equal(track(await openStream(url)).status, 200);
   });
 
+  test('stream_limit 0 turns the window off: one address opens as many streams as max_clients allows', async () => {
+    const h = await harness({ streamLimit: 0, streamWindowSeconds: 60 });
+    const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;
+    for (let i = 0; i < 8; i++) assert.equal(track(await openStream(url)).status, 200);
+    assert.deepEqual(h.observer.limited, []);
+  });
+
   test('resumes (Last-Event-ID header or last_event_id) are not counted; a fresh stream still is', async () => {
     const h = await harness({ streamLimit: 1, streamWindowSeconds: 60 });
     const url = `${h.lan}/subscribe_events?token=${ADMIN_TOKEN}`;

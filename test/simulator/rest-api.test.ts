@@ -49,3 +49,18 @@ test('GET /api/states and /api/states/<id>', async () => {
   assert.equal((await get('/api/states/sun.sun', sim.adminToken)).status, 200);
   assert.equal((await get('/api/states/sun.moon', sim.adminToken)).status, 404);
 });
+
+test('POST /api/states/<id> writes a state and fires state_changed: 201 when new, 200 after; admin only', async () => {
+  const seen: unknown[] = [];
+  const stop = sim.core.bus.listen('state_changed', (event) => seen.push((event.data as { new_state: { state: string } }).new_state.state));
+  const created = await post('/api/states/sensor.rest_written', JSON.stringify({ state: '21.5', attributes: { unit_of_measurement: '°C' } }));
+  assert.equal(created.status, 201);
+  const body = (await created.json()) as { entity_id: string; state: string; attributes: Record<string, unknown> };
+  assert.deepEqual([body.entity_id, body.state, body.attributes], ['sensor.rest_written', '21.5', { unit_of_measurement: '°C' }]);
+  assert.equal((await post('/api/states/sensor.rest_written', JSON.stringify({ state: 22 }))).status, 200);
+  assert.equal(sim.core.states.get('sensor.rest_written')?.state, '22');
+  assert.deepEqual(seen, ['21.5', '22']);
+  assert.equal((await post('/api/states/sensor.rest_written', JSON.stringify({ attributes: {} }))).status, 400);
+  assert.equal((await post('/api/states/sensor.rest_written', JSON.stringify({ state: '1' }), sim.userToken)).status, 401);
+  stop();
+});
