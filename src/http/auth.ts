@@ -4,14 +4,17 @@
  * - Ingress listener in add-on mode: only the Supervisor (socket address 172.30.32.2, never
  *   X-Forwarded-For) may connect; the user comes from `X-Remote-User-*` and is an admin (the
  *   panel is admin-only). Outside add-on mode the ingress listener behaves like the LAN one.
- * - LAN listener: a Home Assistant token from `Authorization: Bearer`, the `token` query
- *   parameter, or a `token` body field, checked by a {@link UserResolver} (cached, rate limited).
+ * - LAN listener: a Home Assistant token from `Authorization: Bearer`, a `token` body field
+ *   (POST /subscribe_events, POST /get_sse_stats), or, only where a client cannot send a header
+ *   (`EventSource` on /subscribe_events, a browser's WebSocket on /ws), the `token` query
+ *   parameter; checked by a {@link UserResolver} (cached, rate limited). A query token anywhere
+ *   else is refused (400 `token_in_url`): URLs end up in logs, histories and proxies.
  */
 import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import type { User } from '../types.ts';
 import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../errors.ts';
-import { HttpError, forbidden, serviceUnavailable, unauthorized } from './errors.ts';
+import { HttpError, badRequest, forbidden, serviceUnavailable, unauthorized } from './errors.ts';
 import { listenerOf } from './listeners.ts';
 
 /** Token → user (implemented by ha/users.ts). Throws the domain errors of `errors.ts`. */
@@ -50,6 +53,9 @@ function header(req: IncomingMessage, name: string): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
+/** The only paths whose clients may need the token in the URL (EventSource, a browser's WebSocket). */
+const QUERY_TOKEN_PATHS: ReadonlySet<string> = new Set(['/subscribe_events', '/ws']);
+
 /** The token a request carries, if any: Bearer header first, then `token` query, then the given body field. */
 export function tokenOf(req: IncomingMessage, bodyToken?: unknown): string | undefined {
   const authorization = header(req, 'authorization');
@@ -58,8 +64,14 @@ export function tokenOf(req: IncomingMessage, bodyToken?: unknown): string | und
     if (!match) throw unauthorized('Authorization header must be "Bearer <token>"', 'invalid_auth_header');
     return match[1];
   }
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-  if (query) return query;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const query = url.searchParams.get('token');
+  if (query) {
+    if (!QUERY_TOKEN_PATHS.has(url.pathname)) {
+      throw badRequest('Send the token in the Authorization header; ?token= is accepted only on /subscribe_events and /ws', 'token_in_url');
+    }
+    return query;
+  }
   if (typeof bodyToken === 'string' && bodyToken) return bodyToken;
   return undefined;
 }

@@ -1,9 +1,11 @@
 /**
  * The statistics WebSocket API at `/ws` (DOCS.md), admins only.
  *
- * Authentication happens at the upgrade, exactly like HTTP (`Authorization: Bearer`, `token`
- * query, or ingress): a refused upgrade gets a real HTTP answer (401/403/429/503) with the JSON
- * error envelope, never a half-open socket.
+ * An upgrade that carries credentials (`Authorization: Bearer`, the token subprotocol below, the
+ * `token` query as a documented fallback, or ingress) is authenticated exactly like HTTP: a
+ * refused upgrade gets a real HTTP answer (401/403/429/503) with the JSON error envelope, never a
+ * half-open socket. An upgrade without any is accepted into Home Assistant's own auth phase
+ * (`auth_required` → `{type:"auth", access_token}` → `auth_ok` | `auth_invalid`, see ws-auth.ts).
  *
  * Requests are JSON objects with a `type` and an optional `id` (string or number) echoed back:
  * - `{type:"get_sse_stats"}` → `{id, type, success:true, data:{…same as GET /api/sse/stats…}}`
@@ -26,7 +28,8 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../log.ts';
 import { InvalidPeriodError, parsePeriod } from '../metrics/period.ts';
 import type { StatsService } from '../stats/service.ts';
-import { type Authenticator, assertAdmin, authErrorToHttp } from './auth.ts';
+import { type Authenticator, assertAdmin, authErrorToHttp, tokenOf } from './auth.ts';
+import { authenticateFirstMessage } from './ws-auth.ts';
 import { HttpError, badRequest, envelope, notFound } from './errors.ts';
 import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';
 import { type RateLimit, RateLimitedError, clientKeyOf } from './rate-limit.ts';
@@ -110,19 +113,33 @@ export class WsApi {
     (req as TaggedRequest)[LISTENER] = listener;
     tokenFromSubprotocol(req);
     const clientKey = clientKeyOf(req);
+    const atUpgrade = this.#carriesCredentials(req, listener);
     this.#allow(clientKey)
-      .then(() => this.#options.auth.authenticate(req))
+      .then(() => (atUpgrade ? this.#options.auth.authenticate(req) : undefined))
       .then((state) => {
-        assertAdmin(state, 'The statistics API');
+        if (state) assertAdmin(state, 'The statistics API');
         const wss = this.#wss;
         if (!wss || socket.destroyed) return void socket.destroy();
-        wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, clientKey));
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          if (state) return this.#serve(ws, clientKey);
+          void authenticateFirstMessage(ws, { auth: this.#options.auth, req }).then((authed) => authed && this.#serve(ws, clientKey));
+        });
       })
       .catch((err: unknown) => {
         const error = authErrorToHttp(err);
         if (!(error instanceof HttpError)) this.#options.logger.error({ err: error }, 'WebSocket upgrade failed');
         refuse(socket, error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'Internal server error'));
       });
+  }
+
+  /** True when the upgrade itself says who the caller is (else the first message must). */
+  #carriesCredentials(req: IncomingMessage, listener: ListenerName): boolean {
+    if (this.#options.auth.options.trustIngress && listener === 'ingress') return true;
+    try {
+      return tokenOf(req) !== undefined;
+    } catch {
+      return true; // a malformed header: authenticate() refuses it with its own message
+    }
   }
 
   /** Resolves when `clientKey` may make one more request; rejects with {@link RateLimitedError}. */

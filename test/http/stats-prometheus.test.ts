@@ -98,11 +98,14 @@ test('GET /metrics is valid Prometheus text fed from the collector', async () =>
   assert.ok(Math.abs((value('sse_hub_delivery_latency_seconds_sum') ?? 0) - (54 * 0.003 + 6 * 4)) < 1e-9);
 });
 
-test('/metrics accepts the bearer token of an admin only', async () => {
+test('/metrics accepts the bearer token of an admin only, never a token in the URL', async () => {
   assert.equal((await s.call('GET', '/metrics')).status, 401);
+  assert.equal((await s.call('GET', '/metrics', ADMIN_TOKEN)).status, 200);
   const query = await fetch(`${s.base}/metrics?token=${ADMIN_TOKEN}`);
-  assert.equal(query.status, 200);
-  await query.text();
+  assert.equal(query.status, 400);
+  const body = (await query.json()) as { error_code: string; message: string };
+  assert.equal(body.error_code, 'token_in_url');
+  assert.ok(!body.message.includes(ADMIN_TOKEN), 'the token is not echoed');
 });
 
 test('two exporters in one process do not collide (own registries)', async () => {

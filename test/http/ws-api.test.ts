@@ -130,11 +130,8 @@ test('subscribe_sse_stats pushes live stats until unsubscribed', async () => {
   }
 });
 
-test('upgrades are authenticated: 401 without or with a bad token, 403 for non-admins, token query accepted', async () => {
+test('upgrades with credentials are authenticated: 401 for a bad token, 403 for non-admins, token query accepted', async () => {
   const url = `ws://127.0.0.1:${s.port}/ws`;
-  const none = await refused(url);
-  assert.equal(none.status, 401);
-  assert.deepEqual(JSON.parse(none.body), { success: false, message: 'A Home Assistant access token is required', error_code: 'missing_token' });
   assert.equal((await refused(url, { Authorization: 'Bearer wrong-token-000000000' })).status, 401);
   const user = await refused(url, { Authorization: `Bearer ${USER_TOKEN}` });
   assert.equal(user.status, 403);
@@ -143,6 +140,41 @@ test('upgrades are authenticated: 401 without or with a bad token, 403 for non-a
   const viaQuery = await connect({}, `?token=${ADMIN_TOKEN}`);
   assert.equal((await viaQuery.request({ type: 'get_sse_stats' })).success, true);
   viaQuery.close();
+});
+
+/** Opens `/ws` without credentials and runs Home Assistant's auth phase with `token`; returns what the server said. */
+async function firstMessageAuth(token: string | null, first?: string) {
+  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`);
+  const messages: Record<string, unknown>[] = [];
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  const next = () => new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)));
+  messages.push(await next());
+  const reply = next();
+  ws.send(first ?? JSON.stringify({ type: 'auth', access_token: token }));
+  messages.push(await reply);
+  return { ws, messages, closed };
+}
+
+test('an upgrade without credentials gets Home Assistant\'s auth phase: auth_required, then auth_ok or auth_invalid and a close', async () => {
+  const admin = await firstMessageAuth(ADMIN_TOKEN);
+  assert.deepEqual(admin.messages, [{ type: 'auth_required' }, { type: 'auth_ok' }]);
+  const reply = new Promise<Record<string, unknown>>((resolve) => admin.ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)));
+  admin.ws.send(JSON.stringify({ id: 1, type: 'get_sse_stats' }));
+  assert.equal((await reply).success, true, 'requests work after auth_ok');
+  admin.ws.close();
+
+  const bad = await firstMessageAuth('wrong-token-000000000');
+  assert.equal(bad.messages[1]!.type, 'auth_invalid');
+  assert.ok(!JSON.stringify(bad.messages).includes('wrong-token-000000000'), 'the token is never echoed');
+  assert.equal(await bad.closed, 1008);
+
+  const user = await firstMessageAuth(USER_TOKEN);
+  assert.deepEqual(user.messages[1], { type: 'auth_invalid', message: 'The statistics API is for Home Assistant administrators' });
+  assert.equal(await user.closed, 1008);
+
+  const notAuth = await firstMessageAuth(null, JSON.stringify({ type: 'get_sse_stats' }));
+  assert.equal(notAuth.messages[1]!.type, 'auth_invalid', 'nothing is answered before auth');
+  assert.equal(await notAuth.closed, 1008);
 });
 
 test('stop() closes clients with 1001 and detaches from the server', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { THRESHOLD_KEYS, thresholdSchema, thresholdsUpdateSchema } from '../../src/alerts/rules.ts';
+import { OPERATIONS } from '../../src/http/openapi.ts';
 import { ROOT, readText } from './repo.ts';
 
 const docs = readText('DOCS.md');
@@ -48,6 +49,14 @@ describe('DOCS.md is exact', () => {
     assert.ok(codes.size >= 25, `only ${codes.size} codes found`);
     const missing = [...codes].filter((code) => !docs.includes(`\`${code}\``)).sort();
     assert.deepEqual(missing, [], 'error codes DOCS.md does not name');
+  });
+
+  it('mentions every HTTP route the OpenAPI document lists (which test/http/openapi.test.ts ties to the routers)', () => {
+    for (const key of Object.keys(OPERATIONS)) {
+      const path = key.slice(key.indexOf(' ') + 1);
+      const shown = path === '/' ? 'served at `/`' : path.replace(/\{name\}$/, '');
+      assert.ok(docs.includes(shown), `DOCS.md should mention ${key}`);
+    }
   });
 
   it('documents every /ws message type', () => {
