@@ -141,7 +141,7 @@ export async function run(argv: string[]): Promise<void> {
     ].join('\n');
     writeFileSync(
       values.out,
-      `Command: \`npm run bench -- compare ${argv.filter((a) => !a.startsWith('--out') && a !== values.out).join(' ')}\` (${new Date().toISOString()})\n\n${machine}\n\n${markdown}\n`,
+      `Command: \`npm run bench -- compare ${argv.join(' ')}\` (finished ${new Date().toISOString()})\n\n${machine}\n\n${markdown}\n`,
     );
     console.log(`written to ${values.out}`);
   }
