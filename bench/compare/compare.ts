@@ -24,7 +24,8 @@ import { table } from './table.ts';
 
 function sh(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    // nginx -v writes to stderr.
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || execFileSync('sh', ['-c', `${cmd} ${args.join(' ')} 2>&1`], { encoding: 'utf8' }).trim();
   } catch (err) {
     return String((err as { stderr?: string }).stderr ?? err).trim();
   }
@@ -58,6 +59,7 @@ export async function run(argv: string[]): Promise<void> {
   const selectiveSizes = values.selective.split(',').filter(Boolean).map(Number);
   const settle = Number(values.settle);
   const load0 = loadavg();
+  const nproc = sh('nproc', []); // before pinning: taskset narrows what nproc sees
   // This process and everything it forks (clients, the fake core) on CPU 1; servers pin themselves to CPU 0.
   execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 
@@ -132,7 +134,7 @@ export async function run(argv: string[]): Promise<void> {
   if (profileDir) console.log(`\nproduct CPU profile (${profileDir}), top frames by self time:\n${topFrames(profileDir, 15)}`);
   if (values.out) {
     const machine = [
-      `- nproc: ${sh('nproc', [])}; ${cpus()[0]?.model ?? ''}`,
+      `- nproc: ${nproc}; ${cpus()[0]?.model ?? ''}`,
       `- node ${process.version}; ${sh('/usr/sbin/nginx', ['-v'])}; nchan module ${'/usr/lib/nginx/modules/ngx_nchan_module.so'}`,
       `- load average (1/5/15 min) at start: ${load0.map((l) => l.toFixed(2)).join(' / ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
       `- ephemeral ports: ${sh('cat', ['/proc/sys/net/ipv4/ip_local_port_range']).replace(/\s+/, '-')}; open files limit: ${sh('sh', ['-c', 'ulimit -n'])}`,

@@ -11,6 +11,10 @@ export class Publisher {
   /** The next event number. */
   next = 1;
   failed = 0;
+  /** Publish round trips (request to response) since the last {@link resetTimings}, in ms. */
+  rttSum = 0;
+  rttCount = 0;
+  rttMax = 0;
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   #timer: NodeJS.Timeout | undefined;
   #inFlight = new Set<Promise<void>>();
@@ -21,11 +25,18 @@ export class Publisher {
   one(channel: string, t = preciseNow()): Promise<void> {
     const n = this.next++;
     const req = this.target.publishRequest(channel, n, t);
+    const sent = preciseNow();
     const done = new Promise<void>((resolve) => {
       const out = http.request(`${req.origin}${req.path}`, { method: 'POST', agent: this.#agent, headers: req.headers }, (res) => {
         if (res.statusCode! >= 300) this.failed++;
         res.resume();
-        res.on('end', resolve);
+        res.on('end', () => {
+          const rtt = preciseNow() - sent;
+          this.rttSum += rtt;
+          this.rttCount++;
+          this.rttMax = Math.max(this.rttMax, rtt);
+          resolve();
+        });
       });
       out.on('error', () => {
         this.failed++;
@@ -65,6 +76,10 @@ export class Publisher {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await Promise.all([...this.#inFlight]);
+  }
+
+  resetTimings(): void {
+    this.rttSum = this.rttCount = this.rttMax = 0;
   }
 
   close(): void {

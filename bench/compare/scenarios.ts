@@ -74,6 +74,7 @@ async function steadyWindow(ctx: Context, rate: number, seconds: number, receive
   ctx.publisher.steady(rate, channelOf);
   await sleep(1000);
   await ctx.pool.reset();
+  ctx.publisher.resetTimings();
   const first = ctx.publisher.next;
   const cpu0 = serverCpuMs(ctx.target);
   const started = performance.now();
@@ -86,6 +87,7 @@ async function steadyWindow(ctx: Context, rate: number, seconds: number, receive
   const s = await ctx.pool.stats();
   let deliveries = 0;
   for (let n = first; n < last; n++) deliveries += s.perN.get(n) ?? 0;
+  ctx.log(`    publish round trip: mean ${(ctx.publisher.rttSum / Math.max(1, ctx.publisher.rttCount)).toFixed(1)} ms, max ${ctx.publisher.rttMax.toFixed(1)} ms`);
   return {
     deliveries,
     expected: (last - first) * receivers,
@@ -103,6 +105,8 @@ function record(f: Figures, label: string, w: Window): void {
   f.set(`${label}: p50 latency (ms)`, w.p50);
   f.set(`${label}: p99 latency (ms)`, w.p99);
   f.set(`${label}: server CPU per delivery (µs)`, (w.cpuMs * 1000) / Math.max(1, w.deliveries));
+  // Near 100 % the server is saturated on its core: latency then measures its queue.
+  f.set(`${label}: server CPU use (% of its core, window + 1 s drain)`, (100 * w.cpuMs) / ((w.seconds + 1) * 1000));
   f.set(`${label}: bytes per delivery`, w.bytesPerDelivery);
 }
 
