@@ -66,6 +66,8 @@ export const optionsSchema = z.object({
   inactivity_timeout: int(30, 3600).default(300),
   /** Seconds an event type stays recorded for replay after its last stream closed (0 = release at once). Default 300. */
   replay_linger: int(0, 3600).default(300),
+  /** Seconds between writes of the hub's own sensors (`sensor.sse_hub_*`) into Home Assistant; 0 = off. Default 30. */
+  ha_sensor_interval: int(0, 3600).default(30),
   /** Maximum age of one stream in minutes before it is asked to reconnect; 0 = unlimited. Default 0. */
   max_connection_age: int(0, 1440).default(0),
   /** Events kept for `Last-Event-ID` replay. Default 1000. */

@@ -1,6 +1,7 @@
 /**
  * Wires the metrics parts from the options, for the composition root: the store, the system
- * sampler, the rollup clock, the alert engine, the stats service and the Prometheus exporter.
+ * sampler, the rollup clock, the alert engine, the stats service, the Prometheus exporter and the
+ * publisher of the hub's own sensors into Home Assistant.
  * The collector is created first and given to the hub as its observer, then passed in here with
  * the hub as the registry. Constructing does no work; `start()` opens the store and starts the
  * clocks; `stop()` stops the alerts, flushes the partial minute and closes the store.
@@ -11,7 +12,7 @@ import type { ConnectionRegistry, UpstreamStatus } from './types.ts';
 import { AlertInputSource } from './alerts/inputs.ts';
 import { attachAlertRecords } from './alerts/records.ts';
 import { AlertNotifier, type HomeAssistantServices } from './alerts/notifier.ts';
-import { thresholdsFromOptions } from './alerts/rules.ts';
+import { ALERT_RULES, thresholdsFromOptions } from './alerts/rules.ts';
 import { AlertEngine } from './alerts/engine.ts';
 import type { Now, Timers } from './metrics/clock.ts';
 import type { MetricsCollector } from './metrics/collector.ts';
@@ -20,6 +21,14 @@ import { RollupScheduler } from './metrics/rollup/scheduler.ts';
 import { StatsService, type MonitorOptions } from './stats/service.ts';
 import { MetricsStore } from './metrics/store/store.ts';
 import { SystemSampler } from './metrics/system.ts';
+import { hubSensors, type SensorState } from './stats/ha-sensors.ts';
+import { SensorPublisher } from './stats/sensor-publisher.ts';
+import { systemTimers } from './timers.ts';
+
+/** Where the hub's sensors are written (core's states API). */
+export interface HomeAssistantStates {
+  setState(entityId: string, state: string, attributes: Record<string, unknown>): Promise<void>;
+}
 
 export interface MetricsModuleOptions {
   /** The validated add-on options (`config.options`): retention, alert thresholds, notify service. */
@@ -34,6 +43,8 @@ export interface MetricsModuleOptions {
   upstream?: Pick<UpstreamStatus, 'state'>;
   /** Home Assistant for notifications and the `sse_hub_alert` event; absent = log and SSE only. */
   ha?: HomeAssistantServices;
+  /** Core's states API for the hub's sensors (`ha_sensor_interval`); absent = no sensors. */
+  states?: HomeAssistantStates;
   /** Handler type and instance id for `/api/admin/sse-monitor` (and global counts in Redis mode). */
   monitor: MonitorOptions;
   logger: Logger;
@@ -51,6 +62,7 @@ export class MetricsModule {
   readonly alerts: AlertEngine;
   readonly stats: StatsService;
   readonly prometheus: PrometheusExporter;
+  readonly sensors: SensorPublisher | undefined;
 
   constructor(options: MetricsModuleOptions) {
     const { collector, registry, logger, now, timers } = options;
@@ -78,6 +90,21 @@ export class MetricsModule {
       now,
     });
     this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });
+    const interval = options.options.ha_sensor_interval;
+    const states = options.states;
+    const kinds = ALERT_RULES.map((rule) => rule.key);
+    this.sensors =
+      states && interval > 0
+        ? new SensorPublisher({
+            read: () => hubSensors(this.stats.live(), this.alerts.active(), kinds),
+            write: (sensor: SensorState) => states.setState(sensor.entity_id, sensor.state, sensor.attributes),
+            timers: timers ?? systemTimers(),
+            now: now ?? Date.now,
+            logger,
+            intervalMs: interval * 1000,
+            tickMs: Math.min(5000, interval * 1000),
+          })
+        : undefined;
   }
 
   async start(): Promise<void> {
@@ -86,7 +113,13 @@ export class MetricsModule {
     this.alerts.start();
   }
 
+  /** Starts writing the hub's sensors; the composition root calls it once core is reachable. */
+  startSensors(): void {
+    this.sensors?.start();
+  }
+
   async stop(): Promise<void> {
+    this.sensors?.stop();
     await this.alerts.stop();
     this.rollup.stop();
     this.store.stop();

@@ -156,6 +156,8 @@ export class SseHubServer implements Lifecycle {
       registry: this.hub,
       upstream: cluster?.status ?? this.bridge,
       ha: this.upstream.rest,
+      // In Redis mode every instance would write its own local figures to the same entities.
+      states: cluster ? undefined : this.upstream.rest,
       monitor: cluster
         ? { handlerType: 'redis', instanceId: this.instanceId, global: () => cluster.figures() }
         : { handlerType: 'memory', instanceId: this.instanceId },
@@ -215,9 +217,10 @@ export class SseHubServer implements Lifecycle {
       { name: 'lan', start: () => this.lan.start(), stop: () => this.lan.stop(grace) },
       { name: 'ingress', start: () => this.ingress.start(), stop: () => this.ingress.stop(grace) },
       { name: 'ws-api', start: () => this.wsApi.start(), stop: () => this.wsApi.stop() },
+      { name: 'sensors', start: () => this.metrics.startSensors(), stop: () => this.metrics.sensors?.stop() },
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
-    this.#stopOrder = ['ws-api', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
+    this.#stopOrder = ['sensors', 'ws-api', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
   }
 
   async start(): Promise<void> {

@@ -56,6 +56,11 @@ export class HaRestClient {
     return parseStates(await res.json());
   }
 
+  /** Creates or updates an entity's state in core (`POST /api/states/<entity_id>`). */
+  async setState(entityId: string, state: string, attributes: Record<string, unknown>): Promise<void> {
+    await this.#post(`/api/states/${entityId}`, { state, attributes });
+  }
+
   async #post(path: string, body: unknown): Promise<void> {
     const url = `${read(this.options.baseUrl).replace(/\/+$/, '')}${path}`;
     let res: Response;

@@ -1,0 +1,64 @@
+/**
+ * The hub's own figures as Home Assistant entities, end to end in demo mode: the product writes
+ * them through core's REST states API into the simulator, with the attributes Home Assistant's
+ * recorder and frontend read, and they follow the hub's figures.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { SseHubServer } from '../../src/server.ts';
+import type { HaSimulator } from '../../src/simulator/index.ts';
+import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+import { captureLogger } from '../log-capture.ts';
+import { childEnv } from '../process-harness.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sse-hub-sensors-'));
+let server: SseHubServer;
+let sim: HaSimulator;
+const streams: RecordingEventSource[] = [];
+
+before(async () => {
+  const config = loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0', STREAM_LIMIT: '100', HA_SENSOR_INTERVAL: '1' }));
+  server = new SseHubServer(config, captureLogger('warning').logger, { shutdownGraceMs: 200 });
+  await server.start();
+  sim = server.simulator!;
+});
+
+after(async () => {
+  for (const es of streams) es.close();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const state = (entityId: string) => sim.core.states.get(entityId);
+
+describe('hub sensors in Home Assistant', () => {
+  it('appear in core with units, classes and names', async () => {
+    await until(() => state('binary_sensor.sse_hub_upstream')?.state === 'on', 'the upstream sensor', 10_000);
+    const connections = state('sensor.sse_hub_connections')!;
+    assert.equal(connections.state, '0');
+    assert.deepEqual(
+      { ...connections.attributes, icon: undefined },
+      { friendly_name: 'SSE Hub connections', unit_of_measurement: 'connections', state_class: 'measurement', icon: undefined },
+    );
+    assert.equal(state('sensor.sse_hub_latency_p95')!.attributes.device_class, 'duration');
+    assert.equal(state('sensor.sse_hub_memory')!.attributes.unit_of_measurement, 'MiB');
+    assert.ok(Number(state('sensor.sse_hub_memory')!.state) > 10, 'the process RSS in MiB');
+    assert.ok(state('sensor.sse_hub_events_per_second'));
+    assert.ok(state('sensor.sse_hub_deliveries_per_second'));
+    assert.equal(state('binary_sensor.sse_hub_alert_connections')?.state, 'off');
+    assert.equal(state('binary_sensor.sse_hub_upstream')!.attributes.device_class, 'connectivity');
+  });
+
+  it('follow the hub: two streams open, the connections sensor says 2', async () => {
+    for (let i = 0; i < 2; i++) {
+      const es = new RecordingEventSource(`http://127.0.0.1:${server.lan.port}/subscribe_events?token=${sim.adminToken}&domain=light`);
+      streams.push(es);
+      await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    }
+    await until(() => state('sensor.sse_hub_connections')?.state === '2', 'sensor.sse_hub_connections = 2', 10_000);
+  });
+});
