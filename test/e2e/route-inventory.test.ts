@@ -6,16 +6,10 @@
  * The only hand-written part is the short list of intended exceptions, which DOCS.md documents.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
-import { SseHubServer } from '../../src/server.ts';
+import type { SseHubServer } from '../../src/server.ts';
+import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
-import { until } from '../http/subscribe-harness.ts';
-import { captureLogger } from '../log-capture.ts';
-import { childEnv } from '../process-harness.ts';
 
 /** Routes anyone may call (DOCS.md: health, the client library, the panel page and its assets, which ask for a token themselves, the OpenAPI document). */
 const PUBLIC = new Set(['GET /healthz', 'GET /client.js', 'GET /client.js.map', 'GET /', 'GET /panel/:name', 'GET /openapi.json']);
@@ -27,21 +21,16 @@ interface Route {
   path: string;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'sse-hub-inventory-'));
+let demo: DemoServer;
 let server: SseHubServer;
 let sim: HaSimulator;
 
 before(async () => {
-  server = new SseHubServer(loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0', RATE_LIMIT_PER_MINUTE: '100000' })), captureLogger('info').logger);
-  await server.start();
-  sim = server.simulator!;
-  await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
+  demo = await startDemoServer({ DEMO_EVENT_RATE: '0', RATE_LIMIT_PER_MINUTE: '100000' });
+  ({ server, sim } = demo);
 });
 
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => demo.stop());
 
 /** Every method + path in the routers mounted on the app (HEAD is GET's twin; `use` layers have no methods). */
 function inventory(): Route[] {

@@ -5,19 +5,14 @@
  * core subscription, socket or timer is left behind, and the heap (after GC) is back within 5 MB.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { loadConfig } from '../../src/config.ts';
-import { SseHubServer } from '../../src/server.ts';
+import type { SseHubServer } from '../../src/server.ts';
+import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
 import { until } from '../http/subscribe-harness.ts';
-import { captureLogger } from '../log-capture.ts';
-import { childEnv } from '../process-harness.ts';
 
 const CYCLES = Number(process.env.CHURN_CYCLES ?? 20_000);
 const PARALLEL = 16;
@@ -55,24 +50,16 @@ globalThis.clearInterval = ((handle: Parameters<typeof clearInterval>[0]) => {
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const dir = mkdtempSync(join(tmpdir(), 'sse-hub-churn-'));
+let demo: DemoServer;
 let server: SseHubServer;
 let sim: HaSimulator;
 
 before(async () => {
-  const config = loadConfig(
-    childEnv(dir, { DEMO_EVENT_RATE: '20', STREAM_LIMIT: '1000', STREAM_LIMIT_WINDOW: '1', MAX_CLIENTS: '1000', RATE_LIMIT_PER_MINUTE: '100000' }),
-  );
-  server = new SseHubServer(config, captureLogger('info').logger);
-  await server.start();
-  sim = server.simulator!;
-  await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
+  demo = await startDemoServer({ DEMO_EVENT_RATE: '20', STREAM_LIMIT: '1000', STREAM_LIMIT_WINDOW: '1', MAX_CLIENTS: '1000', RATE_LIMIT_PER_MINUTE: '100000' });
+  ({ server, sim } = demo);
 });
 
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => demo.stop());
 
 /** Opens a stream, waits for its first frame, hangs up. Resolves with the status (429 = over the stream limit). */
 function cycle(port: number, query: string): Promise<number> {

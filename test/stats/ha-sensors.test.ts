@@ -4,33 +4,25 @@
  * recorder and frontend read, and they follow the hub's figures.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
-import { SseHubServer } from '../../src/server.ts';
+import type { SseHubServer } from '../../src/server.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
+import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
-import { captureLogger } from '../log-capture.ts';
-import { childEnv } from '../process-harness.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sse-hub-sensors-'));
+let demo: DemoServer;
 let server: SseHubServer;
 let sim: HaSimulator;
 const streams: RecordingEventSource[] = [];
 
 before(async () => {
-  const config = loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0', STREAM_LIMIT: '100', HA_SENSOR_INTERVAL: '1' }));
-  server = new SseHubServer(config, captureLogger('warning').logger, { shutdownGraceMs: 200 });
-  await server.start();
-  sim = server.simulator!;
+  demo = await startDemoServer({ DEMO_EVENT_RATE: '0', STREAM_LIMIT: '100', HA_SENSOR_INTERVAL: '1' }, { logLevel: 'warning', options: { shutdownGraceMs: 200 } });
+  ({ server, sim } = demo);
 });
 
 after(async () => {
   for (const es of streams) es.close();
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await demo.stop();
 });
 
 const state = (entityId: string) => sim.core.states.get(entityId);
