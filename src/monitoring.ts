@@ -113,13 +113,16 @@ export class MetricsModule {
     this.alerts.start();
   }
 
-  /** Starts writing the hub's sensors; the composition root calls it once core is reachable. */
+  /** Writing the hub's sensors runs from after the upstream started to before the hub stops (server.ts). */
   startSensors(): void {
     this.sensors?.start();
   }
 
-  async stop(): Promise<void> {
+  stopSensors(): void {
     this.sensors?.stop();
+  }
+
+  async stop(): Promise<void> {
     await this.alerts.stop();
     this.rollup.stop();
     this.store.stop();

@@ -217,7 +217,7 @@ export class SseHubServer implements Lifecycle {
       { name: 'lan', start: () => this.lan.start(), stop: () => this.lan.stop(grace) },
       { name: 'ingress', start: () => this.ingress.start(), stop: () => this.ingress.stop(grace) },
       { name: 'ws-api', start: () => this.wsApi.start(), stop: () => this.wsApi.stop() },
-      { name: 'sensors', start: () => this.metrics.startSensors(), stop: () => this.metrics.sensors?.stop() },
+      { name: 'sensors', start: () => this.metrics.startSensors(), stop: () => this.metrics.stopSensors() },
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
     this.#stopOrder = ['sensors', 'ws-api', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
