@@ -13,6 +13,7 @@
 import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { SinkListener, StreamSink } from '../hub/sink.ts';
+import { GzipMember } from './gzip-member.ts';
 import { takeOverSocket } from './listeners.ts';
 
 /** The terminating chunk of a chunked response. */
@@ -52,15 +53,20 @@ function onClose(this: Socket): void {
 // 'close' follows every socket error; the HTTP server logs nothing for them either.
 function ignore(): void {}
 
-/** A stream's socket as a {@link StreamSink}, with or without chunked transfer coding. */
+/** A stream's socket as a {@link StreamSink}, with or without chunked transfer coding and gzip. */
 export class SseSocketStream implements StreamSink {
   listener: SinkListener | undefined;
+  /** Present when the response is `Content-Encoding: gzip` (`gzip-member.ts`). */
+  readonly gzip: GzipMember | undefined;
 
   constructor(
     readonly socket: Socket,
     /** True when the response uses chunked transfer coding (HTTP/1.1); frames are then written as chunks. */
     readonly chunked: boolean,
-  ) {}
+    gzip = false,
+  ) {
+    this.gzip = gzip ? new GzipMember() : undefined;
+  }
 
   listen(listener: SinkListener): void {
     if (this.listener) throw new Error('a stream sink takes one listener');
@@ -72,6 +78,12 @@ export class SseSocketStream implements StreamSink {
   }
 
   write(bytes: Buffer): boolean {
+    if (!this.gzip) return this.#send(bytes);
+    const parts = this.gzip.encode(bytes);
+    return this.#send(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  #send(bytes: Buffer): boolean {
     return this.socket.write(this.chunked ? toChunk(bytes) : bytes);
   }
 
@@ -85,6 +97,7 @@ export class SseSocketStream implements StreamSink {
 
   end(): void {
     if (this.socket.destroyed) return;
+    if (this.gzip) this.#send(this.gzip.end());
     if (this.chunked) this.socket.write(CHUNKED_END);
     this.socket.end();
   }
@@ -110,12 +123,17 @@ export class SseSocketStream implements StreamSink {
  * Answers `res` with a 200 and `headers`, takes its socket over and returns the stream the hub
  * writes to. After this the request, the response and Koa's context are garbage.
  */
-export function startSseStream(req: http.IncomingMessage, res: http.ServerResponse, headers: http.OutgoingHttpHeaders): SseSocketStream {
+export function startSseStream(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  headers: http.OutgoingHttpHeaders,
+  gzip = false,
+): SseSocketStream {
   res.writeHead(200, headers);
   res.flushHeaders();
   const chunked = res.chunkedEncoding;
   const socket = takeOverSocket(req, res);
   socket.setNoDelay(true); // frames are small and latency matters; Nagle would hold them back
   socket.setTimeout(0);
-  return new SseSocketStream(socket, chunked);
+  return new SseSocketStream(socket, chunked, gzip);
 }

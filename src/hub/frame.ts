@@ -93,3 +93,33 @@ export function initialStatePayload(state: HaState, timestamp: string): string {
     timestamp,
   });
 }
+
+const DATA_FIELD = Buffer.from('\ndata: ', 'latin1');
+
+/**
+ * The payload bytes of a one-line frame from {@link encodeFrame} (`…data: <payload>\n\n`), as a
+ * view into the frame (no copy). Event payloads are JSON, which never holds a raw line break.
+ */
+export function payloadOf(frame: Buffer): Buffer {
+  const at = frame.indexOf(DATA_FIELD);
+  const start = at >= 0 ? at + DATA_FIELD.length : frame.indexOf('data: ') + 6;
+  return frame.subarray(start, frame.length - 2);
+}
+
+/**
+ * One frame for a batch of events (`batch=<ms>`, DOCS.md): `{"type":"batch","count":n,
+ * "messages":[…],"timestamp":…}` where each message is the payload an unbatched stream would have
+ * received, and the frame's `id:` is the last event's. Built from the events' shared payload
+ * bytes without parsing them again.
+ */
+export function encodeBatchFrame(lastId: string, payloads: readonly Buffer[], timestamp: string): Buffer {
+  if (/[\r\n\0]/.test(lastId)) throw new InvalidFrameError('an SSE id must not contain CR, LF or NUL');
+  const parts: Buffer[] = [Buffer.from(`id: ${lastId}\ndata: {"type":"batch","count":${payloads.length},"messages":[`, 'utf8')];
+  const comma = Buffer.from(',', 'latin1');
+  payloads.forEach((payload, i) => {
+    if (i > 0) parts.push(comma);
+    parts.push(payload);
+  });
+  parts.push(Buffer.from(`],"timestamp":"${timestamp}"}\n\n`, 'latin1'));
+  return Buffer.concat(parts);
+}

@@ -25,6 +25,7 @@ import { isoTime } from '../iso-time.ts';
 import { type Timers, systemTimers } from '../timers.ts';
 import { TickBatch } from './batch.ts';
 import { closeNotice } from './close-reason.ts';
+import { CoalesceWindows } from './coalesce.ts';
 import { HubFullError, HubStoppedError } from './errors.ts';
 import { type EventFilter, typesOf } from './filter.ts';
 import { encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
@@ -75,6 +76,8 @@ export interface OpenRequest {
   lastEventId?: string;
   /** Send the current states of the matching entities (on a fresh start or after a gap). */
   initialState?: boolean;
+  /** Coalesce live events into one `batch` frame per this many milliseconds (`batch=<ms>`); 0 or absent: one frame per event. */
+  coalesceMs?: number;
 }
 
 export interface OpenedStream {
@@ -104,6 +107,7 @@ export class Hub implements ConnectionRegistry {
   readonly #frames = new WeakMap<StampedEvent, Buffer>();
   readonly #cleanups: (() => void)[] = [];
   readonly #batch: TickBatch;
+  readonly #coalesce: CoalesceWindows;
   readonly #opening: OpeningContext;
   #running = false;
   #upstreamDown = false;
@@ -127,6 +131,12 @@ export class Hub implements ConnectionRegistry {
       recordsEverything: options.recordsEverything ?? false,
     });
     this.#batch = new TickBatch(this.#now);
+    this.#coalesce = new CoalesceWindows(this.#timers, this.#now, {
+      delivered: (event, count, bytes, now) => this.#observer.delivered(event, count, bytes, now),
+      overflowed: (subs) => {
+        for (const sub of subs) this.#close(sub, 'slow_consumer');
+      },
+    });
     this.#owner = { subscriberClosed: (sub, wasOpen) => this.#onSinkClosed(sub, wasOpen) };
     this.#opening = {
       transport: this.#transport,
@@ -166,6 +176,7 @@ export class Hub implements ConnectionRegistry {
     this.#running = false;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
+    this.#coalesce.stop();
     this.#interests.stop();
     if (this.#subs.size === 0) return;
     const timer = this.#timers.setTimeout(() => {
@@ -203,6 +214,7 @@ export class Hub implements ConnectionRegistry {
       limitBytes: this.limits.slowConsumerLimitBytes,
       // Spread the deadlines of streams opened together (after a restart) over 10 % of the age.
       expiresAt: age > 0 ? now + age - Math.floor(this.#random() * age * 0.1) : null,
+      coalesceMs: request.coalesceMs ?? 0,
     });
     this.#subs.set(sub.id, sub);
     this.#routing.add(sub);
@@ -234,6 +246,10 @@ export class Hub implements ConnectionRegistry {
     this.#routing.forEachMatch(event, (sub) => {
       frame ??= this.#frameOf(stamped);
       if (sub.state === 'live') {
+        if (sub.coalesceMs > 0) {
+          if (!this.#coalesce.queue(sub, stamped, frame)) (overflowed ??= []).push(sub);
+          return;
+        }
         if (batch) this.#batch.add(sub);
         if (sub.writeEvent(stamped, frame, now)) written++;
         else (overflowed ??= []).push(sub);
@@ -274,6 +290,11 @@ export class Hub implements ConnectionRegistry {
     const overflowed: Subscriber[] = [];
     for (const sub of this.#subs.values()) {
       if (!sub.open || !pick(sub)) continue;
+      // Queued events leave first, so the frame below carries the id the client will then have.
+      if (sub.hasQueued && !this.#coalesce.flush(sub, now)) {
+        overflowed.push(sub);
+        continue;
+      }
       let frame = frames.get(sub.lastId);
       if (!frame) frames.set(sub.lastId, (frame = encodeFrame({ id: sub.lastId, data: payload })));
       if (!sub.write(frame, now)) overflowed.push(sub);
@@ -301,6 +322,7 @@ export class Hub implements ConnectionRegistry {
     if (!sub.open) return;
     const now = this.#now();
     this.#unroute(sub);
+    if (sub.hasQueued && reason !== 'slow_consumer') this.#coalesce.flush(sub, now); // what was queued goes before the notice
     const notice = closeNotice(reason, this.limits);
     let last: Buffer | undefined;
     if (notice) {

@@ -13,8 +13,9 @@ import type { HaState, HubEvent, StampedEvent, StateSource } from '../types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { isoTime } from '../iso-time.ts';
 import { type EventFilter, domainOf, matches } from './filter.ts';
+import { writeCoalesced } from './coalesce.ts';
 import { connectionPayload, encodeFrame, errorPayload, initialStatePayload } from './frame.ts';
-import type { Subscriber } from './subscriber.ts';
+import type { HeldEvent, Subscriber } from './subscriber.ts';
 
 export const UPSTREAM_MESSAGE = 'Home Assistant is not reachable; events resume when it is back';
 
@@ -55,6 +56,13 @@ function writeStates(sub: Subscriber, states: readonly string[], head: string, n
   for (let i = 0; i < states.length; i++) {
     if (!sub.write(encodeFrame({ id: i === states.length - 1 ? head : null, data: states[i]! }), now)) return false;
   }
+  return true;
+}
+
+/** Writes events in order: one frame each, or `batch` frames for a coalescing stream; stops at the first the limit refuses. */
+function writeEvents(sub: Subscriber, events: readonly HeldEvent[], now: number): boolean {
+  if (sub.coalesceMs > 0) return writeCoalesced(sub, events, now);
+  for (const { stamped, frame } of events) if (!sub.writeEvent(stamped, frame, now)) return false;
   return true;
 }
 
@@ -117,20 +125,20 @@ async function handover(
     // Exact dedup by id: a queued event is dropped when history already held it, whether or
     // not history's last event passed the filter.
     skip = new Set();
+    const missed: HeldEvent[] = [];
     for (const stamped of replayed) {
       skip.add(stamped.id);
-      if (matches(sub.filter, stamped.event)) ok = sub.writeEvent(stamped, ctx.frameOf(stamped), now);
-      if (!ok) break;
+      if (matches(sub.filter, stamped.event)) missed.push({ stamped, frame: ctx.frameOf(stamped) });
     }
+    ok = writeEvents(sub, missed, now);
     const last = replayed.at(-1);
     if (last && ok) sub.moveTo(last.id);
   }
   // Queued events count as deliveries; replayed history does not (its latency would be the outage's).
-  for (const { stamped, frame } of sub.takeHeld()) {
-    if (!ok) break;
-    if (skip?.has(stamped.id)) continue;
-    ok = sub.writeEvent(stamped, frame, now);
-    if (ok) ctx.delivered(stamped.event, frame.length, now);
+  const held = sub.takeHeld().filter(({ stamped }) => !skip?.has(stamped.id));
+  if (ok && held.length > 0) {
+    ok = writeEvents(sub, held, now);
+    if (ok) for (const { stamped, frame } of held) ctx.delivered(stamped.event, frame.length, now);
   }
   sub.goLive();
   sub.flush(now);

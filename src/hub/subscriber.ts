@@ -16,6 +16,10 @@
  * collect in the sink and leave together at {@link Subscriber.flush}. Bytes held back on purpose
  * are not the client's fault: a batch is flushed before it would grow past `batchBytes`, so what
  * the limit sees is what the client did not read.
+ *
+ * Coalescing (`batch=<ms>`, `coalesce.ts`): a stream that asked for it queues its live events
+ * ({@link queue}) and receives them as one `batch` frame per window; the queued bytes count against
+ * the limit like unwritten ones.
  */
 import { randomUUID } from 'node:crypto';
 import type { ConnectionSnapshot, StampedEvent, User } from '../types.ts';
@@ -61,6 +65,8 @@ export interface SubscriberInit {
   batchBytes?: number;
   /** When the stream must be asked to reconnect (max connection age), or null. */
   expiresAt: number | null;
+  /** Milliseconds of events to coalesce into one `batch` frame (`batch=<ms>`); 0 (default) sends each event at once. */
+  coalesceMs?: number;
 }
 
 export class Subscriber implements SinkListener, Routable {
@@ -74,6 +80,7 @@ export class Subscriber implements SinkListener, Routable {
   readonly limitBytes: number;
   readonly batchBytes: number;
   readonly expiresAt: number | null;
+  readonly coalesceMs: number;
   readonly #sink: StreamSink;
   readonly #owner: SubscriberOwner;
 
@@ -87,6 +94,9 @@ export class Subscriber implements SinkListener, Routable {
   /** Live events that arrived during the replay handover (docs/ARCHITECTURE.md §5.6), in order; none until the first. */
   #held: HeldEvent[] | undefined;
   #heldBytes = 0;
+  /** Live events queued for the next `batch` frame (coalescing streams only); none until the first. */
+  #queued: HeldEvent[] | undefined;
+  #queuedBytes = 0;
   /** Destroys the sink if the last frame has not left in time (see {@link close}). */
   #grace: { timers: Timers; handle: TimerHandle } | undefined;
 
@@ -100,6 +110,7 @@ export class Subscriber implements SinkListener, Routable {
     this.limitBytes = init.limitBytes;
     this.batchBytes = init.batchBytes ?? Math.min(64 * 1024, Math.floor(init.limitBytes / 2));
     this.expiresAt = init.expiresAt;
+    this.coalesceMs = init.coalesceMs ?? 0;
   }
 
   get state(): SubscriberState {
@@ -148,6 +159,7 @@ export class Subscriber implements SinkListener, Routable {
     this.#state = 'closed';
     this.#corked = false;
     this.#held = undefined;
+    this.#queued = undefined;
     if (this.#grace) this.#grace.timers.clearTimeout(this.#grace.handle);
     this.#grace = undefined;
     this.#owner.subscriberClosed(this, wasOpen);
@@ -209,6 +221,45 @@ export class Subscriber implements SinkListener, Routable {
     return held;
   }
 
+  /** True while live events wait for this stream's next `batch` frame. */
+  get hasQueued(): boolean {
+    return this.#queued !== undefined;
+  }
+
+  /**
+   * Queues a live event for the next `batch` frame; false (and not queued) when the unwritten and
+   * queued bytes would pass the limit.
+   */
+  queue(stamped: StampedEvent, frame: Buffer): boolean {
+    if (this.backlogBytes + this.#queuedBytes + frame.length > this.limitBytes) return false;
+    (this.#queued ??= []).push({ stamped, frame });
+    this.#queuedBytes += frame.length;
+    return true;
+  }
+
+  /** Bytes of the queued events' own frames (the batch frame is about as long). */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** The queued events, in order; the subscriber holds none afterwards. */
+  takeQueued(): HeldEvent[] | undefined {
+    const queued = this.#queued;
+    this.#queued = undefined;
+    this.#queuedBytes = 0;
+    return queued;
+  }
+
+  /** Writes a `batch` frame holding `events` and advances the position to the last; false like {@link write}. */
+  writeBatch(frame: Buffer, events: readonly HeldEvent[], now: number): boolean {
+    const last = events.at(-1);
+    if (!last || !this.write(frame, now)) return false;
+    this.#lastId = last.stamped.id;
+    this.#eventsSent += events.length;
+    this.#lastEventAt = now;
+    return true;
+  }
+
   /** Starts a batch: frames stay in the sink until {@link flush}. */
   cork(): void {
     if (this.#corked || !this.open || this.#sink.closed) return;
@@ -238,6 +289,7 @@ export class Subscriber implements SinkListener, Routable {
     if (!this.open) return;
     this.#state = 'closing';
     this.#held = undefined;
+    this.#queued = undefined;
     this.flush(now); // what a batch held goes before the last frame
     if (this.#sink.closed) return;
     if (!grace) {

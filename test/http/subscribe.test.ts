@@ -195,6 +195,9 @@ describe('parameters and permissions', () => {
     ['domain=li-ght', /domain/],
     ['type=events', /type/],
     ['initial_state=maybe', /initial_state/],
+    ['batch=soon', /batch: must be a whole number of milliseconds/],
+    ['batch=10001', /batch: must be 0 to 10000 milliseconds/],
+    ['batch=-5', /batch: must be a whole number/],
   ];
   for (const [query, message] of bad) {
     test(`400 envelope for ${query}`, async () => {

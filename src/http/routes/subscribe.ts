@@ -43,9 +43,13 @@ export interface SubscribeParams {
   domains: string[];
   initialState: boolean;
   lastEventId?: string;
+  /** Coalesce live events into one `batch` frame per this many milliseconds; 0: one frame per event. */
+  batchMs: number;
 }
 
 const MAX_ITEMS = 500;
+/** The longest coalescing window a stream may ask for (`batch=<ms>`). */
+export const MAX_BATCH_MS = 10_000;
 const SLUG = /^[a-z0-9_]{1,64}$/;
 const ENTITY_ID = /^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/;
 
@@ -79,6 +83,11 @@ export const paramsSchema = z.strictObject({
     z.union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' })]),
   ).optional(),
   last_event_id: single(z.string().max(256).regex(/^[^\r\n\0]*$/, 'must be one line')).optional(),
+  batch: single(
+    z.union([z.number(), z.string().regex(/^\d{1,6}$/).transform(Number)], { error: 'must be a whole number of milliseconds' }).pipe(
+      z.number().int().min(0).max(MAX_BATCH_MS, `must be 0 to ${MAX_BATCH_MS} milliseconds`),
+    ),
+  ).optional(),
 });
 
 /** Validates query or body fields; throws a 400 naming every problem as `field: message`. */
@@ -101,6 +110,7 @@ export function parseSubscribeParams(input: Record<string, unknown>): SubscribeP
     domains: params.domain ?? [],
     initialState: params.initial_state === true || params.initial_state === 'true' || params.initial_state === '1',
     lastEventId: params.last_event_id || undefined,
+    batchMs: params.batch ?? 0,
   };
 }
 
@@ -173,11 +183,15 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
       httpVersion: ctx.req.httpVersion,
       listener: listenerOf(ctx.req),
     };
+    // Coalesced streams are compressed for clients that take gzip (docs/decisions.md §8): a batch
+    // compresses well and is compressed once for every stream that gets it.
+    const gzip = params.batchMs > 0 && ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+    ctx.vary('Accept-Encoding');
     ctx.respond = false;
     // From here the stream is the hub's alone; the request, the response and ctx can be collected.
-    const sink = startSseStream(ctx.req, res, STREAM_HEADERS);
+    const sink = startSseStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, gzip);
     try {
-      hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState });
+      hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, coalesceMs: params.batchMs });
     } catch (err) {
       sink.destroy(); // the headers are out: nobody is left to answer
       throw err;
