@@ -19,7 +19,7 @@ export class TickBatch {
     return this.#fanouts > 1;
   }
 
-  /** Corks `sub` until the tick ends (once per tick, and again after an early flush). */
+  /** Corks `sub` until the tick ends (once per tick; an early flush keeps it corked, `Subscriber.write`). */
   add(sub: Subscriber): void {
     if (sub.corked) return;
     sub.cork();

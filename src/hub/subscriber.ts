@@ -186,7 +186,10 @@ export class Subscriber implements SinkListener, Routable {
   write(frame: Buffer, now: number): boolean {
     let buffered = this.#sink.bufferedBytes;
     if (this.#corked && buffered + frame.length > this.batchBytes) {
+      // Hand the batch so far to the network and go on batching: a replay of hundreds of frames
+      // leaves in writes of up to `batchBytes`, not one write per frame after the first.
       this.flush(now);
+      this.cork();
       buffered = this.#sink.bufferedBytes;
     }
     if (buffered + frame.length > this.limitBytes) return false;
