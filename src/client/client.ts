@@ -244,16 +244,27 @@ export class SseClient implements AsyncIterable<ServerMessage> {
       return;
     }
     if (message === null || typeof message !== 'object' || typeof message.type !== 'string') return;
-    if (frame.id !== undefined) message.eventId = frame.id;
+    const batch = (message as { messages?: unknown }).messages;
+    if (message.type === 'batch' && Array.isArray(batch)) {
+      // `batch=<ms>`: the messages are handled as if each had come alone; the last carries the frame's id.
+      batch.forEach((inner: ServerMessage, i) => this.#onMessage(inner, i === batch.length - 1 ? frame.id : undefined));
+      return;
+    }
+    this.#onMessage(message, frame.id);
+  }
+
+  #onMessage(message: ServerMessage, id: string | undefined): void {
+    if (message === null || typeof message !== 'object' || typeof message.type !== 'string') return;
+    if (id !== undefined) message.eventId = id;
     this.#metrics.message();
     if (message.type === 'connection') this.#onConnection();
     if (message.type === 'error' && (message as ErrorMessage).error === 'replay_gap' && this.#askedStates) {
       this.#snapshot = { reason: 'replay_gap', states: [] };
     }
     if (message.type === 'state_changed') this.#onState((message as StateChangedMessage).data);
-    if (frame.id !== undefined) {
-      this.#lastEventId = frame.id;
-      if (this.#cache) this.#cache.lastEventId = frame.id;
+    if (id !== undefined) {
+      this.#lastEventId = id;
+      if (this.#cache) this.#cache.lastEventId = id;
       if (this.#snapshot) this.#completeSnapshot();
     }
     this.#emitter.emit('message', message);

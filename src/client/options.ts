@@ -19,6 +19,11 @@ export interface ConnectOptions {
   domain?: string | readonly string[];
   /** Ask for the current states of the matching entities after `connection`. Default false. */
   initial_state?: boolean;
+  /**
+   * Ask the hub to coalesce events into one frame per this many milliseconds (`batch=<ms>`, at
+   * most 10000); listeners still receive each message on its own. Default: one frame per event.
+   */
+  batch?: number;
   /** Resume from this id on the first connect (later connects use the last id received). */
   last_event_id?: string;
   /**
@@ -66,6 +71,7 @@ export function subscribeUrl(options: ConnectOptions, initialState: boolean): UR
   ];
   for (const [name, values] of params) if (values.length > 0) url.searchParams.set(name, values.join(','));
   if (initialState) url.searchParams.set('initial_state', 'true');
+  if (options.batch) url.searchParams.set('batch', String(options.batch));
   return url;
 }
 

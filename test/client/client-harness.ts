@@ -89,6 +89,7 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   status?: number;
   retryAfter?: string | null;
+  contentEncoding?: string | null;
 }
 
 /** The platform's fetch, recording every request the client makes and the status it got. */
@@ -100,6 +101,7 @@ export function recordingFetch(): { fetch: FetchLike; requests: RecordedRequest[
     const res = await fetch(input, init);
     record.status = res.status;
     record.retryAfter = res.headers.get('Retry-After');
+    record.contentEncoding = res.headers.get('Content-Encoding');
     return res as unknown as Awaited<ReturnType<FetchLike>>;
   };
   return { fetch: fetchFn, requests };

@@ -61,6 +61,24 @@ describe('client against the demo server', () => {
     assert.equal(client.states[SENSOR]?.state, '15', 'the memory cache follows the stream');
   });
 
+  it('batch: each message of a batch frame reaches the listeners on its own, in order, over gzip', async () => {
+    const { sim, base } = demo;
+    const entity = 'sensor.client_batch';
+    const { fetch, requests } = recordingFetch();
+    const client = track(connect({ url: base, token: sim.adminToken, entity_id: entity, batch: 100, cache: false, fetch }));
+    const seen: StateChangedMessage[] = [];
+    client.on('state_changed', (m) => seen.push(m));
+    await until(() => client.status === 'open', 'connection');
+    for (let i = 1; i <= 4; i++) sim.setState(entity, `b${i}`);
+    await until(() => seen.length === 4, 'four events from one or more batches');
+    assert.deepEqual(seen.map((m) => m.data?.state), ['b1', 'b2', 'b3', 'b4']);
+    assert.match(requests[0]!.url, /[?&]batch=100(&|$)/);
+    assert.equal(requests[0]!.contentEncoding, 'gzip', 'fetch sends Accept-Encoding: gzip; the hub compresses');
+    assert.ok(seen.at(-1)!.eventId, 'the last message of a batch carries the frame id');
+    assert.equal(client.lastEventId, seen.at(-1)!.eventId);
+    assert.equal(client.states[entity]?.state, 'b4');
+  });
+
   it("waits exactly the server's retry: hint before reconnecting", async () => {
     const { sim, base } = demo;
     const timers = new FakeTimers();
