@@ -55,4 +55,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # (true), so Docker's tini is PID 1 and hands SIGTERM to Node, which stops gracefully and exits 0;
 # a bad configuration exits 2 and the container stops instead of restarting in a loop.
 ENTRYPOINT []
-CMD ["node", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

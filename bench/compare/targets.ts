@@ -255,7 +255,11 @@ export class ProductTarget implements Target {
     this.#token = ready.token;
     this.#port = await freePort();
     this.#dataDir = mkdtempSync(join(tmpdir(), 'sse-bench-product-'));
-    const flags = ['--expose-gc'];
+    // The Node flags `npm start` (and the image's CMD) runs the product with; BENCH_NODE_FLAGS
+    // replaces them (`BENCH_NODE_FLAGS=' '`: none) to measure what a flag changes.
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+    const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ') ?? start;
+    const flags = ['--expose-gc', ...nodeFlags.filter((arg) => arg.startsWith('--'))];
     if (this.options.cpuProfDir) flags.push('--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`);
     this.#child = pinned(
       [process.execPath, ...flags, join(HERE, 'gc-entry.mjs'), join(BUILD, 'main.js')],

@@ -1,7 +1,7 @@
 /**
  * README's run command, `npm ci && npm run build && npm start`, minus the install: the build
  * script's compiler run (into a temporary folder, so the shared checkout's dist/ is untouched)
- * produces JavaScript that Node runs as `npm start` does (`node dist/main.js`), which starts,
+ * produces JavaScript that Node runs as `npm start` does (`node --max-semi-space-size=2 dist/main.js`), which starts,
  * answers /healthz and the built client at /client.js, and stops cleanly. This is also what the Dockerfile's runtime stage runs.
  */
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ describe('the compiled build', () => {
       pkg.scripts.build,
       'tsc -p tsconfig.build.json && node --import tsx scripts/build-client.ts && node --import tsx scripts/build-panel.ts',
     );
-    assert.equal(pkg.scripts.start, 'node dist/main.js');
+    assert.equal(pkg.scripts.start, 'node --max-semi-space-size=2 dist/main.js'); // docs/decisions.md §9
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const out = join(dir, 'dist');
     await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], {
