@@ -75,6 +75,6 @@ describe('CI entry and README commands', () => {
     assert.ok(readme.includes('```sh\nnpm ci && npm run build && npm start\n```'), 'run command');
     assert.ok(readme.includes('```sh\nbash .ci/run\n```'), 'test command');
     for (const script of ['build', 'start', 'test', 'soak']) assert.ok(pkg.scripts[script], `npm script ${script}`);
-    assert.equal(pkg.scripts.start, 'node dist/main.js');
+    assert.equal(pkg.scripts.start, 'node --max-semi-space-size=2 dist/main.js');
   });
 });
