@@ -4,7 +4,7 @@
  * clock minus the publish time the event carries; deliveries are counted exactly per event number.
  */
 import { preciseNow } from '../hub/latency.ts';
-import { cpuTimes, rssBytes } from '../hub/proc.ts';
+import { cpuMs, rssBytes } from '../hub/proc.ts';
 import type { ClientPool } from './pool.ts';
 import type { Publisher } from './publisher.ts';
 import type { Target } from './targets.ts';
@@ -24,11 +24,9 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 const KiB = 1024;
 const MiB = 2 ** 20;
 
+/** The server's CPU time (every thread of every process), from the scheduler's nanosecond account. */
 export function serverCpuMs(target: Target): number {
-  return target.pids().reduce((sum, pid) => {
-    const t = cpuTimes(pid);
-    return sum + t.user + t.system;
-  }, 0);
+  return target.pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
 }
 
 export function serverRss(target: Target): number {
