@@ -8,6 +8,7 @@
  * pause {fraction} | closeAll | replay. Each is answered with a message of the same type.
  */
 import net from 'node:net';
+import zlib from 'node:zlib';
 import { LatencyHistogram, preciseNow } from '../hub/latency.ts';
 
 interface Stream {
@@ -30,26 +31,59 @@ let closed = 0;
 /** The server's id string for each event number (first seen), for `Last-Event-ID`. */
 const idOf = new Map<number, string>();
 
+/** Counts one delivery: event number `n`, publish time at `tAt` (or -1), `idAt` the frame's id line (or -1). */
+function deliver(stream: Stream, text: string, nAt: number, tAt: number, idAt: number): void {
+  const now = preciseNow();
+  const n = parseInt(text.slice(nAt + 4, nAt + 24), 10);
+  if (tAt >= 0) histogram.record(now - parseFloat(text.slice(tAt + 4, tAt + 30)));
+  perN.set(n, (perN.get(n) ?? 0) + 1);
+  received++;
+  lastReceiveAt = now;
+  if (idAt >= 0 && !idOf.has(n)) idOf.set(n, text.slice(idAt + 4, text.indexOf('\n', idAt)));
+  if (stream.got) {
+    stream.got.push(n);
+    if (stream.got.length === stream.expect) stream.completeAt = now;
+  }
+}
+
+const MESSAGE = '{"type":"';
+
+/**
+ * Scans whole frames in `text` from the start; returns how far it read. A frame is one delivery
+ * (its first `"n":`), or for the product's `batch` frames (`batch=<ms>`) one per message, each
+ * message's first `"n":` and `"t":` (the new state's attributes come before `old_state` in the
+ * product's `state_changed` payload).
+ */
 function scan(stream: Stream, text: string): number {
   let pos = 0;
   let end: number;
   while ((end = text.indexOf('\n\n', pos)) >= 0) {
-    const nAt = text.indexOf('"n":', pos);
-    if (nAt >= 0 && nAt < end) {
-      const now = preciseNow();
-      const n = parseInt(text.slice(nAt + 4, nAt + 24), 10);
-      const tAt = text.indexOf('"t":', pos);
-      if (tAt >= 0 && tAt < end) histogram.record(now - parseFloat(text.slice(tAt + 4, tAt + 30)));
-      perN.set(n, (perN.get(n) ?? 0) + 1);
-      received++;
-      lastReceiveAt = now;
-      if (!idOf.has(n)) {
-        const line = text.startsWith('id: ', pos) ? pos - 1 : text.indexOf('\nid: ', pos);
-        if (line >= pos - 1 && line < end) idOf.set(n, text.slice(line + 5, text.indexOf('\n', line + 1)));
+    let id = -1;
+    if (text.startsWith('id: ', pos)) id = pos;
+    else {
+      const line = text.indexOf('\nid: ', pos);
+      if (line >= 0 && line < end) id = line + 1;
+    }
+    const batchAt = text.indexOf('"type":"batch"', pos);
+    if (batchAt >= 0 && batchAt < end) {
+      // Messages start at each '{"type":"' after "messages":[ (the frame's own type comes first).
+      let at = text.indexOf(MESSAGE, text.indexOf('"messages":[', batchAt));
+      while (at >= 0 && at < end) {
+        const next = text.indexOf(MESSAGE, at + MESSAGE.length);
+        const stop = next >= 0 && next < end ? next : end;
+        const nAt = text.indexOf('"n":', at);
+        if (nAt >= 0 && nAt < stop) {
+          const tAt = text.indexOf('"t":', at);
+          // Only the batch's last message carries the frame's id.
+          deliver(stream, text, nAt, tAt >= 0 && tAt < stop ? tAt : -1, stop === end ? id : -1);
+        }
+        at = next >= 0 && next < end ? next : -1;
       }
-      if (stream.got) {
-        stream.got.push(n);
-        if (stream.got.length === stream.expect) stream.completeAt = now;
+    } else {
+      const nAt = text.indexOf('"n":', pos);
+      if (nAt >= 0 && nAt < end) {
+        const tAt = text.indexOf('"t":', pos);
+        deliver(stream, text, nAt, tAt >= 0 && tAt < end ? tAt : -1, id);
       }
     }
     pos = end + 2;
@@ -72,15 +106,18 @@ function openOne(url: string, headers: Record<string, string>, track: boolean, e
     let head = '';
     let chunked = false;
     let open = false;
+    /** Present when the response is `Content-Encoding: gzip`: the body is inflated before scanning. */
+    let inflate: zlib.Gunzip | undefined;
     /** Bytes left in the current chunk; -1 while reading a size line. */
     let left = -1;
     let sizeLine = '';
     let rest = '';
-    const body = (text: string) => {
+    const scanned = (text: string) => {
       const all = rest ? rest + text : text;
       const used = scan(stream, all);
       rest = used < all.length ? all.slice(used) : '';
     };
+    const body = (text: string) => (inflate ? inflate.write(Buffer.from(text, 'latin1')) : scanned(text));
     const dechunk = (text: string) => {
       let out = '';
       let i = 0;
@@ -127,6 +164,11 @@ function openOne(url: string, headers: Record<string, string>, track: boolean, e
       }
       open = true;
       chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head.slice(0, end));
+      if (/\r\ncontent-encoding:\s*gzip/i.test(head.slice(0, end))) {
+        inflate = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+        inflate.on('data', (out: Buffer) => scanned(out.toString('latin1')));
+        inflate.on('error', () => socket.destroy());
+      }
       streams.push(stream);
       resolve(true);
       const remainder = head.slice(end + 4);

@@ -6,7 +6,9 @@
  *
  * Options: --targets nchan,product,node  --clients 1000  --procs 2  --duration 8 (s per steady window)
  *   --rates 50,200  --burst 2000  --replay-back 500  --slow-rate 200  --selective 1000,10000
- *   --selective-rate 200  --settle 3 (s after a ramp before RSS)  --scenarios idle,steady,burst,replay,slow,selective
+ *   --selective-rate 200  --settle 3 (s after a ramp before RSS)  --scenarios idle,steady,burst,replay,slow,selective,optins,fresh
+ *   --optin-rate 200  --batch 100 (ms, the product's opt-ins)  --fresh 10000  --fresh-rate 20 (a fresh process per target:
+ *   N idle streams, then steady)
  *   --no-build (reuse .bench-build/)  --cpu-prof (profile the product; top frames printed)  --limit 900 (s)
  * Loopback only; bounded by --limit; stops only the processes it started, by PID.
  */
@@ -16,6 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClientPool } from './pool.ts';
+import { optIns } from './optins.ts';
 import { topFrames } from './profile.ts';
 import { Publisher } from './publisher.ts';
 import { type Context, type Figures, burst, idle, replayStorm, selective, slowMix, steady } from './scenarios.ts';
@@ -46,10 +49,14 @@ export async function run(argv: string[]): Promise<void> {
       selective: { type: 'string', default: '1000,10000' },
       'selective-rate': { type: 'string', default: '200' },
       settle: { type: 'string', default: '3' },
-      scenarios: { type: 'string', default: 'idle,steady,burst,replay,slow,selective' },
+      scenarios: { type: 'string', default: 'idle,steady,burst,replay,slow,selective,optins,fresh' },
+      'optin-rate': { type: 'string', default: '200' },
+      batch: { type: 'string', default: '100' },
+      fresh: { type: 'string', default: '10000' },
+      'fresh-rate': { type: 'string', default: '20' },
       'no-build': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
-      limit: { type: 'string', default: '900' },
+      limit: { type: 'string', default: '1500' },
       out: { type: 'string' },
     },
   });
@@ -65,7 +72,8 @@ export async function run(argv: string[]): Promise<void> {
 
   const profileDir = values['cpu-prof'] ? join(tmpdir(), `sse-bench-profile-${process.pid}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const maxStreams = Math.max(clients, ...selectiveSizes);
+  const freshSize = Number(values.fresh);
+  const maxStreams = Math.max(clients, ...selectiveSizes, scenarios.has('fresh') ? freshSize : 0);
   const make: Record<string, () => Target> = {
     nchan: () => new NchanTarget(),
     product: () => new ProductTarget({ maxClients: maxStreams, build: !values['no-build'], ...(profileDir ? { cpuProfDir: profileDir } : {}) }),
@@ -116,7 +124,28 @@ export async function run(argv: string[]): Promise<void> {
       const perEvent = selectiveSizes.map((size) => figures.get(`selective, N=${size} streams on their own channel, ${values['selective-rate']} ev/s: server CPU per event (µs)`));
       if (perEvent.length >= 2 && perEvent[0] && perEvent.at(-1) !== undefined)
         figures.set(`selective: CPU per event at N=${selectiveSizes.at(-1)} vs N=${selectiveSizes[0]} (% change)`, 100 * (perEvent.at(-1)! / perEvent[0] - 1));
+      if (scenarios.has('optins')) await step('opt-ins', () => optIns(ctx, figures, Number(values['optin-rate']), Number(values.batch), settle));
       if (publisher.failed) console.log(`${target.name}: ${publisher.failed} publish requests failed`);
+      if (scenarios.has('fresh')) {
+        // A fresh process for N streams: nothing freed by earlier scenarios is reused.
+        await step(`fresh process, ${freshSize} streams`, async () => {
+          publisher.close();
+          await pool.closeAll();
+          await target.stop();
+          const fresh = make[name]!();
+          running.target = fresh;
+          const freshCtx: Context = { ...ctx, target: fresh, publisher: new Publisher(fresh), clients: freshSize };
+          try {
+            await fresh.start();
+            await idle(freshCtx, figures, settle);
+            await steady(freshCtx, figures, Number(values['fresh-rate']));
+          } finally {
+            freshCtx.publisher.close();
+            await pool.closeAll().catch(() => undefined);
+            await fresh.stop();
+          }
+        });
+      }
     } catch (err) {
       console.error(`${target.name}: ${(err as Error).stack ?? String(err)}`);
     } finally {

@@ -4,7 +4,7 @@
  * clock minus the publish time the event carries; deliveries are counted exactly per event number.
  */
 import { preciseNow } from '../hub/latency.ts';
-import { cpuMs, rssBytes } from '../hub/proc.ts';
+import { cpuMs, rssBytes, rssSplit } from '../hub/proc.ts';
 import type { ClientPool } from './pool.ts';
 import type { Publisher } from './publisher.ts';
 import type { Target } from './targets.ts';
@@ -33,7 +33,7 @@ export function serverRss(target: Target): number {
   return target.pids().reduce((sum, pid) => sum + rssBytes(pid), 0);
 }
 
-const urls = (ctx: Context, count: number, channel: (i: number) => string) => Array.from({ length: count }, (_, i) => ctx.target.subscribeUrl(channel(i)));
+export const urls = (ctx: Context, count: number, channel: (i: number) => string) => Array.from({ length: count }, (_, i) => ctx.target.subscribeUrl(channel(i)));
 
 /** Waits until `check` holds or `timeoutMs` passes; returns whether it held. */
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -49,7 +49,12 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 export async function idle(ctx: Context, f: Figures, settleSeconds: number): Promise<void> {
   await sleep(2000);
   const before = serverRss(ctx.target);
-  f.set('process RSS before any stream (MiB)', before / MiB);
+  const fresh = ctx.clients === 1000 ? '' : `, fresh process for N=${ctx.clients}`;
+  f.set(`process RSS before any stream${fresh} (MiB)`, before / MiB);
+  // Most of a Node process's RSS before any stream is the binary's file-backed pages.
+  const split = ctx.target.pids().map(rssSplit);
+  f.set(`process RSS before any stream${fresh}: anonymous, RssAnon (MiB)`, split.reduce((sum, s) => sum + s.anon, 0) / MiB);
+  f.set(`process RSS before any stream${fresh}: file-backed, RssFile (MiB)`, split.reduce((sum, s) => sum + s.file, 0) / MiB);
   const opened = await ctx.pool.open(urls(ctx, ctx.clients, () => 'all'));
   if (opened.connected !== ctx.clients) throw new Error(`${ctx.target.name}: only ${opened.connected}/${ctx.clients} streams opened`);
   await sleep(settleSeconds * 1000);
@@ -57,7 +62,7 @@ export async function idle(ctx: Context, f: Figures, settleSeconds: number): Pro
   if (await ctx.target.gc()) f.set(`RSS per idle stream, N=${ctx.clients}, after a full GC (KiB)`, (serverRss(ctx.target) - before) / ctx.clients / KiB);
 }
 
-interface Window {
+export interface Window {
   deliveries: number;
   expected: number;
   seconds: number;
@@ -68,7 +73,7 @@ interface Window {
 }
 
 /** Publishes at `rate` for 1 s of warm-up plus `seconds`; counts the events published in the window. */
-async function steadyWindow(ctx: Context, rate: number, seconds: number, receivers: number, channelOf: (n: number) => string): Promise<Window> {
+export async function steadyWindow(ctx: Context, rate: number, seconds: number, receivers: number, channelOf: (n: number) => string): Promise<Window> {
   ctx.publisher.steady(rate, channelOf);
   await sleep(1000);
   await ctx.pool.reset();
@@ -97,7 +102,7 @@ async function steadyWindow(ctx: Context, rate: number, seconds: number, receive
   };
 }
 
-function record(f: Figures, label: string, w: Window): void {
+export function record(f: Figures, label: string, w: Window): void {
   f.set(`${label}: deliveries/s`, w.deliveries / w.seconds);
   f.set(`${label}: delivered %`, (100 * w.deliveries) / Math.max(1, w.expected));
   f.set(`${label}: p50 latency (ms)`, w.p50);

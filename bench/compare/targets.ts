@@ -310,7 +310,7 @@ export class ProductTarget implements Target {
 
   async stop(): Promise<void> {
     await stopChild(this.#child);
-    this.#core?.disconnect();
+    if (this.#core?.connected) this.#core.disconnect();
     await stopChild(this.#core);
     rmSync(this.#dataDir, { recursive: true, force: true });
   }
