@@ -7,9 +7,11 @@
  * Options: --targets nchan,product,node  --clients 1000  --procs 2  --duration 8 (s per steady window)
  *   --rates 50,200  --burst 2000  --replay-back 500  --slow-rate 200  --selective 1000,10000
  *   --selective-rate 200  --settle 3 (s after a ramp before RSS)  --scenarios idle,steady,burst,replay,slow,selective,optins,fresh
- *   --optin-rate 200  --batch 100 (ms, the product's opt-ins)  --fresh 10000  --fresh-rate 20 (a fresh process per target:
- *   N idle streams, then steady)
+ *   --optin-rate 200 (a list: 50,200)  --batch 100 (ms; optins: the product's batch and gzip opt-ins, a fresh process per mode)
+ *   --fresh 10000  --fresh-rate 20 (fresh: a fresh process per target, N idle streams on `all`, then steady)
  *   --no-build (reuse .bench-build/)  --cpu-prof (profile the product; top frames printed)  --limit 900 (s)
+ * `--scenarios optins` or `--scenarios fresh` alone start only their own processes. The total wall
+ * time is printed at the end (the default run takes about 10 minutes on 2 cores).
  * Loopback only; bounded by --limit; stops only the processes it started, by PID.
  */
 import { execFileSync } from 'node:child_process';
@@ -21,8 +23,13 @@ import { ClientPool } from './pool.ts';
 import { optIns } from './optins.ts';
 import { topFrames } from './profile.ts';
 import { Publisher } from './publisher.ts';
+import { type FreshContext, freshIdle } from './fresh.ts';
 import { type Context, type Figures, burst, idle, replayStorm, selective, slowMix, steady } from './scenarios.ts';
-import { NchanTarget, ProductTarget, type Target, TutorialTarget } from './targets.ts';
+import { NchanTarget, ProductTarget, type Target, TutorialTarget, buildProduct } from './targets.ts';
+
+/** Scenarios run in one process per target, in this order; `optins` and `fresh` start their own. */
+const SHARED = ['idle', 'steady', 'burst', 'replay', 'slow', 'selective'];
+const ALL = [...SHARED, 'optins', 'fresh'];
 import { table } from './table.ts';
 
 function sh(cmd: string, args: string[]): string {
@@ -76,11 +83,16 @@ export async function run(argv: string[]): Promise<void> {
   const maxStreams = Math.max(clients, ...selectiveSizes, scenarios.has('fresh') ? freshSize : 0);
   const make: Record<string, () => Target> = {
     nchan: () => new NchanTarget(),
-    product: () => new ProductTarget({ maxClients: maxStreams, build: !values['no-build'], ...(profileDir ? { cpuProfDir: profileDir } : {}) }),
+    // Built once below: the fresh processes of optins and fresh reuse the build.
+    product: () => new ProductTarget({ maxClients: maxStreams, build: false, ...(profileDir ? { cpuProfDir: profileDir } : {}) }),
     node: () => new TutorialTarget(),
   };
   const names = values.targets.split(',');
   for (const name of names) if (!make[name]) throw new Error(`unknown target ${name} (nchan, product, node)`);
+  for (const name of scenarios) if (!ALL.includes(name)) throw new Error(`unknown scenario ${name} (${ALL.join(', ')})`);
+  const optinRates = values['optin-rate'].split(',').filter(Boolean).map(Number);
+  const started = Date.now();
+  if (names.includes('product') && !values['no-build']) buildProduct();
 
   const results = new Map<string, Figures>();
   const running: { target?: Target; pool?: ClientPool } = {};
@@ -106,60 +118,52 @@ export async function run(argv: string[]): Promise<void> {
     const publisher = new Publisher(target);
     const ctx: Context = { target, pool, publisher, clients, duration: Number(values.duration), log: (line) => console.log(line) };
     console.log(`\n== ${target.name}`);
+    const freshCtx: FreshContext = { ...ctx, make: make[name]!, running: (t) => (running.target = t) };
     try {
       const t0 = Date.now();
       const step = async (name: string, body: () => Promise<void>) => {
         console.log(`  [${((Date.now() - t0) / 1000).toFixed(0)} s] ${name}`);
         await body();
       };
-      await step('start', () => target.start());
-      if (scenarios.has('idle')) await step('idle', () => idle(ctx, figures, settle));
-      else await step('open', async () => void (await pool.open(Array.from({ length: clients }, () => target.subscribeUrl('all')))));
-      if (scenarios.has('steady')) for (const rate of values.rates.split(',').map(Number)) await step(`steady ${rate}`, () => steady(ctx, figures, rate));
-      if (scenarios.has('burst')) await step('burst', () => burst(ctx, figures, Number(values.burst)));
-      if (scenarios.has('replay')) await step('replay', () => replayStorm(ctx, figures, Number(values['replay-back'])));
-      if (scenarios.has('slow')) await step('slow', () => slowMix(ctx, figures, Number(values['slow-rate'])));
-      if (scenarios.has('selective'))
-        for (const size of selectiveSizes) await step(`selective ${size}`, () => selective(ctx, figures, size, Number(values['selective-rate']), settle));
-      const perEvent = selectiveSizes.map((size) => figures.get(`selective, N=${size} streams on their own channel, ${values['selective-rate']} ev/s: server CPU per event (µs)`));
-      if (perEvent.length >= 2 && perEvent[0] && perEvent.at(-1) !== undefined)
-        figures.set(`selective: CPU per event at N=${selectiveSizes.at(-1)} vs N=${selectiveSizes[0]} (% change)`, 100 * (perEvent.at(-1)! / perEvent[0] - 1));
-      if (scenarios.has('optins')) await step('opt-ins', () => optIns(ctx, figures, Number(values['optin-rate']), Number(values.batch), settle));
-      if (publisher.failed) console.log(`${target.name}: ${publisher.failed} publish requests failed`);
-      if (scenarios.has('fresh')) {
-        // A fresh process for N streams: nothing freed by earlier scenarios is reused.
-        await step(`fresh process, ${freshSize} streams`, async () => {
-          publisher.close();
-          await pool.closeAll();
-          await target.stop();
-          const fresh = make[name]!();
-          running.target = fresh;
-          const freshCtx: Context = { ...ctx, target: fresh, publisher: new Publisher(fresh), clients: freshSize };
-          try {
-            await fresh.start();
-            await idle(freshCtx, figures, settle);
-            await steady(freshCtx, figures, Number(values['fresh-rate']));
-          } finally {
-            freshCtx.publisher.close();
-            await pool.closeAll().catch(() => undefined);
-            await fresh.stop();
-          }
-        });
+      if (SHARED.some((s) => scenarios.has(s))) {
+        await step('start', () => target.start());
+        if (scenarios.has('idle')) await step('idle', () => idle(ctx, figures, settle));
+        else await step('open', async () => void (await pool.open(Array.from({ length: clients }, () => target.subscribeUrl('all')))));
+        if (scenarios.has('steady')) for (const rate of values.rates.split(',').map(Number)) await step(`steady ${rate}`, () => steady(ctx, figures, rate));
+        if (scenarios.has('burst')) await step('burst', () => burst(ctx, figures, Number(values.burst)));
+        if (scenarios.has('replay')) await step('replay', () => replayStorm(ctx, figures, Number(values['replay-back'])));
+        if (scenarios.has('slow')) await step('slow', () => slowMix(ctx, figures, Number(values['slow-rate'])));
+        if (scenarios.has('selective'))
+          for (const size of selectiveSizes) await step(`selective ${size}`, () => selective(ctx, figures, size, Number(values['selective-rate']), settle));
+        const perEvent = selectiveSizes.map((size) => figures.get(`selective, N=${size} streams on their own channel, ${values['selective-rate']} ev/s: server CPU per event (µs)`));
+        if (perEvent.length >= 2 && perEvent[0] && perEvent.at(-1) !== undefined)
+          figures.set(`selective: CPU per event at N=${selectiveSizes.at(-1)} vs N=${selectiveSizes[0]} (% change)`, 100 * (perEvent.at(-1)! / perEvent[0] - 1));
+        if (publisher.failed) console.log(`${target.name}: ${publisher.failed} publish requests failed`);
+        // The scenarios below start processes of their own; this one would only share the core.
+        publisher.close();
+        await pool.closeAll();
+        await target.stop();
       }
+      if (scenarios.has('optins')) await step('opt-ins (a fresh process per mode)', () => optIns(freshCtx, figures, optinRates, Number(values.batch), settle));
+      if (scenarios.has('fresh')) await step(`fresh process, ${freshSize} streams`, () => freshIdle(freshCtx, figures, freshSize, Number(values['fresh-rate']), settle));
+      console.log(`  [${((Date.now() - t0) / 1000).toFixed(0)} s] done`);
     } catch (err) {
       console.error(`${target.name}: ${(err as Error).stack ?? String(err)}`);
     } finally {
       publisher.close();
       await pool.closeAll().catch(() => undefined);
       pool.stop();
-      await target.stop();
+      // Stopping a target that is not running (or never started) does nothing.
+      await running.target?.stop().catch(() => undefined);
+      await target.stop().catch(() => undefined);
     }
     for (const [key, value] of figures) console.log(`  ${key}: ${Number.isFinite(value) ? value.toFixed(2) : value}`);
   }
   clearTimeout(killer);
+  const wall = `total wall time ${((Date.now() - started) / 1000).toFixed(0)} s (limit ${values.limit} s)`;
 
   const markdown = table(results);
-  console.log(`\n${markdown}`);
+  console.log(`\n${markdown}\n\n${wall}`);
   if (profileDir) console.log(`\nproduct CPU profile (${profileDir}), top frames by self time:\n${topFrames(profileDir, 15)}`);
   if (values.out) {
     const machine = [
@@ -170,7 +174,7 @@ export async function run(argv: string[]): Promise<void> {
     ].join('\n');
     writeFileSync(
       values.out,
-      `Command: \`npm run bench -- compare ${argv.join(' ')}\` (finished ${new Date().toISOString()})\n\n${machine}\n\n${markdown}\n`,
+      `Command: \`npm run bench -- compare ${argv.join(' ')}\` (finished ${new Date().toISOString()}, ${wall})\n\n${machine}\n\n${markdown}\n`,
     );
     console.log(`written to ${values.out}`);
   }

@@ -2,6 +2,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../hub/latency.ts';
+import { cpuMs } from '../hub/proc.ts';
 import { ROOT } from './targets.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -100,6 +101,17 @@ export class ClientPool {
       exact: a.exact + b.exact,
       lastCompleteAt: Math.max(a.lastCompleteAt, b.lastCompleteAt),
     }));
+  }
+
+  /** CPU time of the client processes so far, in ms. */
+  cpuMs(): number {
+    return this.children.reduce((sum, child) => {
+      try {
+        return sum + (child.pid === undefined ? 0 : cpuMs(child.pid));
+      } catch {
+        return sum; // exited
+      }
+    }, 0);
   }
 
   stop(): void {

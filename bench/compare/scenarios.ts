@@ -45,21 +45,39 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   return false;
 }
 
-/** RSS before any stream, then N streams on the `all` channel: RSS per idle stream a few seconds after the ramp, then after a full GC. */
-export async function idle(ctx: Context, f: Figures, settleSeconds: number): Promise<void> {
-  await sleep(2000);
-  const before = serverRss(ctx.target);
-  const fresh = ctx.clients === 1000 ? '' : `, fresh process for N=${ctx.clients}`;
-  f.set(`process RSS before any stream${fresh} (MiB)`, before / MiB);
-  // Most of a Node process's RSS before any stream is the binary's file-backed pages.
+export function serverAnon(target: Target): number {
+  return target.pids().reduce((sum, pid) => sum + rssSplit(pid).anon, 0);
+}
+
+/** Process RSS before any stream, and its split: most of a Node process's RSS then is the binary's file-backed pages. */
+export function rssBeforeStreams(ctx: Context, f: Figures, label: string): void {
   const split = ctx.target.pids().map(rssSplit);
-  f.set(`process RSS before any stream${fresh}: anonymous, RssAnon (MiB)`, split.reduce((sum, s) => sum + s.anon, 0) / MiB);
-  f.set(`process RSS before any stream${fresh}: file-backed, RssFile (MiB)`, split.reduce((sum, s) => sum + s.file, 0) / MiB);
-  const opened = await ctx.pool.open(urls(ctx, ctx.clients, () => 'all'));
-  if (opened.connected !== ctx.clients) throw new Error(`${ctx.target.name}: only ${opened.connected}/${ctx.clients} streams opened`);
+  f.set(`${label} (MiB)`, serverRss(ctx.target) / MiB);
+  f.set(`${label}: anonymous, RssAnon (MiB)`, split.reduce((sum, s) => sum + s.anon, 0) / MiB);
+  f.set(`${label}: file-backed, RssFile (MiB)`, split.reduce((sum, s) => sum + s.file, 0) / MiB);
+}
+
+/**
+ * Opens one stream per URL and records the RSS growth per stream `settleSeconds` after the ramp
+ * (and how much of it is anonymous memory), then after a full GC where the target can.
+ */
+export async function idleGrowth(ctx: Context, f: Figures, label: string, streams: string[], settleSeconds: number, headers: Record<string, string> = {}): Promise<void> {
+  const before = serverRss(ctx.target);
+  const anon = serverAnon(ctx.target);
+  const opened = await ctx.pool.open(streams, { headers });
+  if (opened.connected !== streams.length) throw new Error(`${ctx.target.name}: only ${opened.connected}/${streams.length} streams opened (${label})`);
   await sleep(settleSeconds * 1000);
-  f.set(`RSS per idle stream, N=${ctx.clients}, ${settleSeconds} s after the ramp, no GC (KiB)`, (serverRss(ctx.target) - before) / ctx.clients / KiB);
-  if (await ctx.target.gc()) f.set(`RSS per idle stream, N=${ctx.clients}, after a full GC (KiB)`, (serverRss(ctx.target) - before) / ctx.clients / KiB);
+  const per = (bytes: number) => bytes / streams.length / KiB;
+  f.set(`${label}, ${settleSeconds} s after the ramp, no GC (KiB)`, per(serverRss(ctx.target) - before));
+  f.set(`${label}, ${settleSeconds} s after the ramp, no GC: of which RssAnon (KiB)`, per(serverAnon(ctx.target) - anon));
+  if (await ctx.target.gc()) f.set(`${label}, after a full GC (KiB)`, per(serverRss(ctx.target) - before));
+}
+
+/** RSS before any stream, then N streams on the `all` channel: RSS per idle stream a few seconds after the ramp, then after a full GC. */
+export async function idle(ctx: Context, f: Figures, settleSeconds: number, fresh = false): Promise<void> {
+  await sleep(2000);
+  rssBeforeStreams(ctx, f, `process RSS before any stream${fresh ? `, fresh process for N=${ctx.clients}` : ''}`);
+  await idleGrowth(ctx, f, `RSS per idle stream, N=${ctx.clients}${fresh ? ' (fresh process)' : ''}`, urls(ctx, ctx.clients, () => 'all'), settleSeconds);
 }
 
 export interface Window {
@@ -80,6 +98,7 @@ export async function steadyWindow(ctx: Context, rate: number, seconds: number, 
   ctx.publisher.resetTimings();
   const first = ctx.publisher.next;
   const cpu0 = serverCpuMs(ctx.target);
+  const client0 = ctx.pool.cpuMs();
   const started = performance.now();
   await sleep(seconds * 1000);
   const last = ctx.publisher.next; // events first..last-1 are in the window
@@ -87,10 +106,13 @@ export async function steadyWindow(ctx: Context, rate: number, seconds: number, 
   await ctx.publisher.stop();
   await sleep(1000); // drain
   const cpuMs = serverCpuMs(ctx.target) - cpu0;
+  const clientMs = ctx.pool.cpuMs() - client0;
   const s = await ctx.pool.stats();
   let deliveries = 0;
   for (let n = first; n < last; n++) deliveries += s.perN.get(n) ?? 0;
   ctx.log(`    publish round trip: mean ${(ctx.publisher.rttSum / Math.max(1, ctx.publisher.rttCount)).toFixed(1)} ms, max ${ctx.publisher.rttMax.toFixed(1)} ms`);
+  // Near 100 % the load clients, not the server, set the latency (they share CPU 1 with the publisher).
+  ctx.log(`    load clients' CPU use: ${((100 * clientMs) / ((elapsed + 1) * 1000)).toFixed(0)} % of one core (window + 1 s drain)`);
   return {
     deliveries,
     expected: (last - first) * receivers,
@@ -188,12 +210,7 @@ export async function slowMix(ctx: Context, f: Figures, rate: number): Promise<v
 export async function selective(ctx: Context, f: Figures, count: number, rate: number, settleSeconds: number): Promise<void> {
   await ctx.pool.closeAll();
   await sleep(2000);
-  const before = serverRss(ctx.target);
-  const opened = await ctx.pool.open(urls(ctx, count, (i) => `c${i}`));
-  if (opened.connected !== count) throw new Error(`${ctx.target.name}: only ${opened.connected}/${count} filtered streams opened`);
-  await sleep(settleSeconds * 1000);
-  f.set(`RSS per idle stream, N=${count} (own channel each), ${settleSeconds} s after the ramp, no GC (KiB)`, (serverRss(ctx.target) - before) / count / KiB);
-  if (await ctx.target.gc()) f.set(`RSS per idle stream, N=${count} (own channel each), after a full GC (KiB)`, (serverRss(ctx.target) - before) / count / KiB);
+  await idleGrowth(ctx, f, `RSS per idle stream, N=${count} (own channel each)`, urls(ctx, count, (i) => `c${i}`), settleSeconds);
   const w = await steadyWindow(ctx, rate, ctx.duration, 1, (n) => `c${n % count}`);
   const label = `selective, N=${count} streams on their own channel, ${rate} ev/s`;
   f.set(`${label}: server CPU per event (µs)`, (w.cpuMs * 1000) / Math.max(1, w.expected));
