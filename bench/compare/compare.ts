@@ -19,18 +19,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type FreshContext, freshIdle } from './fresh.ts';
 import { ClientPool } from './pool.ts';
 import { optIns } from './optins.ts';
 import { topFrames } from './profile.ts';
 import { Publisher } from './publisher.ts';
-import { type FreshContext, freshIdle } from './fresh.ts';
 import { type Context, type Figures, burst, idle, replayStorm, selective, slowMix, steady } from './scenarios.ts';
 import { NchanTarget, ProductTarget, type Target, TutorialTarget, buildProduct } from './targets.ts';
+import { table } from './table.ts';
 
 /** Scenarios run in one process per target, in this order; `optins` and `fresh` start their own. */
 const SHARED = ['idle', 'steady', 'burst', 'replay', 'slow', 'selective'];
 const ALL = [...SHARED, 'optins', 'fresh'];
-import { table } from './table.ts';
 
 function sh(cmd: string, args: string[]): string {
   try {

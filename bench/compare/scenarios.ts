@@ -83,7 +83,10 @@ export async function idle(ctx: Context, f: Figures, settleSeconds: number, fres
 export interface Window {
   deliveries: number;
   expected: number;
+  /** From the window's start to its last delivery (at least the window): a saturated server delivers after it. */
   seconds: number;
+  /** From the window's start to the CPU reading (window, the requests in flight, 1 s drain). */
+  span: number;
   cpuMs: number;
   p50: number;
   p99: number;
@@ -100,6 +103,7 @@ export async function steadyWindow(ctx: Context, rate: number, seconds: number, 
   const cpu0 = serverCpuMs(ctx.target);
   const client0 = ctx.pool.cpuMs();
   const started = performance.now();
+  const startedAt = preciseNow();
   await sleep(seconds * 1000);
   const last = ctx.publisher.next; // events first..last-1 are in the window
   const elapsed = (performance.now() - started) / 1000;
@@ -107,16 +111,18 @@ export async function steadyWindow(ctx: Context, rate: number, seconds: number, 
   await sleep(1000); // drain
   const cpuMs = serverCpuMs(ctx.target) - cpu0;
   const clientMs = ctx.pool.cpuMs() - client0;
+  const span = (performance.now() - started) / 1000;
   const s = await ctx.pool.stats();
   let deliveries = 0;
   for (let n = first; n < last; n++) deliveries += s.perN.get(n) ?? 0;
   ctx.log(`    publish round trip: mean ${(ctx.publisher.rttSum / Math.max(1, ctx.publisher.rttCount)).toFixed(1)} ms, max ${ctx.publisher.rttMax.toFixed(1)} ms`);
   // Near 100 % the load clients, not the server, set the latency (they share CPU 1 with the publisher).
-  ctx.log(`    load clients' CPU use: ${((100 * clientMs) / ((elapsed + 1) * 1000)).toFixed(0)} % of one core (window + 1 s drain)`);
+  ctx.log(`    load clients' CPU use: ${((100 * clientMs) / (span * 1000)).toFixed(0)} % of one core (window and drain)`);
   return {
     deliveries,
     expected: (last - first) * receivers,
-    seconds: elapsed,
+    seconds: Math.max(elapsed, (s.lastReceiveAt - startedAt) / 1000),
+    span,
     cpuMs,
     p50: s.histogram.quantile(0.5),
     p99: s.histogram.quantile(0.99),
@@ -131,7 +137,7 @@ export function record(f: Figures, label: string, w: Window): void {
   f.set(`${label}: p99 latency (ms)`, w.p99);
   f.set(`${label}: server CPU per delivery (µs)`, (w.cpuMs * 1000) / Math.max(1, w.deliveries));
   // Near 100 % the server is saturated on its core: latency then measures its queue.
-  f.set(`${label}: server CPU use (% of its core, window + 1 s drain)`, (100 * w.cpuMs) / ((w.seconds + 1) * 1000));
+  f.set(`${label}: server CPU use (% of its core, window + drain)`, (100 * w.cpuMs) / (w.span * 1000));
   f.set(`${label}: bytes per delivery`, w.bytesPerDelivery);
 }
 
