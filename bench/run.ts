@@ -24,6 +24,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'The floor under CPU per delivery: bare node:net writes of one frame to N loopback sockets',
     run: async (args) => (await import('./write-floor.ts')).run(args),
   },
+  memory: {
+    description: "Where the product's resident memory goes before any stream (anonymous and file-backed, smaps mappings, V8 heap spaces), next to a bare node",
+    run: async (args) => (await import('./memory.ts')).run(args),
+  },
   store: {
     description: 'Metrics store: 30 days of minute rollups into SQLite, query time per period (target 30d <= 5 ms)',
     run: async (args) => (await import('./store.ts')).run(args),

@@ -308,6 +308,20 @@ export class ProductTarget implements Target {
     return this.#child ? gcOver(this.#child) : Promise.resolve(false);
   }
 
+  /** The product's V8 heap spaces and `process.memoryUsage()` (`gc-entry.mjs`). */
+  heap(): Promise<{ spaces: { space_name: string; space_size: number; space_used_size: number }[]; usage: NodeJS.MemoryUsage }> {
+    const child = this.#child!;
+    return new Promise((resolve) => {
+      const onMessage = (message: unknown) => {
+        if (typeof message !== 'object' || message === null || !('heap' in message)) return;
+        child.off('message', onMessage);
+        resolve((message as { heap: Awaited<ReturnType<ProductTarget['heap']>> }).heap);
+      };
+      child.on('message', onMessage);
+      child.send('heap');
+    });
+  }
+
   async stop(): Promise<void> {
     await stopChild(this.#child);
     if (this.#core?.connected) this.#core.disconnect();

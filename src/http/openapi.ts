@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import { z } from 'zod';
 import { thresholdsUpdateSchema } from '../alerts/rules.ts';
+import * as data from './response-schemas.ts';
 import { paramsSchema } from './routes/subscribe.ts';
 
 type Access = 'public' | 'user' | 'admin';
@@ -21,11 +22,37 @@ interface Operation {
   body?: 'SubscribeParams' | 'ThresholdsUpdate';
   /** The answer is not the JSON envelope (a stream, a script, text). */
   contentType?: string;
+  /** The `data` of the success envelope: a component schema name (`RESPONSE_DATA`). */
+  data?: keyof typeof RESPONSE_DATA;
+  /** More than the summary says (the stream's frames). */
+  description?: string;
 }
+
+/** The `data` schemas of the JSON answers (`response-schemas.ts`), as components. */
+const RESPONSE_DATA = {
+  Health: data.healthData,
+  Stats: data.statsData,
+  Metrics: data.metricsData,
+  History: data.historyData,
+  Performance: data.performanceData,
+  Monitor: data.monitorData,
+  Connections: data.connectionsData,
+  Connection: data.connectionData,
+  Closed: data.closedData,
+  Alerts: data.alertsData,
+  ThresholdsView: data.thresholdsData,
+} as const;
+
+const STREAM_FRAMES =
+  'An event stream (DOCS.md, "Frames and payloads"). Every frame is `data:` JSON `{type, data?, timestamp}`: ' +
+  '`connection` first (with `retry:`), then Home Assistant events by their type (`state_changed`, …, each with its `id:`), ' +
+  '`batch` frames instead when `batch` is given, `ping` every ping interval, `alert` (administrators), and `error` ' +
+  '(`replay_gap`, `upstream_unavailable`, `slow_consumer`, `server_shutdown`, `max_connection_age`, `inactive`, ' +
+  '`connection_closed`, `rate_limit_exceeded`, `too_many_clients`).';
 
 /** Every route, keyed `METHOD /path` with OpenAPI's `{param}` spelling. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
-  'GET /healthz': { summary: 'Liveness and the upstream state', access: 'public' },
+  'GET /healthz': { summary: 'Liveness and the upstream state', access: 'public', data: 'Health' },
   'GET /client.js': { summary: 'The client library (ES module)', access: 'public', contentType: 'text/javascript' },
   'GET /client.js.map': { summary: 'Its source map', access: 'public', contentType: 'application/json' },
   'GET /': { summary: 'The panel page', access: 'public', contentType: 'text/html' },
@@ -36,28 +63,35 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     access: 'user',
     query: Object.fromEntries(Object.keys(paramsSchema.shape).map((k) => [k, `See the SubscribeParams schema (${k}).`])),
     contentType: 'text/event-stream',
+    description: STREAM_FRAMES,
   },
-  'POST /subscribe_events': { summary: 'Open an event stream (parameters in a JSON body)', access: 'user', body: 'SubscribeParams', contentType: 'text/event-stream' },
-  'POST /get_sse_stats': { summary: 'Statistics (token in the body or the header)', access: 'admin' },
-  'GET /api/sse/stats': { summary: 'Statistics', access: 'admin' },
-  'GET /api/sse/metrics': { summary: 'Aggregated metrics of a period', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' } },
-  'GET /api/sse/history': { summary: 'Time series for charts', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' } },
-  'GET /api/sse/performance': { summary: 'Performance figures', access: 'admin' },
-  'GET /api/admin/sse-monitor': { summary: 'Connections across instances', access: 'admin' },
-  'GET /api/sse/connections': { summary: 'Open streams', access: 'admin' },
-  'GET /api/sse/connections/{id}': { summary: 'One stream', access: 'admin' },
-  'DELETE /api/sse/connections/{id}': { summary: 'Close one stream', access: 'admin' },
-  'GET /api/sse/alerts': { summary: 'Active alerts', access: 'admin' },
-  'GET /api/sse/alerts/history': { summary: 'Alerts that fired, newest first', access: 'admin', query: { limit: '1-1000 (default 100)' } },
-  'GET /api/sse/alerts/thresholds': { summary: 'Thresholds in force', access: 'admin' },
-  'PUT /api/sse/alerts/thresholds': { summary: 'Override thresholds (null removes an override)', access: 'admin', body: 'ThresholdsUpdate' },
+  'POST /subscribe_events': {
+    summary: 'Open an event stream (parameters in a JSON body)',
+    access: 'user',
+    body: 'SubscribeParams',
+    contentType: 'text/event-stream',
+    description: STREAM_FRAMES,
+  },
+  'POST /get_sse_stats': { summary: 'Statistics (token in the body or the header)', access: 'admin', data: 'Stats' },
+  'GET /api/sse/stats': { summary: 'Statistics', access: 'admin', data: 'Stats' },
+  'GET /api/sse/metrics': { summary: 'Aggregated metrics of a period', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' }, data: 'Metrics' },
+  'GET /api/sse/history': { summary: 'Time series for charts', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' }, data: 'History' },
+  'GET /api/sse/performance': { summary: 'Performance figures', access: 'admin', data: 'Performance' },
+  'GET /api/admin/sse-monitor': { summary: 'Connections across instances', access: 'admin', data: 'Monitor' },
+  'GET /api/sse/connections': { summary: 'Open streams', access: 'admin', data: 'Connections' },
+  'GET /api/sse/connections/{id}': { summary: 'One stream', access: 'admin', data: 'Connection' },
+  'DELETE /api/sse/connections/{id}': { summary: 'Close one stream', access: 'admin', data: 'Closed' },
+  'GET /api/sse/alerts': { summary: 'Active alerts', access: 'admin', data: 'Alerts' },
+  'GET /api/sse/alerts/history': { summary: 'Alerts that fired, newest first', access: 'admin', query: { limit: '1-1000 (default 100)' }, data: 'Alerts' },
+  'GET /api/sse/alerts/thresholds': { summary: 'Thresholds in force', access: 'admin', data: 'ThresholdsView' },
+  'PUT /api/sse/alerts/thresholds': { summary: 'Override thresholds (null removes an override)', access: 'admin', body: 'ThresholdsUpdate', data: 'ThresholdsView' },
   'GET /metrics': { summary: 'Prometheus text format', access: 'admin', contentType: 'text/plain' },
 };
 
 const ERROR = { $ref: '#/components/responses/Error' };
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   delete out.$schema; // OpenAPI 3.1's dialect is JSON Schema 2020-12 already
   return out;
 }
@@ -73,13 +107,24 @@ function operation(key: string, op: Operation): Record<string, unknown> {
   for (const [name, description] of Object.entries(op.query ?? {})) {
     parameters.push({ name, in: 'query', required: false, description, schema: { type: 'string' } });
   }
+  const envelope = op.data
+    ? {
+        type: 'object',
+        required: ['success', 'data'],
+        additionalProperties: false,
+        properties: { success: { const: true }, data: { $ref: `#/components/schemas/${op.data}` } },
+      }
+    : { $ref: '#/components/schemas/Success' };
   const ok = op.contentType
-    ? { description: 'OK', content: { [op.contentType]: {} } }
-    : { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/Success' } } } };
+    ? { description: 'OK', content: { [op.contentType]: op.contentType === 'application/json' ? { schema: { type: 'object' } } : {} } }
+    : { description: 'OK', content: { 'application/json': { schema: envelope } } };
   const responses: Record<string, unknown> = { '200': ok, '400': ERROR, '429': ERROR, '500': ERROR };
   if (op.access !== 'public') Object.assign(responses, { '401': ERROR, '403': ERROR, '503': ERROR });
+  if (path.includes('{')) responses['404'] = ERROR; // no such connection, no such asset
+  if (key.startsWith('POST ') || key.startsWith('PUT ')) responses['413'] = ERROR; // the body is over the limit
   return {
     summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
     operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/_+$/, ''),
     ...(op.access === 'public' ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
@@ -114,6 +159,7 @@ export function openapiDocument(version: string): Record<string, unknown> {
         },
         SubscribeParams: jsonSchema(paramsSchema),
         ThresholdsUpdate: jsonSchema(thresholdsUpdateSchema),
+        ...Object.fromEntries(Object.entries(RESPONSE_DATA).map(([name, schema]) => [name, jsonSchema(schema, 'output')])),
       },
       responses: {
         Error: { description: 'The error envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
@@ -135,8 +181,9 @@ function packageVersion(): string {
 /** Serves the document (public: it describes the API, it holds no data). */
 export function openapiRouter(version = packageVersion()): Router {
   const router = new Router();
-  const body = JSON.stringify(openapiDocument(version));
+  let body: string | undefined; // built on the first request: nothing to hold until someone asks
   router.get('/openapi.json', (ctx) => {
+    body ??= JSON.stringify(openapiDocument(version));
     ctx.type = 'application/json';
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.body = body;

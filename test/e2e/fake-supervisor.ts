@@ -39,7 +39,14 @@ export class FakeSupervisor {
   }
 
   async start(): Promise<void> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server = createServer((req, res) => {
+      // Core unreachable (stopped at the end of a run while a call was on its way): 502, as the
+      // real Supervisor answers, instead of an unhandled rejection in the test process.
+      this.#handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'application/json' });
+        res.end();
+      });
+    });
     this.#server.on('upgrade', (req, socket, head) => {
       if (req.url !== '/core/websocket') return socket.destroy();
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#proxySocket(ws));

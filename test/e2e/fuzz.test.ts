@@ -16,6 +16,7 @@ import { SseHubServer } from '../../src/server.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv, findLine, killLeftovers, start, waitFor, type Run } from '../process-harness.ts';
 import { METHODS, Rng, bodyFor, headersFor, pathFor, wsMessage } from './fuzz-input.ts';
+import { OpenApiCheck } from './openapi-check.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
@@ -60,6 +61,9 @@ function assertClean(what: string, body: string): void {
 test(`HTTP: ${REQUESTS} seeded requests over every route, method, query, header and body (seed ${SEED})`, async (t) => {
   const rng = new Rng(SEED);
   const statuses = new Map<number, number>();
+  // Answers of documented operations must match the document, refusals included.
+  const api = await OpenApiCheck.load(base);
+  const problems: string[] = [];
   for (let i = 0; i < REQUESTS; i++) {
     const method = rng.pick(METHODS);
     const path = pathFor(rng, rng.pick(routes));
@@ -76,7 +80,12 @@ test(`HTTP: ${REQUESTS} seeded requests over every route, method, query, header 
       : await res.text();
     controller.abort();
     assertClean(what, text);
+    const type = res.headers.get('content-type') ?? '';
+    if (method !== 'HEAD' && type.startsWith('application/json') && api.documents(method, path)) {
+      problems.push(...api.check(method, path, res.status, type, JSON.parse(text)));
+    }
   }
+  assert.deepEqual(problems.slice(0, 10), [], `${problems.length} answers differ from /openapi.json`);
   t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
   assert.equal(statuses.get(500) ?? 0, 0);
   const health = await fetch(`${base}/healthz`);

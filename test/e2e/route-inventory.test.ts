@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { SseHubServer } from '../../src/server.ts';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
+import { OpenApiCheck } from './openapi-check.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
 
 /** Routes anyone may call (DOCS.md: health, the client library, the panel page and its assets, which ask for a token themselves, the OpenAPI document). */
@@ -24,10 +25,14 @@ interface Route {
 let demo: DemoServer;
 let server: SseHubServer;
 let sim: HaSimulator;
+/** Every JSON answer of the probes must match /openapi.json (test/e2e/openapi-check.ts). */
+let api: OpenApiCheck;
+const problems: string[] = [];
 
 before(async () => {
   demo = await startDemoServer({ DEMO_EVENT_RATE: '0', RATE_LIMIT_PER_MINUTE: '100000' });
   ({ server, sim } = demo);
+  api = await OpenApiCheck.load(demo.base);
 });
 
 after(() => demo.stop());
@@ -53,6 +58,11 @@ async function probe(base: string, { method, path }: Route, token?: string): Pro
     headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(method === 'GET' ? {} : { 'Content-Type': 'application/json' }) },
     body: method === 'GET' ? undefined : '{}',
   });
+  const type = res.headers.get('content-type') ?? '';
+  if (type.startsWith('application/json')) {
+    const concrete = path.replace(/:[a-z_]+/gi, 'probe-id');
+    problems.push(...api.check(method, concrete, res.status, type, await res.json()));
+  }
   controller.abort();
   return res.status;
 }
@@ -84,6 +94,7 @@ for (const listener of ['lan', 'ingress'] as const) {
       else assert.equal(nonAdmin, 403, `${listener} ${key} as a non-admin`);
     }
     assert.ok(probes >= 30, `${probes} probes`);
+    assert.deepEqual(problems, [], 'every JSON answer matches /openapi.json');
     t.diagnostic(`${listener}: ${inventory().length} routes, ${probes} probes`);
   });
 }

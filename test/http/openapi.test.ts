@@ -1,5 +1,6 @@
 /**
- * `GET /openapi.json` against the server itself: its paths are exactly the routes the app serves
+ * `GET /openapi.json` against the server itself: it is a valid OpenAPI 3.1 document (by the
+ * official schema), its paths are exactly the routes the app serves
  * (walked from the routers, as in test/e2e/route-inventory.test.ts), its schemas compile as JSON
  * Schema 2020-12 (OpenAPI 3.1's dialect), the request schemas judge requests as the server does,
  * and the error answers of a real run fit its error envelope.
@@ -9,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { loadConfig } from '../../src/config.ts';
 import { loadDemoTokens } from '../../src/demo-tokens.ts';
@@ -61,6 +63,16 @@ describe('GET /openapi.json', () => {
     assert.equal(doc.openapi, '3.1.0');
     assert.equal(typeof doc.info.version, 'string');
     assert.equal(doc.paths['/healthz'].get.security.length, 0);
+  });
+
+  it('validates against the OpenAPI 3.1 schema, which refuses a broken copy', async () => {
+    // @seriousme/openapi-schema-validator carries the official OpenAPI 3.1 JSON Schema (spec.openapis.org).
+    const valid = await new Validator().validate(structuredClone(doc));
+    assert.deepEqual(valid.errors, undefined);
+    assert.equal(valid.valid, true);
+    const broken = structuredClone(doc);
+    broken.paths['/healthz'].get.responses = { ok: { description: 'a status must be a code' } };
+    assert.equal((await new Validator().validate(broken)).valid, false);
   });
 
   it('has exactly the routes the server serves', () => {
