@@ -31,9 +31,8 @@ let closed = 0;
 /** The server's id string for each event number (first seen), for `Last-Event-ID`. */
 const idOf = new Map<number, string>();
 
-/** Counts one delivery of event `n` (publish time `t`, NaN when absent) on `stream`. */
-function deliver(stream: Stream, n: number, t: number, text: string, at: number): void {
-  const now = preciseNow();
+/** Counts one delivery of event `n` (publish time `t`, NaN when absent; read at `now`) on `stream`. */
+function deliver(stream: Stream, n: number, t: number, text: string, at: number, now: number): void {
   if (!Number.isNaN(t)) histogram.record(now - t);
   perN.set(n, (perN.get(n) ?? 0) + 1);
   received++;
@@ -70,7 +69,7 @@ function openOne(url: string, headers: Record<string, string>, track: boolean, e
         resolve(true);
         return true;
       },
-      (n, t, text, at) => deliver(stream, n, t, text, at),
+      (n, t, text, at, readAt) => deliver(stream, n, t, text, at, readAt),
       () => socket.destroy(),
     );
     socket.on('data', (chunk: Buffer) => {

@@ -12,12 +12,16 @@
  * `old_state` (src/ha/normalize.ts), so a message's first `"n":` is the new event's.
  */
 import zlib from 'node:zlib';
+import { preciseNow } from '../hub/latency.ts';
 
 /**
- * Called once per delivered event: its number, its publish time (NaN when absent), and where the
- * frame's `id:` line starts in `text` (-1 when this delivery does not carry the id; read it with {@link idAt}).
+ * Called once per delivered event: its number, its publish time (NaN when absent), where the
+ * frame's `id:` line starts in `text` (-1 when this delivery does not carry the id; read it with
+ * {@link idAt}), and when the bytes that completed the frame were read from the socket.
  */
-export type OnDelivery = (n: number, t: number, text: string, idAt: number) => void;
+export type OnDelivery = (n: number, t: number, text: string, idAt: number, readAt: number) => void;
+
+type OnFrame = (n: number, t: number, text: string, idAt: number) => void;
 
 /** The id value of the `id: ` line starting at `at` in `text`. */
 export function idAt(text: string, at: number): string {
@@ -30,7 +34,7 @@ const MESSAGE = '{"type":"';
  * Scans whole frames in `text` from the start, calling `deliver` for each event; returns how far it
  * read (the rest is an incomplete frame, to be scanned again with what follows).
  */
-export function scanFrames(text: string, deliver: OnDelivery): number {
+export function scanFrames(text: string, deliver: OnFrame): number {
   let pos = 0;
   let end: number;
   while ((end = text.indexOf('\n\n', pos)) >= 0) {
@@ -79,7 +83,9 @@ export interface ResponseHead {
 /**
  * One response's bytes in, deliveries out. {@link push} every chunk the socket reads; `onHead` is
  * called once the headers are complete (return false to stop reading, e.g. on a non-200 status).
- * Inflating is asynchronous (zlib's thread pool): a gzip stream's deliveries come a little later.
+ * Inflating is asynchronous (zlib's thread pool): a gzip stream's deliveries come a little later,
+ * but carry the time their compressed bytes were read, so a busy load client's inflate queue (20+ ms
+ * with 1000 streams on one shared core) is not counted as the server's latency.
  */
 export class ResponseParser {
   head: ResponseHead | undefined;
@@ -90,18 +96,24 @@ export class ResponseParser {
   #sizeLine = '';
   #rest = '';
   #refused = false;
+  /** Read times of the compressed pieces written to the inflater and not yet processed, oldest first. */
+  #pending: number[] = [];
 
   constructor(
     readonly onHead: (head: ResponseHead) => boolean,
     readonly onDelivery: OnDelivery,
     readonly onError: (err: Error) => void = () => undefined,
+    readonly now: () => number = preciseNow,
   ) {}
 
   push(chunk: Buffer): void {
-    // latin1: byte offsets, cheapest decode; only ASCII fields are read.
     if (this.#refused) return;
+    // latin1: byte offsets, cheapest decode; only ASCII fields are read.
     const text = chunk.toString('latin1');
-    if (this.head) return this.head.chunked ? this.#dechunk(text) : this.#body(text);
+    if (this.head) {
+      const at = this.now();
+      return this.head.chunked ? this.#dechunk(text, at) : this.#body(text, at);
+    }
     this.#headText += text;
     const end = this.#headText.indexOf('\r\n\r\n');
     if (end < 0) return;
@@ -119,7 +131,8 @@ export class ResponseParser {
     }
     if (this.head.gzip) {
       this.#inflate = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
-      this.#inflate.on('data', (out: Buffer) => this.#scan(out.toString('latin1')));
+      // Output is pushed (and 'data' emitted) before the write's callback: the oldest pending read time is its.
+      this.#inflate.on('data', (out: Buffer) => this.#scan(out.toString('latin1'), this.#pending[0] ?? this.now()));
       this.#inflate.on('error', this.onError);
     }
     if (remainder) this.push(Buffer.from(remainder, 'latin1'));
@@ -129,18 +142,19 @@ export class ResponseParser {
     this.#inflate?.destroy();
   }
 
-  #scan(text: string): void {
+  #scan(text: string, at: number): void {
     const all = this.#rest ? this.#rest + text : text;
-    const used = scanFrames(all, this.onDelivery);
+    const used = scanFrames(all, (n, t, s, id) => this.onDelivery(n, t, s, id, at));
     this.#rest = used < all.length ? all.slice(used) : '';
   }
 
-  #body(text: string): void {
-    if (this.#inflate) this.#inflate.write(Buffer.from(text, 'latin1'));
-    else this.#scan(text);
+  #body(text: string, at: number): void {
+    if (!this.#inflate) return this.#scan(text, at);
+    this.#pending.push(at);
+    this.#inflate.write(Buffer.from(text, 'latin1'), () => this.#pending.shift());
   }
 
-  #dechunk(text: string): void {
+  #dechunk(text: string, at: number): void {
     let out = '';
     let i = 0;
     while (i < text.length) {
@@ -167,6 +181,6 @@ export class ResponseParser {
         this.#left = size > 0 ? size : -1;
       }
     }
-    if (out) this.#body(out);
+    if (out) this.#body(out, at);
   }
 }

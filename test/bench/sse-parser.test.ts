@@ -149,6 +149,76 @@ describe('bench load client: reading SSE responses', () => {
     }
   });
 
+  it('dates each delivery by the read that completed it, for gzip the read of its compressed bytes, not the inflate', async () => {
+    const gz = zlib.createGzip();
+    const parts: Buffer[] = [];
+    gz.on('data', (b: Buffer) => parts.push(b));
+    const flushed = async (text: string) => {
+      const from = parts.length;
+      gz.write(text);
+      await new Promise<void>((resolve) => gz.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
+      return Buffer.concat(parts.slice(from));
+    };
+    const first = await flushed(batch('10', [1, 2]));
+    const second = await flushed(batch('11', [3]));
+    gz.end();
+    let clock = 0;
+    const got: [number, number][] = [];
+    let wake: () => void = () => undefined;
+    const parser = new ResponseParser(
+      () => true,
+      (n, _t, _text, _at, readAt) => {
+        got.push([n, readAt]);
+        wake();
+      },
+      () => undefined,
+      () => clock,
+    );
+    const until = (count: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${got.length} deliveries`)), 5000);
+        wake = () => {
+          if (got.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+      });
+    parser.push(head('Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n'));
+    clock = 7;
+    let arrived = until(2);
+    parser.push(chunk(first));
+    clock = 50; // inflating happens later, on zlib's thread pool
+    await arrived;
+    clock = 9;
+    arrived = until(3);
+    parser.push(chunk(second));
+    clock = 60;
+    await arrived;
+    parser.close();
+    assert.deepEqual(got, [
+      [1, 7],
+      [2, 7],
+      [3, 9],
+    ]);
+
+    // Plain: a frame split over two reads is dated by the second.
+    const plain: [number, number][] = [];
+    const reader = new ResponseParser(
+      () => true,
+      (n, _t, _text, _at, readAt) => plain.push([n, readAt]),
+      () => undefined,
+      () => clock,
+    );
+    const text = Buffer.from(frame('1', stateChanged(5, 1005)));
+    reader.push(head(''));
+    clock = 1;
+    reader.push(text.subarray(0, 40));
+    clock = 2;
+    reader.push(text.subarray(40));
+    assert.deepEqual(plain, [[5, 2]]);
+  });
+
   it('gives the status of a refused stream and reads nothing from it', async () => {
     const wire = Buffer.from('HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n\r\n{"success":false,"n":1}\n\n');
     const got: number[] = [];
