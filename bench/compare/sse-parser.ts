@@ -44,8 +44,11 @@ export function scanFrames(text: string, deliver: OnFrame): number {
       const line = text.indexOf('\nid: ', pos);
       if (line >= 0 && line < end) id = line + 1;
     }
-    const batchAt = text.indexOf('"type":"batch"', pos);
-    if (batchAt >= 0 && batchAt < end) {
+    // Only this frame's data is looked at: a search for the batch marker that ran on to the end of
+    // the text would make a chunk of many frames cost its length squared (bursts, replays).
+    const dataAt = text.indexOf('data: ', pos);
+    const batchAt = dataAt >= 0 && dataAt < end && text.startsWith('{"type":"batch"', dataAt + 6) ? dataAt + 7 : -1;
+    if (batchAt >= 0) {
       // Messages start at each '{"type":"' after "messages":[ (the frame's own type comes first).
       const list = text.indexOf('"messages":[', batchAt);
       let at = list >= 0 && list < end ? text.indexOf(MESSAGE, list) : -1;
