@@ -277,6 +277,8 @@ export class ProductTarget implements Target {
         RATE_LIMIT_PER_MINUTE: '100000',
         ALERT_CONNECTIONS: '0',
         LOG_LEVEL: 'error',
+        // More of the product's options for an experiment, e.g. BENCH_PRODUCT_ENV='{"PING_INTERVAL":"300"}'.
+        ...(JSON.parse(process.env.BENCH_PRODUCT_ENV ?? '{}') as Record<string, string>),
       },
       true,
     );
