@@ -68,6 +68,20 @@ async function read(bytes: Buffer, size: number, count: number): Promise<{ got: 
   return { got, status, gzip };
 }
 
+/** A gzip stream written one flushed piece at a time, as the product writes a batched stream. */
+function gzipWriter(): { gz: zlib.Gzip; flushed: (text: string) => Promise<Buffer> } {
+  const gz = zlib.createGzip();
+  const parts: Buffer[] = [];
+  gz.on('data', (b: Buffer) => parts.push(b));
+  const flushed = async (text: string) => {
+    const from = parts.length;
+    gz.write(text);
+    await new Promise<void>((resolve) => gz.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
+    return Buffer.concat(parts.slice(from));
+  };
+  return { gz, flushed };
+}
+
 describe('bench load client: reading SSE responses', () => {
   it('counts the first "n" of a state_changed frame (the new state, not old_state) and its id', () => {
     const got: Got[] = [];
@@ -118,15 +132,7 @@ describe('bench load client: reading SSE responses', () => {
   });
 
   it('de-chunks and inflates a gzip body flushed per batch (Z_SYNC_FLUSH), split at every size', async () => {
-    const gz = zlib.createGzip();
-    const parts: Buffer[] = [];
-    gz.on('data', (b: Buffer) => parts.push(b));
-    const flushed = async (text: string) => {
-      const from = parts.length;
-      gz.write(text);
-      await new Promise<void>((resolve) => gz.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
-      return Buffer.concat(parts.slice(from));
-    };
+    const { flushed, gz } = gzipWriter();
     // One HTTP chunk per flushed batch, as a server writes them.
     const first = await flushed(batch('10', [1, 2, 3]));
     const second = await flushed(batch('12', [4, 5]));
@@ -150,15 +156,7 @@ describe('bench load client: reading SSE responses', () => {
   });
 
   it('dates each delivery by the read that completed it, for gzip the read of its compressed bytes, not the inflate', async () => {
-    const gz = zlib.createGzip();
-    const parts: Buffer[] = [];
-    gz.on('data', (b: Buffer) => parts.push(b));
-    const flushed = async (text: string) => {
-      const from = parts.length;
-      gz.write(text);
-      await new Promise<void>((resolve) => gz.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
-      return Buffer.concat(parts.slice(from));
-    };
+    const { flushed, gz } = gzipWriter();
     const first = await flushed(batch('10', [1, 2]));
     const second = await flushed(batch('11', [3]));
     gz.end();
