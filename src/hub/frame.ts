@@ -95,6 +95,7 @@ export function initialStatePayload(state: HaState, timestamp: string): string {
 }
 
 const DATA_FIELD = Buffer.from('\ndata: ', 'latin1');
+const COMMA = Buffer.from(',', 'latin1');
 
 /**
  * The payload bytes of a one-line frame from {@link encodeFrame} (`…data: <payload>\n\n`), as a
@@ -115,9 +116,8 @@ export function payloadOf(frame: Buffer): Buffer {
 export function encodeBatchFrame(lastId: string, payloads: readonly Buffer[], timestamp: string): Buffer {
   if (/[\r\n\0]/.test(lastId)) throw new InvalidFrameError('an SSE id must not contain CR, LF or NUL');
   const parts: Buffer[] = [Buffer.from(`id: ${lastId}\ndata: {"type":"batch","count":${payloads.length},"messages":[`, 'utf8')];
-  const comma = Buffer.from(',', 'latin1');
   payloads.forEach((payload, i) => {
-    if (i > 0) parts.push(comma);
+    if (i > 0) parts.push(COMMA);
     parts.push(payload);
   });
   parts.push(Buffer.from(`],"timestamp":"${timestamp}"}\n\n`, 'latin1'));

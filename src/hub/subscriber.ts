@@ -202,10 +202,15 @@ export class Subscriber implements SinkListener, Routable {
   /** Writes a Home Assistant event and advances the stream's position; false like {@link write}. */
   writeEvent(stamped: StampedEvent, frame: Buffer, now: number): boolean {
     if (!this.write(frame, now)) return false;
-    this.#lastId = stamped.id;
-    this.#eventsSent++;
-    this.#lastEventAt = now;
+    this.#advance(stamped.id, 1, now);
     return true;
+  }
+
+  /** The stream has been written `count` events up to `id`. */
+  #advance(id: string, count: number, now: number): void {
+    this.#lastId = id;
+    this.#eventsSent += count;
+    this.#lastEventAt = now;
   }
 
   /** Holds a live event during the handover; false (and not held) when the held bytes would pass the limit. */
@@ -257,9 +262,7 @@ export class Subscriber implements SinkListener, Routable {
   writeBatch(frame: Buffer, events: readonly HeldEvent[], now: number): boolean {
     const last = events.at(-1);
     if (!last || !this.write(frame, now)) return false;
-    this.#lastId = last.stamped.id;
-    this.#eventsSent += events.length;
-    this.#lastEventAt = now;
+    this.#advance(last.stamped.id, events.length, now);
     return true;
   }
 

@@ -31,11 +31,17 @@ export class OpenApiCheck {
     return new OpenApiCheck((await res.json()) as Json);
   }
 
-  /** True when the document has an operation for this method and concrete path. */
-  documents(method: string, path: string): boolean {
+  /** The path template a concrete path (query allowed) matches, and the method's operation there. */
+  #find(method: string, path: string): { bare: string; template?: string; operation?: Json } {
     const bare = path.split('?')[0]!;
     const template = this.#paths.find((p) => p.pattern.test(bare))?.template;
-    return template !== undefined && (this.doc.paths as Record<string, Json>)[template]![method.toLowerCase()] !== undefined;
+    const operation = template === undefined ? undefined : ((this.doc.paths as Record<string, Json>)[template]![method.toLowerCase()] as Json | undefined);
+    return { bare, template, operation };
+  }
+
+  /** True when the document has an operation for this method and concrete path. */
+  documents(method: string, path: string): boolean {
+    return this.#find(method, path).operation !== undefined;
   }
 
   /**
@@ -43,12 +49,10 @@ export class OpenApiCheck {
    * allowed); a non-JSON answer is checked for being documented only.
    */
   check(method: string, path: string, status: number, contentType: string, body: unknown): string[] {
-    const bare = path.split('?')[0]!;
+    const { bare, template, operation } = this.#find(method, path);
     const where = `${method} ${bare} ${status}`;
     this.checked.push(where);
-    const template = this.#paths.find((p) => p.pattern.test(bare))?.template;
     if (!template) return [`${where}: no such path in the document`];
-    const operation = (this.doc.paths as Record<string, Json>)[template]![method.toLowerCase()] as Json | undefined;
     if (!operation) return [`${where}: no ${method} operation for ${template}`];
     let pointer = `#/paths/${escape(template)}/${method.toLowerCase()}/responses/${status}`;
     let response = (operation.responses as Json)[String(status)] as Json | undefined;
