@@ -3,15 +3,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** The module folders of src/ (docs/ARCHITECTURE.md §2). */
-const FOLDERS = ['transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster', 'client', 'panel'];
-/** The files that compose the modules; no module imports them. */
-const COMPOSITION = ['server.ts', 'monitoring.ts', 'main.ts'];
+const FOLDERS = ['shared', 'config', 'transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster', 'web', 'app'];
 /** Only src/http/ knows Koa (docs/ARCHITECTURE.md §5.2). */
 const KOA = { group: ['koa', '@koa/*'], message: 'Only src/http/ knows Koa (docs/ARCHITECTURE.md §5.2).' };
 
-/** The folders `folder` may not import, and the composition files, as one pattern group. */
+/** The folders `folder` may not import, plus the composition root (src/app/) and src/main.ts, as one pattern group. */
 function above(folder, forbidden, why = `Imports run http → stats → alerts → metrics and http → hub → transport (docs/ARCHITECTURE.md §2).`) {
-  const composition = COMPOSITION.flatMap((f) => [`../${f}`, `../../${f}`]);
+  const composition = ['**/app/**', '../main.ts', '../../main.ts'];
   return { group: [...forbidden.map((f) => `**/${f}/**`), ...composition], message: `${folder}/ may not import this. ${why}` };
 }
 
@@ -20,6 +18,9 @@ function layer(files, ...patterns) {
   const koa = files.some((f) => f.startsWith('src/http/')) ? [] : [KOA];
   return { files, rules: { 'no-restricted-imports': ['error', { patterns: [...koa, ...patterns] }] } };
 }
+
+/** Every folder but these (and the folder itself), for the blocks that allow only a few. */
+const allBut = (...allowed) => FOLDERS.filter((f) => f !== 'app' && !allowed.includes(f));
 
 export default tseslint.config(
   { ignores: ['dist/', '.bench-build/', 'node_modules/', 'data/', 'coverage/'] },
@@ -36,27 +37,33 @@ export default tseslint.config(
   },
   // The import graph of docs/ARCHITECTURE.md §2, one block per folder (a later block for the same
   // files would replace the rule, so each folder lists everything it may not import).
-  layer(['src/transport/**'], above('transport', ['hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster'])),
+  // The ground floor: leaf helpers (types, errors, log, time, timers) that import nothing of the project.
+  layer(['src/shared/**'], above('shared', allBut('shared'), 'src/shared/ holds leaf helpers and imports only its own files.')),
+  // The one options schema (validated once at the edge) stands on the helpers only.
+  layer(['src/config/**'], above('config', allBut('shared', 'config'))),
+  layer(['src/transport/**'], above('transport', allBut('shared', 'config', 'transport'))),
   layer(
     ['src/hub/**'],
     // The hub knows no HTTP: it writes SSE frames to a sink (src/hub/sink.ts); the HTTP layer
     // adapts a response to it (src/http/sse-stream.ts). Imports go http → hub, never back.
     { group: ['**/http/**', 'node:http', 'http', 'node:net', 'net'], message: 'The hub knows no HTTP: write to a StreamSink (src/hub/sink.ts).' },
-    above('hub', ['ha', 'simulator', 'metrics', 'alerts', 'stats', 'cluster']),
+    above('hub', allBut('shared', 'config', 'transport', 'hub')),
   ),
-  layer(['src/ha/**'], above('ha', ['simulator', 'hub', 'http', 'transport', 'metrics', 'alerts', 'stats', 'cluster'], 'The composition root chooses the simulator (src/server.ts).')),
-  layer(['src/simulator/**'], above('simulator', ['hub', 'http', 'transport', 'metrics', 'alerts', 'stats', 'cluster'])),
-  layer(['src/metrics/**'], above('metrics', ['alerts', 'stats', 'http', 'hub', 'ha', 'simulator', 'transport', 'cluster'], 'Nothing in metrics/ knows an alert or a response shape.')),
-  layer(['src/alerts/**'], above('alerts', ['stats', 'http', 'hub', 'ha', 'simulator', 'transport', 'cluster'])),
-  layer(['src/stats/**'], above('stats', ['http', 'ha', 'simulator', 'transport'])),
-  // Multi-instance mode: the Redis transport's companions (leader lock, registry, commands), composed by src/server.ts.
-  layer(['src/cluster/**'], above('cluster', ['hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http'])),
-  layer(['src/http/**'], above('http', ['simulator'], 'The composition root chooses the simulator (src/server.ts).')),
+  layer(['src/ha/**'], above('ha', allBut('shared', 'config', 'ha'), 'The composition root chooses the simulator (src/app/server.ts).')),
+  layer(['src/simulator/**'], above('simulator', allBut('shared', 'config', 'ha', 'simulator'))),
+  layer(['src/metrics/**'], above('metrics', allBut('shared', 'config', 'metrics'), 'Nothing in metrics/ knows an alert or a response shape.')),
+  layer(['src/alerts/**'], above('alerts', allBut('shared', 'config', 'metrics', 'alerts'))),
+  layer(['src/stats/**'], above('stats', allBut('shared', 'config', 'metrics', 'alerts', 'hub', 'stats'))),
+  // Multi-instance mode: the Redis transport's companions (leader lock, registry, commands), composed by src/app/server.ts.
+  layer(['src/cluster/**'], above('cluster', allBut('shared', 'config', 'transport', 'cluster'))),
+  layer(['src/http/**'], above('http', ['simulator', 'web/client', 'web/panel'], 'The composition root chooses the simulator (src/app/server.ts); http serves the browser code through src/web/*-bundle.ts.')),
+  // The browser wing's Node side: the esbuild settings and the loaders of the built bundles.
+  layer(['src/web/*.ts'], above('web', allBut('shared', 'web'), 'src/web/*-bundle.ts only bundles and loads the browser code.')),
   {
     // The client library is bundled for browsers (/client.js): no Node module and nothing of the
     // server; React only in its own entry point (docs/ARCHITECTURE.md §2).
-    files: ['src/client/**'],
-    ignores: ['src/client/react.ts'],
+    files: ['src/web/client/**'],
+    ignores: ['src/web/client/react.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -65,7 +72,7 @@ export default tseslint.config(
             KOA,
             {
               group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'events', 'buffer', 'crypto', 'stream', 'react', '../*', '../../*'],
-              message: 'src/client/ runs in browsers and imports only its own files (docs/ARCHITECTURE.md §2).',
+              message: 'src/web/client/ runs in browsers and imports only its own files (docs/ARCHITECTURE.md §2).',
             },
           ],
         },
@@ -73,13 +80,24 @@ export default tseslint.config(
     },
   },
   {
-    // The files at the bottom of src/ (types, errors, log, config, time) import no module folder.
-    files: ['src/*.ts'],
-    ignores: COMPOSITION.map((f) => `src/${f}`),
+    // The panel runs in browsers: the client library at run time, and the response shapes of
+    // stats/ and alerts/ as types only (`import type`: the bundle gains no server code).
+    files: ['src/web/panel/**'],
     rules: {
-      'no-restricted-imports': [
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [KOA, { group: FOLDERS.map((f) => `./${f}/**`), message: 'The bottom of src/ imports no module (docs/ARCHITECTURE.md §2).' }] },
+        {
+          patterns: [
+            KOA,
+            { group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'stream'], message: 'src/web/panel/ runs in browsers.' },
+            {
+              group: [...allBut('stats', 'alerts', 'web').map((f) => `**/${f}/**`), '**/app/**', '../../main.ts'],
+              message: 'src/web/panel/ imports the client library and its own files (docs/ARCHITECTURE.md §2).',
+            },
+            { group: ['**/stats/**', '**/alerts/**'], allowTypeImports: true, message: 'The panel takes response shapes as types only (import type).' },
+          ],
+        },
       ],
     },
   },

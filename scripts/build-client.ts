@@ -10,16 +10,16 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { CLIENT_FILE, clientBuildOptions } from '../src/http/client-bundle.ts';
+import { CLIENT_FILE, clientBuildOptions } from '../src/web/client-bundle.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Builds into `out` (default the repository's dist/client/; tests build elsewhere). */
 export async function buildClient(out = `${root}dist/client/`): Promise<void> {
   rmSync(out, { recursive: true, force: true });
-  await esbuild.build({ ...clientBuildOptions(`${root}src/client/index.ts`), outfile: `${out}${CLIENT_FILE}` });
+  await esbuild.build({ ...clientBuildOptions(`${root}src/web/client/index.ts`), outfile: `${out}${CLIENT_FILE}` });
   await esbuild.build({
-    ...clientBuildOptions(`${root}src/client/react.ts`),
+    ...clientBuildOptions(`${root}src/web/client/react.ts`),
     outfile: `${out}react.js`,
     external: ['react'],
     plugins: [

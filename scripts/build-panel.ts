@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { ASSET_DIR, buildPanel } from '../src/http/panel-bundle.ts';
+import { ASSET_DIR, buildPanel } from '../src/web/panel-bundle.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

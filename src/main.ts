@@ -4,14 +4,14 @@
  * the server (demo mode: a banner with URLs and tokens; a port in use: one line
  * and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
  */
-import { ConfigError, loadConfig } from './config.ts';
-import { DataDirError, ensureDataDir } from './data-dir.ts';
-import { helpText } from './help.ts';
-import { demoBanner } from './banner.ts';
-import { DEMO_TOKENS_FILE } from './demo-tokens.ts';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { DataDirError, ensureDataDir } from './shared/data-dir.ts';
+import { helpText } from './app/help.ts';
+import { demoBanner } from './app/banner.ts';
+import { DEMO_TOKENS_FILE } from './app/demo-tokens.ts';
 import { join } from 'node:path';
-import { SecretScrubber, createLogger } from './log.ts';
-import { SseHubServer } from './server.ts';
+import { SecretScrubber, createLogger } from './shared/log.ts';
+import { SseHubServer } from './app/server.ts';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {

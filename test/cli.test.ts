@@ -11,9 +11,9 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { envSchema, loadConfig, optionsSchema } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
-import { prettyLine } from '../src/log-pretty.ts';
+import { envSchema, loadConfig, optionsSchema } from '../src/config/config.ts';
+import { createLogger } from '../src/shared/log.ts';
+import { prettyLine } from '../src/shared/log-pretty.ts';
 import { childEnv, findLine, killLeftovers, start as startProcess, within } from './process-harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

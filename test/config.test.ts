@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadConfig, optionsSchema, type Config } from '../src/config.ts';
+import { ConfigError, loadConfig, optionsSchema, type Config } from '../src/config/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type LogLevel } from '../src/config.ts';
-import { SseHubServer } from '../src/server.ts';
+import { loadConfig, type LogLevel } from '../src/config/config.ts';
+import { SseHubServer } from '../src/app/server.ts';
 import type { HaSimulator } from '../src/simulator/index.ts';
 import { until } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { SseHubServer } from '../src/server.ts';
+import { SseHubServer } from '../src/app/server.ts';
 import { PrometheusExporter } from '../src/stats/prometheus.ts';
 import { redisClient } from '../src/transport/redis.ts';
 

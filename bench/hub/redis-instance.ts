@@ -4,9 +4,9 @@
  * started by hand. Messages in: {type:'stats'} | {type:'stop'}. Out: {type:'ready', url, leader}
  * and {type:'stats', deliveries, leader}.
  */
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
-import { SseHubServer } from '../../src/server.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/shared/log.ts';
+import { SseHubServer } from '../../src/app/server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -9,10 +9,10 @@
  * {type:'stats'} | {type:'gc'} | {type:'stop'}. Messages out: {type:'ready', url, token} and the answers.
  */
 import { getHeapSpaceStatistics } from 'node:v8';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
-import { createLogger } from '../../src/log.ts';
-import { SseHubServer } from '../../src/server.ts';
+import { createLogger } from '../../src/shared/log.ts';
+import { SseHubServer } from '../../src/app/server.ts';
 import { preciseNow } from './latency.ts';
 
 /** Sensors the bench writes to, round robin; the simulator creates them on first write. */

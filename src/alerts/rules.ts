@@ -3,7 +3,7 @@
  * default to the add-on options (`alert_*`); 0 turns a rule off.
  */
 import { z } from 'zod';
-import type { Options } from '../config.ts';
+import type { Options } from '../config/config.ts';
 
 export interface Thresholds {
   /** Active streams; fires at or above. */

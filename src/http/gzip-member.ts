@@ -1,5 +1,5 @@
 /**
- * `Content-Encoding: gzip` for event streams that coalesce (`batch=<ms>`, DOCS.md), encoded once
+ * `Content-Encoding: gzip` for event streams that ask for batches (`batch=<ms>`, DOCS.md), encoded once
  * for every stream that receives the same frame.
  *
  * A gzip stream is a header, one DEFLATE stream and a trailer (CRC-32 and length of what it

@@ -19,13 +19,13 @@ import type {
   UpstreamState,
   UpstreamStatus,
   User,
-} from '../types.ts';
+} from '../shared/types.ts';
 import type { Transport } from '../transport/transport.ts';
-import { isoTime } from '../iso-time.ts';
-import { type Timers, systemTimers } from '../timers.ts';
-import { TickBatch } from './batch.ts';
+import { isoTime } from '../shared/iso-time.ts';
+import { type Timers, systemTimers } from '../shared/timers.ts';
+import { TickCork } from './tick-cork.ts';
 import { closeNotice } from './close-reason.ts';
-import { CoalesceWindows } from './coalesce.ts';
+import { BatchWindows } from './batch.ts';
 import { HubFullError, HubStoppedError } from './errors.ts';
 import { type EventFilter, typesOf } from './filter.ts';
 import { encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
@@ -77,7 +77,7 @@ export interface OpenRequest {
   /** Send the current states of the matching entities (on a fresh start or after a gap). */
   initialState?: boolean;
   /** Coalesce live events into one `batch` frame per this many milliseconds (`batch=<ms>`); 0 or absent: one frame per event. */
-  coalesceMs?: number;
+  batchMs?: number;
 }
 
 export interface OpenedStream {
@@ -106,8 +106,8 @@ export class Hub implements ConnectionRegistry {
   /** Encoded frames of recent events, reused when the same stamped event is replayed. */
   readonly #frames = new WeakMap<StampedEvent, Buffer>();
   readonly #cleanups: (() => void)[] = [];
-  readonly #batch: TickBatch;
-  readonly #coalesce: CoalesceWindows;
+  readonly #batch: TickCork;
+  readonly #batches: BatchWindows;
   readonly #opening: OpeningContext;
   #running = false;
   #upstreamDown = false;
@@ -130,8 +130,8 @@ export class Hub implements ConnectionRegistry {
       lingerMs: this.limits.interestLingerMs,
       recordsEverything: options.recordsEverything ?? false,
     });
-    this.#batch = new TickBatch(this.#now);
-    this.#coalesce = new CoalesceWindows(this.#timers, this.#now, {
+    this.#batch = new TickCork(this.#now);
+    this.#batches = new BatchWindows(this.#timers, this.#now, {
       delivered: (event, count, bytes, now) => this.#observer.delivered(event, count, bytes, now),
       overflowed: (subs) => {
         for (const sub of subs) this.#close(sub, 'slow_consumer');
@@ -176,7 +176,7 @@ export class Hub implements ConnectionRegistry {
     this.#running = false;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
-    this.#coalesce.stop();
+    this.#batches.stop();
     this.#interests.stop();
     if (this.#subs.size === 0) return;
     const timer = this.#timers.setTimeout(() => {
@@ -214,7 +214,7 @@ export class Hub implements ConnectionRegistry {
       limitBytes: this.limits.slowConsumerLimitBytes,
       // Spread the deadlines of streams opened together (after a restart) over 10 % of the age.
       expiresAt: age > 0 ? now + age - Math.floor(this.#random() * age * 0.1) : null,
-      coalesceMs: request.coalesceMs ?? 0,
+      batchMs: request.batchMs ?? 0,
     });
     this.#subs.set(sub.id, sub);
     this.#routing.add(sub);
@@ -246,8 +246,8 @@ export class Hub implements ConnectionRegistry {
     this.#routing.forEachMatch(event, (sub) => {
       frame ??= this.#frameOf(stamped);
       if (sub.state === 'live') {
-        if (sub.coalesceMs > 0) {
-          if (!this.#coalesce.queue(sub, stamped, frame)) (overflowed ??= []).push(sub);
+        if (sub.batchMs > 0) {
+          if (!this.#batches.queue(sub, stamped, frame)) (overflowed ??= []).push(sub);
           return;
         }
         if (batch) this.#batch.add(sub);
@@ -291,7 +291,7 @@ export class Hub implements ConnectionRegistry {
     for (const sub of this.#subs.values()) {
       if (!sub.open || !pick(sub)) continue;
       // Queued events leave first, so the frame below carries the id the client will then have.
-      if (sub.hasQueued && !this.#coalesce.flush(sub, now)) {
+      if (sub.hasQueued && !this.#batches.flush(sub, now)) {
         overflowed.push(sub);
         continue;
       }
@@ -322,7 +322,7 @@ export class Hub implements ConnectionRegistry {
     if (!sub.open) return;
     const now = this.#now();
     this.#unroute(sub);
-    if (sub.hasQueued && reason !== 'slow_consumer') this.#coalesce.flush(sub, now); // what was queued goes before the notice
+    if (sub.hasQueued && reason !== 'slow_consumer') this.#batches.flush(sub, now); // what was queued goes before the notice
     const notice = closeNotice(reason, this.limits);
     let last: Buffer | undefined;
     if (notice) {

@@ -2,7 +2,7 @@
  * The hub's limits and timings, in milliseconds and bytes so tests can shrink them to run in
  * seconds. {@link hubLimitsFromOptions} converts the user-facing options (seconds, minutes, KiB).
  */
-import type { Options } from '../config.ts';
+import type { Options } from '../config/config.ts';
 
 export interface HubLimits {
   /** Concurrent streams across both listeners (`max_clients`). Default 100. */

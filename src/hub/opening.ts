@@ -9,11 +9,11 @@
  * head. Frames before a state snapshot carry no id and only the snapshot's last frame carries the
  * head: a drop in the middle of the snapshot makes the next reconnect ask for it again.
  */
-import type { HaState, HubEvent, StampedEvent, StateSource } from '../types.ts';
+import type { HaState, HubEvent, StampedEvent, StateSource } from '../shared/types.ts';
 import type { Transport } from '../transport/transport.ts';
-import { isoTime } from '../iso-time.ts';
+import { isoTime } from '../shared/iso-time.ts';
 import { type EventFilter, domainOf, matches } from './filter.ts';
-import { writeCoalesced } from './coalesce.ts';
+import { writeBatches } from './batch.ts';
 import { connectionPayload, encodeFrame, errorPayload, initialStatePayload } from './frame.ts';
 import type { HeldEvent, Subscriber } from './subscriber.ts';
 
@@ -59,9 +59,9 @@ function writeStates(sub: Subscriber, states: readonly string[], head: string, n
   return true;
 }
 
-/** Writes events in order: one frame each, or `batch` frames for a coalescing stream; stops at the first the limit refuses. */
+/** Writes events in order: one frame each, or `batch` frames for a batching stream; stops at the first the limit refuses. */
 function writeEvents(sub: Subscriber, events: readonly HeldEvent[], now: number): boolean {
-  if (sub.coalesceMs > 0) return writeCoalesced(sub, events, now);
+  if (sub.batchMs > 0) return writeBatches(sub, events, now);
   for (const { stamped, frame } of events) if (!sub.writeEvent(stamped, frame, now)) return false;
   return true;
 }

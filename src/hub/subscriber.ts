@@ -1,6 +1,6 @@
 /**
  * One SSE stream: its filter, its sink, its position in the event sequence and its counters. The
- * subscriber is the only one that changes its state; the hub, the opening and the batch ask it to.
+ * subscriber is the only one that changes its state; the hub, the opening and the batch windows ask it to.
  *
  * Life: `handover` (opened, live events held while history is read) → `live` → `closing` (the
  * last frame and the end are written) → `closed` (the sink closed).
@@ -14,16 +14,16 @@
  *
  * Batching: when the hub corks a subscriber (several events in one tick, or a replay), frames
  * collect in the sink and leave together at {@link Subscriber.flush}. Bytes held back on purpose
- * are not the client's fault: a batch is flushed before it would grow past `batchBytes`, so what
+ * are not the client's fault: corked writes are flushed before they would grow past `corkFlushBytes`, so what
  * the limit sees is what the client did not read.
  *
- * Coalescing (`batch=<ms>`, `coalesce.ts`): a stream that asked for it queues its live events
+ * Batches (`batch=<ms>`, `batch.ts`): a stream that asked for it queues its live events
  * ({@link queue}) and receives them as one `batch` frame per window; the queued bytes count against
  * the limit like unwritten ones.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConnectionSnapshot, StampedEvent, User } from '../types.ts';
-import type { TimerHandle, Timers } from '../timers.ts';
+import type { ConnectionSnapshot, StampedEvent, User } from '../shared/types.ts';
+import type { TimerHandle, Timers } from '../shared/timers.ts';
 import { ALL_TYPES, type EventFilter } from './filter.ts';
 import { type Routable, RouteMark } from './routing.ts';
 import type { SinkListener, StreamSink } from './sink.ts';
@@ -61,12 +61,12 @@ export interface SubscriberInit {
   connectedAt: number;
   /** Unwritten bytes allowed before the subscriber counts as a slow consumer. */
   limitBytes: number;
-  /** A corked batch is flushed before it grows past this. Default: half the limit, at most 64 KiB. */
-  batchBytes?: number;
+  /** Corked writes are flushed before they grow past this. Default: half the limit, at most 64 KiB. */
+  corkFlushBytes?: number;
   /** When the stream must be asked to reconnect (max connection age), or null. */
   expiresAt: number | null;
-  /** Milliseconds of events to coalesce into one `batch` frame (`batch=<ms>`); 0 (default) sends each event at once. */
-  coalesceMs?: number;
+  /** Milliseconds of events to gather into one `batch` frame (`batch=<ms>`); 0 (default) sends each event at once. */
+  batchMs?: number;
 }
 
 export class Subscriber implements SinkListener, Routable {
@@ -78,9 +78,9 @@ export class Subscriber implements SinkListener, Routable {
   readonly meta: SubscriberMeta;
   readonly connectedAt: number;
   readonly limitBytes: number;
-  readonly batchBytes: number;
+  readonly corkFlushBytes: number;
   readonly expiresAt: number | null;
-  readonly coalesceMs: number;
+  readonly batchMs: number;
   readonly #sink: StreamSink;
   readonly #owner: SubscriberOwner;
 
@@ -94,7 +94,7 @@ export class Subscriber implements SinkListener, Routable {
   /** Live events that arrived during the replay handover (docs/ARCHITECTURE.md §5.6), in order; none until the first. */
   #held: HeldEvent[] | undefined;
   #heldBytes = 0;
-  /** Live events queued for the next `batch` frame (coalescing streams only); none until the first. */
+  /** Live events queued for the next `batch` frame (batching streams only); none until the first. */
   #queued: HeldEvent[] | undefined;
   #queuedBytes = 0;
   /** Destroys the sink if the last frame has not left in time (see {@link close}). */
@@ -108,9 +108,9 @@ export class Subscriber implements SinkListener, Routable {
     this.meta = init.meta;
     this.connectedAt = init.connectedAt;
     this.limitBytes = init.limitBytes;
-    this.batchBytes = init.batchBytes ?? Math.min(64 * 1024, Math.floor(init.limitBytes / 2));
+    this.corkFlushBytes = init.corkFlushBytes ?? Math.min(64 * 1024, Math.floor(init.limitBytes / 2));
     this.expiresAt = init.expiresAt;
-    this.coalesceMs = init.coalesceMs ?? 0;
+    this.batchMs = init.batchMs ?? 0;
   }
 
   get state(): SubscriberState {
@@ -131,7 +131,7 @@ export class Subscriber implements SinkListener, Routable {
     return this.#congestedSince;
   }
 
-  /** True while the hub holds this subscriber's frames for one batched write. */
+  /** True while the hub holds this subscriber's frames for one merged write (`tick-cork.ts`). */
   get corked(): boolean {
     return this.#corked;
   }
@@ -185,9 +185,9 @@ export class Subscriber implements SinkListener, Routable {
    */
   write(frame: Buffer, now: number): boolean {
     let buffered = this.#sink.bufferedBytes;
-    if (this.#corked && buffered + frame.length > this.batchBytes) {
-      // Hand the batch so far to the network and go on batching: a replay of hundreds of frames
-      // leaves in writes of up to `batchBytes`, not one write per frame after the first.
+    if (this.#corked && buffered + frame.length > this.corkFlushBytes) {
+      // Hand the corked writes so far to the network and stay corked: a replay of hundreds of frames
+      // leaves in writes of up to `corkFlushBytes`, not one write per frame after the first.
       this.flush(now);
       this.cork();
       buffered = this.#sink.bufferedBytes;
@@ -266,14 +266,14 @@ export class Subscriber implements SinkListener, Routable {
     return true;
   }
 
-  /** Starts a batch: frames stay in the sink until {@link flush}. */
+  /** Corks: frames stay in the sink until {@link flush}. */
   cork(): void {
     if (this.#corked || !this.open || this.#sink.closed) return;
     this.#corked = true;
     this.#sink.cork();
   }
 
-  /** Sends the batch. */
+  /** Uncorks: sends what was held. */
   flush(now: number): void {
     if (!this.#corked) return;
     this.#corked = false;
@@ -296,7 +296,7 @@ export class Subscriber implements SinkListener, Routable {
     this.#state = 'closing';
     this.#held = undefined;
     this.#queued = undefined;
-    this.flush(now); // what a batch held goes before the last frame
+    this.flush(now); // what the cork held goes before the last frame
     if (this.#sink.closed) return;
     if (!grace) {
       this.#sink.destroy();

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { optionsSchema } from '../../src/config.ts';
+import { optionsSchema } from '../../src/config/config.ts';
 import { AlertInputSource } from '../../src/alerts/inputs.ts';
 import { AlertNotifier, type HomeAssistantServices } from '../../src/alerts/notifier.ts';
 import { thresholdsFromOptions, thresholdsUpdateSchema, type AlertInputs } from '../../src/alerts/rules.ts';
@@ -9,7 +9,7 @@ import { attachAlertRecords } from '../../src/alerts/records.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { MetricsStore } from '../../src/metrics/store/store.ts';
 import { SystemSampler } from '../../src/metrics/system.ts';
-import type { UpstreamState } from '../../src/types.ts';
+import type { UpstreamState } from '../../src/shared/types.ts';
 import { FakeClock, FakeRegistry, flushLogs, testLogger } from '../metrics/helpers.ts';
 import { FakeProcess, tempDir } from '../metrics/rig.ts';
 

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { optionsSchema } from '../../src/config.ts';
+import { optionsSchema } from '../../src/config/config.ts';
 import { HaRestClient } from '../../src/ha/rest.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { AlertNotifier } from '../../src/alerts/notifier.ts';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { connect, type SseClient } from '../../src/client/index.ts';
-import type { ReconnectInfo } from '../../src/client/types.ts';
+import { connect, type SseClient } from '../../src/web/client/index.ts';
+import type { ReconnectInfo } from '../../src/web/client/types.ts';
 import { type DemoServer, FakeTimers, recordingFetch, startDemoServer, until } from './client-harness.ts';
 
 let demo: DemoServer;

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { SseClientError, connect, subscribeEntities, type SseClient } from '../../src/client/index.ts';
-import type { ReconnectInfo, StatesSnapshot, StateChangedMessage } from '../../src/client/types.ts';
+import { SseClientError, connect, subscribeEntities, type SseClient } from '../../src/web/client/index.ts';
+import type { ReconnectInfo, StatesSnapshot, StateChangedMessage } from '../../src/web/client/types.ts';
 import { type DemoServer, FakeTimers, recordingFetch, startDemoServer, until } from './client-harness.ts';
 
 let demo: DemoServer;

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { reconnectDelay, retryAfterMs } from '../../src/client/backoff.ts';
-import { connect } from '../../src/client/client.ts';
-import { type FetchLike, fetchStream } from '../../src/client/stream.ts';
-import { MetricsRecorder } from '../../src/client/metrics.ts';
-import { type SseFrame, SseParser } from '../../src/client/sse-parser.ts';
-import { StateCache } from '../../src/client/state-cache.ts';
-import type { EntityState, StorageLike } from '../../src/client/types.ts';
+import { reconnectDelay, retryAfterMs } from '../../src/web/client/backoff.ts';
+import { connect } from '../../src/web/client/client.ts';
+import { type FetchLike, fetchStream } from '../../src/web/client/stream.ts';
+import { MetricsRecorder } from '../../src/web/client/metrics.ts';
+import { type SseFrame, SseParser } from '../../src/web/client/sse-parser.ts';
+import { StateCache } from '../../src/web/client/state-cache.ts';
+import type { EntityState, StorageLike } from '../../src/web/client/types.ts';
 import { FakeTimers, until } from './client-harness.ts';
 
 function parse(chunks: string[]): { frames: SseFrame[]; retries: number[] } {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createElement } from 'react';
 import { type ReactTestRenderer, create } from 'react-test-renderer';
-import { type UseSSEResult, useSSE } from '../../src/client/react.ts';
+import { type UseSSEResult, useSSE } from '../../src/web/client/react.ts';
 import { type DemoServer, startDemoServer, until } from './client-harness.ts';
 
 let demo: DemoServer;

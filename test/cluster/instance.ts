@@ -3,9 +3,9 @@
  * environment, JSON logs on stdout) with the Redis timings shortened through
  * `SSE_HUB_TEST_CLUSTER` (JSON `ClusterTimings`), which main.ts has no option for.
  */
-import { loadConfig } from '../../src/config.ts';
-import { SecretScrubber, createLogger } from '../../src/log.ts';
-import { SseHubServer } from '../../src/server.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { SecretScrubber, createLogger } from '../../src/shared/log.ts';
+import { SseHubServer } from '../../src/app/server.ts';
 
 const config = loadConfig();
 const scrubber = new SecretScrubber();

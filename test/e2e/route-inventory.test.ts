@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { SseHubServer } from '../../src/server.ts';
+import type { SseHubServer } from '../../src/app/server.ts';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import { OpenApiCheck } from './openapi-check.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';

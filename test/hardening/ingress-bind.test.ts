@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
-import { SseHubServer } from '../../src/server.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { SseHubServer } from '../../src/app/server.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv } from '../process-harness.ts';
 

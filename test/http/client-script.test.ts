@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type * as ClientModule from '../../src/client/index.ts';
+import type * as ClientModule from '../../src/web/client/index.ts';
 import { createApp } from '../../src/http/app.ts';
 import { clientScriptRouter } from '../../src/http/routes/client-script.ts';
 import { captureLogger } from '../log-capture.ts';

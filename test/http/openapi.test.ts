@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { loadConfig } from '../../src/config.ts';
-import { loadDemoTokens } from '../../src/demo-tokens.ts';
-import { SseHubServer } from '../../src/server.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { loadDemoTokens } from '../../src/app/demo-tokens.ts';
+import { SseHubServer } from '../../src/app/server.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv } from '../process-harness.ts';
 

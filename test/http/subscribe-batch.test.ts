@@ -1,6 +1,6 @@
 /**
  * `batch=<ms>` over real HTTP (DOCS.md): batch frames to an EventSource, and `Content-Encoding:
- * gzip` for coalesced streams whose client accepts it: decodable as each batch arrives, and a whole,
+ * gzip` for batching streams whose client accepts it: decodable as each batch arrives, and a whole,
  * valid gzip member (CRC and length) once the stream ends.
  */
 import { after, before, describe, test } from 'node:test';
@@ -74,7 +74,7 @@ describe('batch=<ms>', () => {
     }
   });
 
-  test('with Accept-Encoding: gzip a coalesced stream is gzip, decodable batch by batch and whole at the end', async () => {
+  test('with Accept-Encoding: gzip a batching stream is gzip, decodable batch by batch and whole at the end', async () => {
     const s = new GzipStream(url('entity_id=light.g1&batch=50'), { Accept: 'text/event-stream', 'Accept-Encoding': 'gzip, deflate' });
     try {
       await until(() => s.frames.length === 1, 'the connection frame, inflated at once');

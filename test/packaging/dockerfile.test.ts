@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import { ROOT, gitMode, readText, readYaml, repoFiles } from './repo.ts';
 
 interface Instruction {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { optionsSchema } from '../../src/config.ts';
+import { optionsSchema } from '../../src/config/config.ts';
 import { readText } from './repo.ts';
 
 const readme = readText('README.md');

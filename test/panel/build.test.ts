@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildPanelInto } from '../../scripts/build-panel.ts';
 import { THRESHOLD_KEYS, thresholdSchema } from '../../src/alerts/rules.ts';
-import { loadPanel } from '../../src/http/panel-bundle.ts';
-import { THRESHOLD_FIELDS, serverFieldErrors, validateThreshold } from '../../src/panel/threshold-fields.ts';
+import { loadPanel } from '../../src/web/panel-bundle.ts';
+import { THRESHOLD_FIELDS, serverFieldErrors, validateThreshold } from '../../src/web/panel/threshold-fields.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-panel-build-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

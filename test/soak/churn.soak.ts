@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { SseHubServer } from '../../src/server.ts';
+import type { SseHubServer } from '../../src/app/server.ts';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
 import { until } from '../http/subscribe-harness.ts';

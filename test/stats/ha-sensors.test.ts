@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SseHubServer } from '../../src/server.ts';
+import type { SseHubServer } from '../../src/app/server.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import { RecordingEventSource, until } from '../http/subscribe-harness.ts';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
-import type { ClientScript } from '../client-bundle.ts';
+import type { ClientScript } from '../../web/client-bundle.ts';
 import { serviceUnavailable } from '../errors.ts';
 
 export interface ClientScriptRouterOptions {

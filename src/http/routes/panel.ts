@@ -8,7 +8,7 @@
  */
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { ASSET_DIR, type PanelFiles } from '../panel-bundle.ts';
+import { ASSET_DIR, type PanelFiles } from '../../web/panel-bundle.ts';
 import { serviceUnavailable } from '../errors.ts';
 
 export interface PanelRouterOptions {

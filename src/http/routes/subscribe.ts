@@ -15,14 +15,14 @@ import type { Hub } from '../../hub/hub.ts';
 import { HubFullError, HubStoppedError } from '../../hub/errors.ts';
 import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
 import { encodeFrame, errorPayload } from '../../hub/frame.ts';
-import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../types.ts';
+import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../shared/types.ts';
 import { type Authenticator, peerAddress, tokenOf } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.ts';
 import { listenerOf } from '../listeners.ts';
 import { type RateLimit, RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
 import { startSseStream } from '../sse-stream.ts';
-import { isoTime } from '../../iso-time.ts';
+import { isoTime } from '../../shared/iso-time.ts';
 
 export interface SubscribeRouterOptions {
   hub: Hub;
@@ -48,7 +48,7 @@ export interface SubscribeParams {
 }
 
 const MAX_ITEMS = 500;
-/** The longest coalescing window a stream may ask for (`batch=<ms>`). */
+/** The longest batch window a stream may ask for (`batch=<ms>`). */
 export const MAX_BATCH_MS = 10_000;
 const SLUG = /^[a-z0-9_]{1,64}$/;
 const ENTITY_ID = /^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/;
@@ -191,7 +191,7 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     // From here the stream is the hub's alone; the request, the response and ctx can be collected.
     const sink = startSseStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, gzip);
     try {
-      hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, coalesceMs: params.batchMs });
+      hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, batchMs: params.batchMs });
     } catch (err) {
       sink.destroy(); // the headers are out: nobody is left to answer
       throw err;

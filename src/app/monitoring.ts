@@ -6,24 +6,24 @@
  * the hub as the registry. Constructing does no work; `start()` opens the store and starts the
  * clocks; `stop()` stops the alerts, flushes the partial minute and closes the store.
  */
-import type { Options } from './config.ts';
-import type { Logger } from './log.ts';
-import type { ConnectionRegistry, UpstreamStatus } from './types.ts';
-import { AlertInputSource } from './alerts/inputs.ts';
-import { attachAlertRecords } from './alerts/records.ts';
-import { AlertNotifier, type HomeAssistantServices } from './alerts/notifier.ts';
-import { ALERT_RULES, thresholdsFromOptions } from './alerts/rules.ts';
-import { AlertEngine } from './alerts/engine.ts';
-import type { Now, Timers } from './metrics/clock.ts';
-import type { MetricsCollector } from './metrics/collector.ts';
-import { PrometheusExporter } from './stats/prometheus.ts';
-import { RollupScheduler } from './metrics/rollup/scheduler.ts';
-import { StatsService, type MonitorOptions } from './stats/service.ts';
-import { MetricsStore } from './metrics/store/store.ts';
-import { SystemSampler } from './metrics/system.ts';
-import { hubSensors, type SensorState } from './stats/ha-sensors.ts';
-import { SensorPublisher } from './stats/sensor-publisher.ts';
-import { systemTimers } from './timers.ts';
+import type { Options } from '../config/config.ts';
+import type { Logger } from '../shared/log.ts';
+import type { ConnectionRegistry, UpstreamStatus } from '../shared/types.ts';
+import { AlertInputSource } from '../alerts/inputs.ts';
+import { attachAlertRecords } from '../alerts/records.ts';
+import { AlertNotifier, type HomeAssistantServices } from '../alerts/notifier.ts';
+import { ALERT_RULES, thresholdsFromOptions } from '../alerts/rules.ts';
+import { AlertEngine } from '../alerts/engine.ts';
+import type { Now, Timers } from '../metrics/clock.ts';
+import type { MetricsCollector } from '../metrics/collector.ts';
+import { PrometheusExporter } from '../stats/prometheus.ts';
+import { RollupScheduler } from '../metrics/rollup/scheduler.ts';
+import { StatsService, type MonitorOptions } from '../stats/service.ts';
+import { MetricsStore } from '../metrics/store/store.ts';
+import { SystemSampler } from '../metrics/system.ts';
+import { hubSensors, type SensorState } from '../stats/ha-sensors.ts';
+import { SensorPublisher } from '../stats/sensor-publisher.ts';
+import { systemTimers } from '../shared/timers.ts';
 
 /** Where the hub's sensors are written (core's states API). */
 export interface HomeAssistantStates {

@@ -6,7 +6,6 @@
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import type { LogLevel } from './config.ts';
 import { prettyChunk } from './log-pretty.ts';
 
 export type { Logger } from 'pino';
@@ -27,6 +26,10 @@ const REDACT_PATHS = [
   '*.access_token',
   '*.authorization',
 ];
+
+/** Home Assistant add-on log levels (bashio's set), mapped to pino levels below. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'notice', 'warning', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const PINO_LEVEL: Record<LogLevel, pino.Level> = {
   trace: 'trace',

@@ -1,6 +1,6 @@
 /**
  * The browser client as the hub serves it (`GET /client.js`): one self-contained ES module and
- * its source map, built from `src/client/` by esbuild. The compiled server (dist/, the image)
+ * its source map, built from `src/web/client/` by esbuild. The compiled server (dist/, the image)
  * serves the files `npm run build` wrote beside it (scripts/build-client.ts); run from source
  * (`npm run dev`, the tests) it bundles the current sources in memory on first use, with the
  * same options, so a stale dist/ is never what a test or a developer sees.
@@ -15,10 +15,10 @@ export interface ClientScript {
   map: string;
 }
 
-/** Where things are, relative to this module in `src/http/` (tsx) or `dist/http/` (compiled). */
+/** Where things are, relative to this module in `src/web/` (tsx) or `dist/web/` (compiled). */
 const here = fileURLToPath(new URL('.', import.meta.url));
-const SOURCE_ENTRY = fileURLToPath(new URL('../client/index.ts', import.meta.url));
-/** From `dist/http/`: `dist/client/`. */
+const SOURCE_ENTRY = fileURLToPath(new URL('./client/index.ts', import.meta.url));
+/** From `dist/web/`: `dist/client/`. */
 const BUILT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
 
 export const CLIENT_FILE = 'client.js';
@@ -47,7 +47,7 @@ export async function loadClientScript(): Promise<ClientScript> {
   return { code, map };
 }
 
-/** Bundles `src/client/index.ts` in memory (esbuild is a development dependency). */
+/** Bundles `src/web/client/index.ts` in memory (esbuild is a development dependency). */
 export async function buildClientScript(): Promise<ClientScript> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({ ...clientBuildOptions(), outfile: `${here}${CLIENT_FILE}`, write: false });

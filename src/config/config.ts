@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/** Home Assistant add-on log levels (bashio's set), mapped to pino levels in `log.ts`. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'notice', 'warning', 'error', 'fatal'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from '../shared/log.ts';
+
+export { LOG_LEVELS, type LogLevel };
 
 /** Common spellings of the levels (pino's `warn`, `err`, ...), accepted and mapped to {@link LOG_LEVELS}. */
 export const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {

@@ -1,6 +1,6 @@
 /**
  * The ingress panel as the hub serves it: `index.html` plus hashed assets (`panel/main-<hash>.js`,
- * `.css`, source maps), bundled from `src/panel/` by esbuild. `npm run build` writes them to
+ * `.css`, source maps), bundled from `src/web/panel/` by esbuild. `npm run build` writes them to
  * `dist/panel/` (scripts/build-panel.ts), which the compiled server reads; the server running from
  * the sources (`npm run dev`, the tests after `npm ci`) bundles them in memory on first use with
  * the same options.
@@ -22,8 +22,8 @@ export interface PanelFiles {
   assets: Map<string, PanelAsset>;
 }
 
-const SOURCE_DIR = fileURLToPath(new URL('../panel/', import.meta.url));
-/** From `dist/http/`: `dist/panel/` (running from `src/`, the sources are bundled instead: never a stale build). */
+const SOURCE_DIR = fileURLToPath(new URL('./panel/', import.meta.url));
+/** From `dist/web/`: `dist/panel/` (running from `src/`, the sources are bundled instead: never a stale build). */
 const BUILT_DIRS = [fileURLToPath(new URL('../panel/', import.meta.url))];
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 /** The folder the page loads its assets from (relative: ingress serves the page under a path prefix). */
@@ -102,7 +102,7 @@ export async function loadPanel(dirs: readonly string[] = FROM_SOURCE ? [] : BUI
   return buildPanel();
 }
 
-/** Bundles `src/panel/` in memory (esbuild is a development dependency). */
+/** Bundles `src/web/panel/` in memory (esbuild is a development dependency). */
 export async function buildPanel(): Promise<PanelFiles> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({ ...panelBuildOptions(), outdir: `${SOURCE_DIR}out`, write: false });

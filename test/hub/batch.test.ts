@@ -1,5 +1,5 @@
 /**
- * Coalescing streams (`batch=<ms>`, src/hub/coalesce.ts) on real loopback sockets, the hub's
+ * Batching streams (`batch=<ms>`, src/hub/batch.ts) on real loopback sockets, the hub's
  * time and timers on a fake clock: one `batch` frame per window holding exactly what an unbatched
  * stream gets, ids, pings, resumes, the limit and shutdown.
  */
@@ -19,12 +19,12 @@ interface Batch {
 const batches = (client: Client) => client.ofType('batch').map((f) => ({ id: f.id, ...(f.json as unknown as Batch) }));
 const start = () => new FakeClock(Date.UTC(2024, 1, 10, 12));
 
-describe('coalescing streams (batch=<ms>)', () => {
+describe('batching streams (batch=<ms>)', () => {
   test('events of one window arrive as one batch frame: the unbatched payloads in order, the last id', async () => {
     const clock = start();
     const { hub, transport, connect } = await setup({}, clock);
     const plain = await connect(ADMIN, createFilter(ALL_TYPES));
-    const batched = await connect(ADMIN, createFilter(ALL_TYPES), { coalesceMs: 100 });
+    const batched = await connect(ADMIN, createFilter(ALL_TYPES), { batchMs: 100 });
     const published = [1, 2, 3].map((n) => transport.publishSync(ev(`light.l${n}`, n)));
     await until(() => plain.client.events.length === 3, 'the unbatched stream has them');
     assert.equal(hub.get(batched.opened.id)!.eventsSent, 0, 'queued, not written, before the window ends');
@@ -47,9 +47,9 @@ describe('coalescing streams (batch=<ms>)', () => {
   test('a window starts with its first event; streams with different filters get their own events; windows repeat', async () => {
     const clock = start();
     const { transport, connect } = await setup({}, clock);
-    const lights = await connect(ADMIN, createFilter(['state_changed'], [], ['light']), { coalesceMs: 50 });
-    const sensors = await connect(ADMIN, createFilter(['state_changed'], [], ['sensor']), { coalesceMs: 50 });
-    const slower = await connect(ADMIN, createFilter(['state_changed'], [], ['light']), { coalesceMs: 200 });
+    const lights = await connect(ADMIN, createFilter(['state_changed'], [], ['light']), { batchMs: 50 });
+    const sensors = await connect(ADMIN, createFilter(['state_changed'], [], ['sensor']), { batchMs: 50 });
+    const slower = await connect(ADMIN, createFilter(['state_changed'], [], ['light']), { batchMs: 200 });
     transport.publishSync(ev('light.a', 1));
     clock.advance(30);
     transport.publishSync(ev('sensor.b', 2));
@@ -72,7 +72,7 @@ describe('coalescing streams (batch=<ms>)', () => {
   test('a ping sends the queued events first and carries their last id', async () => {
     const clock = start();
     const { transport, connect } = await setup({ pingIntervalMs: 1000 }, clock);
-    const { client } = await connect(ADMIN, createFilter(ALL_TYPES), { coalesceMs: 5000 });
+    const { client } = await connect(ADMIN, createFilter(ALL_TYPES), { batchMs: 5000 });
     clock.advance(999);
     const last = transport.publishSync(ev('light.a', 1));
     clock.advance(1);
@@ -86,7 +86,7 @@ describe('coalescing streams (batch=<ms>)', () => {
   test('a queue that reaches the batch size leaves at once', async () => {
     const clock = start();
     const { transport, connect } = await setup({ slowConsumerLimitBytes: 8 * 1024 }, clock); // batch size: half, 4 KiB
-    const { client } = await connect(ADMIN, createFilter(ALL_TYPES), { coalesceMs: 10_000 });
+    const { client } = await connect(ADMIN, createFilter(ALL_TYPES), { batchMs: 10_000 });
     const big = { ...ev('light.a'), data: { entity_id: 'light.a', n: 0, pad: 'x'.repeat(1500) } };
     for (let i = 0; i < 3; i++) transport.publishSync(big);
     await until(() => batches(client).length === 1, 'a full batch, no timer');
@@ -98,7 +98,7 @@ describe('coalescing streams (batch=<ms>)', () => {
     const { transport, connect } = await setup({}, clock, true); // every type recorded: the history is whole
     const seen = transport.publishSync(ev('light.a', 0));
     for (let n = 1; n <= 5; n++) transport.publishSync(ev('light.a', n));
-    const { client, opened } = await connect(ADMIN, createFilter(ALL_TYPES), { coalesceMs: 100, lastEventId: seen.id });
+    const { client, opened } = await connect(ADMIN, createFilter(ALL_TYPES), { batchMs: 100, lastEventId: seen.id });
     await opened.ready;
     await until(() => batches(client).length === 1, 'the missed events');
     assert.deepEqual(batches(client)[0]!.messages.map((m) => m.data.n), [1, 2, 3, 4, 5]);
@@ -112,7 +112,7 @@ describe('coalescing streams (batch=<ms>)', () => {
   test('queued bytes count against the slow-consumer limit', async () => {
     const clock = start();
     const { hub, transport, connect, observer } = await setup({ slowConsumerLimitBytes: 2048 }, clock);
-    const { client, opened } = await connect(ADMIN, createFilter(ALL_TYPES), { coalesceMs: 60_000 });
+    const { client, opened } = await connect(ADMIN, createFilter(ALL_TYPES), { batchMs: 60_000 });
     client.socket.pause(); // a client that reads nothing
     const big = { ...ev('light.a'), data: { entity_id: 'light.a', n: 0, pad: 'x'.repeat(900) } };
     for (let i = 0; i < 3; i++) transport.publishSync(big);
@@ -123,7 +123,7 @@ describe('coalescing streams (batch=<ms>)', () => {
   test('stop sends what was queued before server_shutdown', async () => {
     const clock = start();
     const { hub, transport, connect } = await setup({}, clock);
-    const { client } = await connect(ADMIN, createFilter(ALL_TYPES), { coalesceMs: 60_000 });
+    const { client } = await connect(ADMIN, createFilter(ALL_TYPES), { batchMs: 60_000 });
     const last = transport.publishSync(ev('light.a', 1));
     await hub.stop();
     await until(() => client.ended, 'the end of the stream');

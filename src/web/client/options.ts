@@ -20,7 +20,7 @@ export interface ConnectOptions {
   /** Ask for the current states of the matching entities after `connection`. Default false. */
   initial_state?: boolean;
   /**
-   * Ask the hub to coalesce events into one frame per this many milliseconds (`batch=<ms>`, at
+   * Ask the hub to gather events into one `batch` frame per this many milliseconds (`batch=<ms>`, at
    * most 10000); listeners still receive each message on its own. Default: one frame per event.
    */
   batch?: number;

@@ -3,7 +3,7 @@
  * generated from the zod schemas in `config.ts` so the text cannot drift from what is validated.
  */
 import { z } from 'zod';
-import { LOG_LEVEL_ALIASES, envSchema, optionsSchema } from './config.ts';
+import { LOG_LEVEL_ALIASES, envSchema, optionsSchema } from '../config/config.ts';
 
 interface JsonProp {
   type?: string;
