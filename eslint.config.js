@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** The module folders of src/ (docs/ARCHITECTURE.md §2). */
-const FOLDERS = ['shared', 'config', 'transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster', 'web', 'app'];
+const FOLDERS = ['base', 'config', 'transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster', 'web', 'app'];
 /** Only src/http/ knows Koa (docs/ARCHITECTURE.md §5.2). */
 const KOA = { group: ['koa', '@koa/*'], message: 'Only src/http/ knows Koa (docs/ARCHITECTURE.md §5.2).' };
 
@@ -38,27 +38,27 @@ export default tseslint.config(
   // The import graph of docs/ARCHITECTURE.md §2, one block per folder (a later block for the same
   // files would replace the rule, so each folder lists everything it may not import).
   // The ground floor: leaf helpers (types, errors, log, time, timers) that import nothing of the project.
-  layer(['src/shared/**'], above('shared', allBut('shared'), 'src/shared/ holds leaf helpers and imports only its own files.')),
+  layer(['src/base/**'], above('base', allBut('base'), 'src/base/ holds leaf helpers and imports only its own files.')),
   // The one options schema (validated once at the edge) stands on the helpers only.
-  layer(['src/config/**'], above('config', allBut('shared', 'config'))),
-  layer(['src/transport/**'], above('transport', allBut('shared', 'config', 'transport'))),
+  layer(['src/config/**'], above('config', allBut('base', 'config'))),
+  layer(['src/transport/**'], above('transport', allBut('base', 'config', 'transport'))),
   layer(
     ['src/hub/**'],
     // The hub knows no HTTP: it writes SSE frames to a sink (src/hub/sink.ts); the HTTP layer
     // adapts a response to it (src/http/sse-stream.ts). Imports go http → hub, never back.
     { group: ['**/http/**', 'node:http', 'http', 'node:net', 'net'], message: 'The hub knows no HTTP: write to a StreamSink (src/hub/sink.ts).' },
-    above('hub', allBut('shared', 'config', 'transport', 'hub')),
+    above('hub', allBut('base', 'config', 'transport', 'hub')),
   ),
-  layer(['src/ha/**'], above('ha', allBut('shared', 'config', 'ha'), 'The composition root chooses the simulator (src/app/server.ts).')),
-  layer(['src/simulator/**'], above('simulator', allBut('shared', 'config', 'ha', 'simulator'))),
-  layer(['src/metrics/**'], above('metrics', allBut('shared', 'config', 'metrics'), 'Nothing in metrics/ knows an alert or a response shape.')),
-  layer(['src/alerts/**'], above('alerts', allBut('shared', 'config', 'metrics', 'alerts'))),
-  layer(['src/stats/**'], above('stats', allBut('shared', 'config', 'metrics', 'alerts', 'hub', 'stats'))),
+  layer(['src/ha/**'], above('ha', allBut('base', 'config', 'ha'), 'The composition root chooses the simulator (src/app/server.ts).')),
+  layer(['src/simulator/**'], above('simulator', allBut('base', 'config', 'ha', 'simulator'))),
+  layer(['src/metrics/**'], above('metrics', allBut('base', 'config', 'metrics'), 'Nothing in metrics/ knows an alert or a response shape.')),
+  layer(['src/alerts/**'], above('alerts', allBut('base', 'config', 'metrics', 'alerts'))),
+  layer(['src/stats/**'], above('stats', allBut('base', 'config', 'metrics', 'alerts', 'hub', 'stats'))),
   // Multi-instance mode: the Redis transport's companions (leader lock, registry, commands), composed by src/app/server.ts.
-  layer(['src/cluster/**'], above('cluster', allBut('shared', 'config', 'transport', 'cluster'))),
+  layer(['src/cluster/**'], above('cluster', allBut('base', 'config', 'transport', 'cluster'))),
   layer(['src/http/**'], above('http', ['simulator', 'web/client', 'web/panel'], 'The composition root chooses the simulator (src/app/server.ts); http serves the browser code through src/web/*-bundle.ts.')),
   // The browser wing's Node side: the esbuild settings and the loaders of the built bundles.
-  layer(['src/web/*.ts'], above('web', allBut('shared', 'web'), 'src/web/*-bundle.ts only bundles and loads the browser code.')),
+  layer(['src/web/*.ts'], above('web', allBut('base', 'web'), 'src/web/*-bundle.ts only bundles and loads the browser code.')),
   {
     // The client library is bundled for browsers (/client.js): no Node module and nothing of the
     // server; React only in its own entry point (docs/ARCHITECTURE.md §2).

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createLogger } from '../src/shared/log.ts';
+import { createLogger } from '../src/base/log.ts';
 import { DAY_MS, MINUTE_MS } from '../src/metrics/clock.ts';
 import { MetricsCollector } from '../src/metrics/collector.ts';
 import { LatencyHistogram } from '../src/metrics/histogram/histogram.ts';
@@ -20,7 +20,7 @@ import { emptyRollup, type Rollup } from '../src/metrics/rollup/record.ts';
 import { StatsService } from '../src/stats/service.ts';
 import { MetricsStore } from '../src/metrics/store/store.ts';
 import { SystemSampler } from '../src/metrics/system.ts';
-import type { ConnectionRegistry } from '../src/shared/types.ts';
+import type { ConnectionRegistry } from '../src/base/types.ts';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

@@ -5,12 +5,12 @@
  * and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
  */
 import { ConfigError, loadConfig } from './config/config.ts';
-import { DataDirError, ensureDataDir } from './shared/data-dir.ts';
+import { DataDirError, ensureDataDir } from './base/data-dir.ts';
 import { helpText } from './app/help.ts';
 import { demoBanner } from './app/banner.ts';
 import { DEMO_TOKENS_FILE } from './app/demo-tokens.ts';
 import { join } from 'node:path';
-import { SecretScrubber, createLogger } from './shared/log.ts';
+import { SecretScrubber, createLogger } from './base/log.ts';
 import { SseHubServer } from './app/server.ts';
 
 async function main(): Promise<void> {

@@ -12,8 +12,8 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { envSchema, loadConfig, optionsSchema } from '../src/config/config.ts';
-import { createLogger } from '../src/shared/log.ts';
-import { prettyLine } from '../src/shared/log-pretty.ts';
+import { createLogger } from '../src/base/log.ts';
+import { prettyLine } from '../src/base/log-pretty.ts';
 import { childEnv, findLine, killLeftovers, start as startProcess, within } from './process-harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,5 +1,5 @@
 /** A fake clock that also drives timers: tests move time instead of waiting for it (docs/ARCHITECTURE.md §5.13). */
-import type { TimerHandle, Timers } from '../src/shared/timers.ts';
+import type { TimerHandle, Timers } from '../src/base/timers.ts';
 
 interface FakeTimer {
   id: number;

@@ -1,7 +1,7 @@
 /** A real pino logger whose output the test keeps: to read log lines and to prove secrets never appear. */
 import { Writable } from 'node:stream';
 import type { LogLevel } from '../src/config/config.ts';
-import { type Logger, SecretScrubber, createLogger } from '../src/shared/log.ts';
+import { type Logger, SecretScrubber, createLogger } from '../src/base/log.ts';
 
 export interface CapturedLogger {
   logger: Logger;

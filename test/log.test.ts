@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import Router from '@koa/router';
 import { createApp } from '../src/http/app.ts';
 import { readJsonBody } from '../src/http/body.ts';
-import { SecretScrubber, createLogger, maskTokenShapes, redactUrl } from '../src/shared/log.ts';
+import { SecretScrubber, createLogger, maskTokenShapes, redactUrl } from '../src/base/log.ts';
 
 const fakeToken = (label: string) => `${label}-${randomBytes(20).toString('hex')}`;
 

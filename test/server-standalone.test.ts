@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
 import { HaSimulator } from '../src/simulator/index.ts';
-import { SecretScrubber } from '../src/shared/log.ts';
+import { SecretScrubber } from '../src/base/log.ts';
 import { SseHubServer } from '../src/app/server.ts';
 import { RecordingEventSource, until } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';

@@ -1,7 +1,7 @@
 /** wsMessageText: every form the `ws` package hands a message in reads as the same text; binary is refused. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { wsMessageText } from '../src/shared/ws-text.ts';
+import { wsMessageText } from '../src/base/ws-text.ts';
 
 test('a Buffer, an ArrayBuffer and fragments give the same text; a binary message gives null', () => {
   const text = '{"type":"ping","é":1}';

@@ -5,7 +5,7 @@
  * and {type:'stats', deliveries, leader}.
  */
 import { loadConfig } from '../../src/config/config.ts';
-import { createLogger } from '../../src/shared/log.ts';
+import { createLogger } from '../../src/base/log.ts';
 import { SseHubServer } from '../../src/app/server.ts';
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import { loadConfig } from '../../src/config/config.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
-import { createLogger } from '../../src/shared/log.ts';
+import { createLogger } from '../../src/base/log.ts';
 import { SseHubServer } from '../../src/app/server.ts';
 import { preciseNow } from './latency.ts';
 

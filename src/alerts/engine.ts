@@ -9,7 +9,7 @@
  * Thresholds: the options' values, overridden at runtime through the API; overrides are persisted
  * and win over the options until removed (set to null).
  */
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../base/log.ts';
 import type { AlertPersistence, AlertRecord } from './records.ts';
 import type { AlertNotifier, AlertView } from './notifier.ts';
 import {
@@ -23,7 +23,7 @@ import {
   type ThresholdsUpdate,
 } from './rules.ts';
 import { MINUTE_MS, systemTimers, type Now, type TimerHandle, type Timers } from '../metrics/clock.ts';
-import { isoTime } from '../shared/iso-time.ts';
+import { isoTime } from '../base/iso-time.ts';
 
 /** Where alerts are persisted (`attachAlertRecords` of `records.ts`; never throws, undefined while unavailable). */
 export interface AlertStore {

@@ -3,7 +3,7 @@
  * connection registry and the upstream status. Upstream downtime is measured from the first
  * read that saw it disconnected, so no subscription (and no lifecycle) is needed.
  */
-import type { ConnectionRegistry, UpstreamStatus } from '../shared/types.ts';
+import type { ConnectionRegistry, UpstreamStatus } from '../base/types.ts';
 import type { Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import type { AlertInputs } from './rules.ts';

@@ -4,8 +4,8 @@
  * resolve), a Home Assistant event `sse_hub_alert` for automations, and optionally the notify
  * service from the options. Every channel fails alone: failures are logged, never thrown.
  */
-import type { Logger } from '../shared/log.ts';
-import type { ConnectionRegistry } from '../shared/types.ts';
+import type { Logger } from '../base/log.ts';
+import type { ConnectionRegistry } from '../base/types.ts';
 
 /** The Home Assistant calls alerts need (implemented by `ha/rest.ts`'s HaRestClient). */
 export interface HomeAssistantServices {

@@ -7,8 +7,8 @@
  * clocks; `stop()` stops the alerts, flushes the partial minute and closes the store.
  */
 import type { Options } from '../config/config.ts';
-import type { Logger } from '../shared/log.ts';
-import type { ConnectionRegistry, UpstreamStatus } from '../shared/types.ts';
+import type { Logger } from '../base/log.ts';
+import type { ConnectionRegistry, UpstreamStatus } from '../base/types.ts';
 import { AlertInputSource } from '../alerts/inputs.ts';
 import { attachAlertRecords } from '../alerts/records.ts';
 import { AlertNotifier, type HomeAssistantServices } from '../alerts/notifier.ts';
@@ -23,7 +23,7 @@ import { MetricsStore } from '../metrics/store/store.ts';
 import { SystemSampler } from '../metrics/system.ts';
 import { hubSensors, type SensorState } from '../stats/ha-sensors.ts';
 import { SensorPublisher } from '../stats/sensor-publisher.ts';
-import { systemTimers } from '../shared/timers.ts';
+import { systemTimers } from '../base/timers.ts';
 
 /** Where the hub's sensors are written (core's states API). */
 export interface HomeAssistantStates {

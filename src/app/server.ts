@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Config } from '../config/config.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../base/log.ts';
 import { HaBridge } from '../ha/bridge.ts';
 import { HaUpstream, type HaUpstreamOptions } from '../ha/upstream.ts';
 import { supervisorPeerAddress } from '../ha/supervisor.ts';

@@ -3,8 +3,8 @@
  * the metrics observer. The log names the stream, user, address, listener and subscriptions; the
  * snapshot carries no token, so none can be logged.
  */
-import type { Logger } from '../shared/log.ts';
-import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../shared/types.ts';
+import type { Logger } from '../base/log.ts';
+import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../base/types.ts';
 
 export class StreamLogObserver implements HubObserver {
   readonly #next: HubObserver;

@@ -13,8 +13,8 @@
  *   every instance reports `disconnected`.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../shared/log.ts';
-import type { EventInterest, HubEvent, UpstreamState, UpstreamStatus } from '../shared/types.ts';
+import type { Logger } from '../base/log.ts';
+import type { EventInterest, HubEvent, UpstreamState, UpstreamStatus } from '../base/types.ts';
 import { FencedError, RedisTransport, redisClient } from '../transport/redis.ts';
 import { CommandChannel } from './commands.ts';
 import { LeaderLock } from './leader.ts';

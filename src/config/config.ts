@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-import { LOG_LEVELS, type LogLevel } from '../shared/log.ts';
+import { LOG_LEVELS, type LogLevel } from '../base/log.ts';
 
 export { LOG_LEVELS, type LogLevel };
 

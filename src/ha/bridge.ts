@@ -11,13 +11,13 @@
  * - After every reconnect, fresh `get_states` is diffed against the cache and synthetic
  *   state_changed events (`resync: true`) are published for what changed while we were away.
  */
-import type { EventInterest, HaState, HubEvent, StateSource, UpstreamState, UpstreamStatus } from '../shared/types.ts';
-import type { Logger } from '../shared/log.ts';
+import type { EventInterest, HaState, HubEvent, StateSource, UpstreamState, UpstreamStatus } from '../base/types.ts';
+import type { Logger } from '../base/log.ts';
 import type { HaConnection, HaSubscription } from './connection.ts';
 import { getStates, parseCoreEvent, parseStates, subscribeEvents, type CoreEvent } from './messages.ts';
 import { coreTypeOf, normalizeEvent } from './normalize.ts';
 import { StateCache } from './state-cache.ts';
-import { isoTime } from '../shared/iso-time.ts';
+import { isoTime } from '../base/iso-time.ts';
 
 /** What the bridge needs of a connection (a {@link HaConnection}, or a fake in tests). */
 export type BridgeConnection = Pick<HaConnection, 'subscribe' | 'command' | 'onConnected' | 'onDisconnected' | 'connected'>;

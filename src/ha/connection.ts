@@ -8,8 +8,8 @@
  * home-assistant-js-websocket's `connection.ts` does.
  */
 import type { WebSocket } from 'ws';
-import type { Logger } from '../shared/log.ts';
-import { systemTimers, type TimerHandle, type Timers } from '../shared/timers.ts';
+import type { Logger } from '../base/log.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../base/timers.ts';
 import { backoffDelay } from './backoff.ts';
 import { HaAuthInvalidError, HaCommandError, HaConnectionLostError, HaUpgradeRejectedError } from './errors.ts';
 import { supportedFeatures, unsubscribeEvents, type HaCommand } from './messages.ts';

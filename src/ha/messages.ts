@@ -3,8 +3,8 @@
  * parsers for what core sends (docs/home-assistant.md; like home-assistant-js-websocket's
  * `messages.ts`). No I/O here, so every shape is testable alone (docs/ARCHITECTURE.md §5.7).
  */
-import type { HaState } from '../shared/types.ts';
-import { isRecord } from '../shared/is-record.ts';
+import type { HaState } from '../base/types.ts';
+import { isRecord } from '../base/is-record.ts';
 
 /** A command before the connection gives it an id. */
 export interface HaCommand {

@@ -9,10 +9,10 @@
  * - `script_started` → `script_executed` `{script_id, name, execution_data: {status: "started"}}`;
  * - any other type: core's data unchanged.
  */
-import { PRODUCT_TO_CORE_TYPE, type HaState, type HubEvent } from '../shared/types.ts';
+import { PRODUCT_TO_CORE_TYPE, type HaState, type HubEvent } from '../base/types.ts';
 import type { CoreEvent } from './messages.ts';
-import { isoTime } from '../shared/iso-time.ts';
-import { isRecord } from '../shared/is-record.ts';
+import { isoTime } from '../base/iso-time.ts';
+import { isRecord } from '../base/is-record.ts';
 
 /** `light.kitchen` → `light`; undefined when the id has no domain. */
 export function domainOf(entityId: string): string | undefined {

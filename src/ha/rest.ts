@@ -3,8 +3,8 @@
  * `POST /api/services/<domain>/<service>` and `POST /api/events/<type>`. In add-on mode the base is
  * the Supervisor proxy `http://supervisor/core` (its paths mirror core's `/api/…`).
  */
-import { UpstreamUnavailableError } from '../shared/errors.ts';
-import type { HaState } from '../shared/types.ts';
+import { UpstreamUnavailableError } from '../base/errors.ts';
+import type { HaState } from '../base/types.ts';
 import { HaRestError } from './errors.ts';
 import { parseStates } from './messages.ts';
 

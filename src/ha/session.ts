@@ -6,10 +6,10 @@
  * A session lives exactly as long as its socket; {@link HaConnection} makes a new one per reconnect.
  */
 import type { RawData, WebSocket } from 'ws';
-import type { Logger } from '../shared/log.ts';
-import type { TimerHandle, Timers } from '../shared/timers.ts';
+import type { Logger } from '../base/log.ts';
+import type { TimerHandle, Timers } from '../base/timers.ts';
 import { encodeCommand, parseFrame, ping, type HaCommand, type ServerMessage } from './messages.ts';
-import { wsMessageText } from '../shared/ws-text.ts';
+import { wsMessageText } from '../base/ws-text.ts';
 
 export type ResultMessage = Extract<ServerMessage, { type: 'result' | 'pong' }>;
 

@@ -6,8 +6,8 @@
 import { WebSocket } from 'ws';
 import { HaAuthInvalidError, HaConnectError, HaUpgradeRejectedError } from './errors.ts';
 import { auth, parseFrame } from './messages.ts';
-import { wsMessageText } from '../shared/ws-text.ts';
-import { systemTimers, type Timers } from '../shared/timers.ts';
+import { wsMessageText } from '../base/ws-text.ts';
+import { systemTimers, type Timers } from '../base/timers.ts';
 
 export interface OpenSocketOptions {
   /** `ws(s)://…/api/websocket` (or the Supervisor proxy's `ws://supervisor/core/websocket`). */

@@ -2,7 +2,7 @@
  * The bridge's copy of core's states: filled by `get_states` at every (re)connect, kept current by
  * state_changed, and able to tell what changed while we were away (pure apart from its own map).
  */
-import type { HaState } from '../shared/types.ts';
+import type { HaState } from '../base/types.ts';
 import type { CoreEvent } from './messages.ts';
 import { parseState } from './messages.ts';
 

@@ -4,7 +4,7 @@
  * add-on tokens, docs/home-assistant.md §15).
  */
 import { isIP } from 'node:net';
-import { UpstreamUnavailableError } from '../shared/errors.ts';
+import { UpstreamUnavailableError } from '../base/errors.ts';
 
 /**
  * The peer address ingress requests must come from: the host of `SUPERVISOR_URL` when it is an IP

@@ -2,13 +2,13 @@
  * Checks one user token against core over a short-lived websocket (docs/home-assistant.md §15): auth phase,
  * then `auth/current_user`, then close. `null` means core rejected the token.
  */
-import type { User } from '../shared/types.ts';
-import { UpstreamUnavailableError } from '../shared/errors.ts';
+import type { User } from '../base/types.ts';
+import { UpstreamUnavailableError } from '../base/errors.ts';
 import { HaAuthInvalidError } from './errors.ts';
 import { currentUser, encodeCommand, parseCurrentUser, parseFrame } from './messages.ts';
 import { openAuthenticatedSocket } from './socket.ts';
-import { wsMessageText } from '../shared/ws-text.ts';
-import { systemTimers, type Timers } from '../shared/timers.ts';
+import { wsMessageText } from '../base/ws-text.ts';
+import { systemTimers, type Timers } from '../base/timers.ts';
 
 export interface TokenCheckOptions {
   /** Core's websocket URL (`ws(s)://host:port/api/websocket`). */

@@ -10,7 +10,7 @@
  * Construction does no work; `start()` starts the local core (demo) and then the connection.
  */
 import type { Upstream } from '../config/config.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../base/log.ts';
 import { HaConnection, type HaConnectionOptions } from './connection.ts';
 import { HaRestClient } from './rest.ts';
 import { fetchCoreBaseUrl } from './supervisor.ts';

@@ -7,13 +7,13 @@
  * rejected; only then is core asked, once per token however many requests wait for it.
  */
 import { createHash } from 'node:crypto';
-import type { User } from '../shared/types.ts';
-import type { Logger } from '../shared/log.ts';
-import { InvalidTokenError, TooManyAttemptsError } from '../shared/errors.ts';
+import type { User } from '../base/types.ts';
+import type { Logger } from '../base/log.ts';
+import { InvalidTokenError, TooManyAttemptsError } from '../base/errors.ts';
 import { websocketUrl } from '../config/config.ts';
 import { FailureLimiter } from './failure-limiter.ts';
 import { checkToken } from './token-check.ts';
-import type { Timers } from '../shared/timers.ts';
+import type { Timers } from '../base/timers.ts';
 
 export interface UserDirectoryOptions {
   /** Core's base URL (`http(s)://host:port`), asked before each check that reaches core. */

@@ -5,8 +5,8 @@
  */
 import Koa from 'koa';
 import type Router from '@koa/router';
-import type { Logger } from '../shared/log.ts';
-import { redactUrl } from '../shared/log.ts';
+import type { Logger } from '../base/log.ts';
+import { redactUrl } from '../base/log.ts';
 import { HttpError, RequestAbortedError, envelope } from './errors.ts';
 
 export interface AppOptions {

@@ -12,8 +12,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
-import type { User } from '../shared/types.ts';
-import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../shared/errors.ts';
+import type { User } from '../base/types.ts';
+import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../base/errors.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable, unauthorized } from './errors.ts';
 import { listenerOf } from './listeners.ts';
 

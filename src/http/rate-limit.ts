@@ -13,7 +13,7 @@ import type Koa from 'koa';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Options } from '../config/config.ts';
-import type { HubObserver } from '../shared/types.ts';
+import type { HubObserver } from '../base/types.ts';
 import { peerAddress } from './auth.ts';
 import { HttpError } from './errors.ts';
 import { listenerOf } from './listeners.ts';

@@ -25,7 +25,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../base/log.ts';
 import { InvalidPeriodError, parsePeriod } from '../metrics/period.ts';
 import type { StatsService } from '../stats/service.ts';
 import { type Authenticator, assertAdmin, authErrorToHttp, tokenOf } from './auth.ts';
@@ -33,8 +33,8 @@ import { authenticateFirstMessage } from './ws-auth.ts';
 import { HttpError, badRequest, envelope, notFound } from './errors.ts';
 import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';
 import { type RateLimit, RateLimitedError, clientKeyOf } from './rate-limit.ts';
-import { wsMessageText } from '../shared/ws-text.ts';
-import { isRecord } from '../shared/is-record.ts';
+import { wsMessageText } from '../base/ws-text.ts';
+import { isRecord } from '../base/is-record.ts';
 import { successEnvelope } from './envelope.ts';
 
 export interface WsApiOptions {

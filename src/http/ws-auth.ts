@@ -6,8 +6,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { isRecord } from '../shared/is-record.ts';
-import { wsMessageText } from '../shared/ws-text.ts';
+import { isRecord } from '../base/is-record.ts';
+import { wsMessageText } from '../base/ws-text.ts';
 import { type AuthState, type Authenticator, assertAdmin, authErrorToHttp } from './auth.ts';
 import { HttpError } from './errors.ts';
 

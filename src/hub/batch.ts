@@ -10,9 +10,9 @@
  * its batch size is flushed at once. System frames never wait: the hub flushes a stream's queue
  * ({@link BatchWindows.flush}) before it writes a ping, a notice or the last frame.
  */
-import type { HubEvent } from '../shared/types.ts';
-import { isoTime } from '../shared/iso-time.ts';
-import type { TimerHandle, Timers } from '../shared/timers.ts';
+import type { HubEvent } from '../base/types.ts';
+import { isoTime } from '../base/iso-time.ts';
+import type { TimerHandle, Timers } from '../base/timers.ts';
 import { encodeBatchFrame, payloadOf } from './frame.ts';
 import type { HeldEvent, Subscriber } from './subscriber.ts';
 

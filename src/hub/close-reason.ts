@@ -1,5 +1,5 @@
 /** What a stream is told when the server ends it: the `error` code and message per close reason. */
-import type { CloseReason } from '../shared/types.ts';
+import type { CloseReason } from '../base/types.ts';
 
 export interface CloseNotice {
   code: string;

@@ -6,7 +6,7 @@
  * The routing index (`routing.ts`) answers the same question for many subscribers at once; this
  * predicate is the reference it is tested against, and is used for replay and initial states.
  */
-import type { HubEvent } from '../shared/types.ts';
+import type { HubEvent } from '../base/types.ts';
 
 /** `'*'` stands for every event type (admins without an `events` filter). */
 export const ALL_TYPES = '*';

@@ -7,7 +7,7 @@
  * stream; a transfer coding, if the stream has one, is the HTTP layer's (`src/http/sse-stream.ts`).
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import type { HaState, HubEvent } from '../shared/types.ts';
+import type { HaState, HubEvent } from '../base/types.ts';
 
 /** Thrown when a field value cannot be represented on the wire (an id with a line break or NUL). */
 export class InvalidFrameError extends Error {

@@ -19,10 +19,10 @@ import type {
   UpstreamState,
   UpstreamStatus,
   User,
-} from '../shared/types.ts';
+} from '../base/types.ts';
 import type { Transport } from '../transport/transport.ts';
-import { isoTime } from '../shared/iso-time.ts';
-import { type Timers, systemTimers } from '../shared/timers.ts';
+import { isoTime } from '../base/iso-time.ts';
+import { type Timers, systemTimers } from '../base/timers.ts';
 import { TickCork } from './tick-cork.ts';
 import { closeNotice } from './close-reason.ts';
 import { BatchWindows } from './batch.ts';

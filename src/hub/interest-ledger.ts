@@ -7,8 +7,8 @@
  * reaches back past that id cannot be exact for that type (its events were never recorded), and
  * the opening answers it with `replay_gap` instead of a silently partial replay.
  */
-import type { EventInterest } from '../shared/types.ts';
-import type { TimerHandle, Timers } from '../shared/timers.ts';
+import type { EventInterest } from '../base/types.ts';
+import type { TimerHandle, Timers } from '../base/timers.ts';
 
 export interface InterestLedgerOptions {
   /** Who subscribes upstream (the bridge, or the cluster in Redis mode). */

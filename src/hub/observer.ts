@@ -1,5 +1,5 @@
 /** A {@link HubObserver} that ignores everything, for when no metrics collector is wired in. */
-import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../shared/types.ts';
+import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../base/types.ts';
 
 export class NoopHubObserver implements HubObserver {
   connectionOpened(_conn: ConnectionSnapshot): void {}

@@ -9,9 +9,9 @@
  * head. Frames before a state snapshot carry no id and only the snapshot's last frame carries the
  * head: a drop in the middle of the snapshot makes the next reconnect ask for it again.
  */
-import type { HaState, HubEvent, StampedEvent, StateSource } from '../shared/types.ts';
+import type { HaState, HubEvent, StampedEvent, StateSource } from '../base/types.ts';
 import type { Transport } from '../transport/transport.ts';
-import { isoTime } from '../shared/iso-time.ts';
+import { isoTime } from '../base/iso-time.ts';
 import { type EventFilter, domainOf, matches } from './filter.ts';
 import { writeBatches } from './batch.ts';
 import { connectionPayload, encodeFrame, errorPayload, initialStatePayload } from './frame.ts';

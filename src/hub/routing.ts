@@ -11,7 +11,7 @@
  * the slot), so routing never changes a subscriber's own state.
  */
 import { ALL_TYPES, type EventFilter, hasEntityRestriction, typesOf } from './filter.ts';
-import type { HubEvent } from '../shared/types.ts';
+import type { HubEvent } from '../base/types.ts';
 
 /** Scratch space a subscriber carries for the index: the stamp of the last lookup that visited it. */
 export class RouteMark {

@@ -22,8 +22,8 @@
  * the limit like unwritten ones.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConnectionSnapshot, StampedEvent, User } from '../shared/types.ts';
-import type { TimerHandle, Timers } from '../shared/timers.ts';
+import type { ConnectionSnapshot, StampedEvent, User } from '../base/types.ts';
+import type { TimerHandle, Timers } from '../base/timers.ts';
 import { ALL_TYPES, type EventFilter } from './filter.ts';
 import { type Routable, RouteMark } from './routing.ts';
 import type { SinkListener, StreamSink } from './sink.ts';

@@ -12,7 +12,7 @@ export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
 // Timers live beside the modules that share them (the hub takes them too); re-exported for metrics.
-export { type TimerHandle, type Timers, systemTimers } from '../shared/timers.ts';
+export { type TimerHandle, type Timers, systemTimers } from '../base/timers.ts';
 
 /** The start of the bucket of size `size` that contains `t`. */
 export function floorTo(t: number, size: number): number {

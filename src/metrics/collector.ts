@@ -5,7 +5,7 @@
  * rollup every minute) and one-minute sliding windows (live rates). Every call is O(1) and
  * synchronous; nothing here does I/O.
  */
-import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../shared/types.ts';
+import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../base/types.ts';
 import type { Now } from './clock.ts';
 import { LatencyHistogram } from './histogram/histogram.ts';
 import { RateWindow } from './rate-window.ts';

@@ -3,7 +3,7 @@
  * that turn lights on), doors open (which runs a script), and someone flips a switch now and then.
  * Paced so the core fires about `eventRate` events per second on average.
  */
-import { systemTimers, type TimerHandle, type Timers } from '../shared/timers.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../base/timers.ts';
 import type { SimulatedCore } from './core.ts';
 
 export interface DemoActivityOptions {

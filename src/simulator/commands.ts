@@ -3,7 +3,7 @@
  * Handlers throw {@link SchemaError} (→ `invalid_format`), {@link UnauthorizedError}
  * (→ `unauthorized`) or ServiceNotFoundError (→ `not_found`); the session maps them.
  */
-import { NON_ADMIN_EVENT_TYPES, type HaState } from '../shared/types.ts';
+import { NON_ADMIN_EVENT_TYPES, type HaState } from '../base/types.ts';
 import type { SimUser, SimulatedCore } from './core.ts';
 import { compressState, entitiesDiff, type CompressedState } from './compressed.ts';
 import { validate } from './schema.ts';

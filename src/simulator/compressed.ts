@@ -3,7 +3,7 @@
  * `a` adds compressed states, `r` removes entities, `c` carries per-entity diffs with `+` (changed
  * fields only) and `-` (removed attribute keys).
  */
-import type { HaState } from '../shared/types.ts';
+import type { HaState } from '../base/types.ts';
 import { epochSeconds, parseIsoMicros } from './time.ts';
 
 export interface CompressedState {

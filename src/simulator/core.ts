@@ -2,7 +2,7 @@
  * The simulated Home Assistant core: clock, ids, event bus, state machine, services and users,
  * shared by the websocket sessions, the REST API and the demo activity. No I/O here.
  */
-import type { HaState } from '../shared/types.ts';
+import type { HaState } from '../base/types.ts';
 import type { HaContext } from '../ha/messages.ts';
 import { EventBus } from './event-bus.ts';
 import { Random, accessToken, newContext } from './ids.ts';

@@ -3,7 +3,7 @@
  * `homeassistant.*` services, persistent notifications and notify. Each changes state through the
  * state machine with the caller's context, so `call_service` is followed by `state_changed` as in core.
  */
-import type { HaState } from '../shared/types.ts';
+import type { HaState } from '../base/types.ts';
 import type { SimulatedCore } from './core.ts';
 import type { ServiceCall } from './services.ts';
 import { isoMicros } from './time.ts';

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimulatedCore } from './core.ts';
 import { ServiceNotFoundError } from './services.ts';
-import { isRecord } from '../shared/is-record.ts';
+import { isRecord } from '../base/is-record.ts';
 
 /** One REST request as the simulator saw it. */
 export interface RestCall {

@@ -3,7 +3,7 @@
  * failures become `invalid_format` with a humanised message (docs/home-assistant.md §4), e.g.
  * `extra keys not allowed @ data['entity_id']. Got 'light.x'`.
  */
-import { isRecord } from '../shared/is-record.ts';
+import { isRecord } from '../base/is-record.ts';
 
 export class SchemaError extends Error {
   constructor(

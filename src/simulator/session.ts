@@ -10,7 +10,7 @@ import { COMMANDS, UnauthorizedError, type Command, type CommandSession } from '
 import { SchemaError, pythonRepr } from './schema.ts';
 import { ServiceNotFoundError } from './services.ts';
 import * as wire from './wire.ts';
-import { wsMessageText } from '../shared/ws-text.ts';
+import { wsMessageText } from '../base/ws-text.ts';
 
 export interface SessionHost {
   readonly core: SimulatedCore;

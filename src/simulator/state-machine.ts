@@ -3,7 +3,7 @@
  * a write that changes the state or attributes fires `state_changed` (with `last_changed` kept when
  * only attributes changed); an identical write fires `state_reported` instead.
  */
-import type { HaState } from '../shared/types.ts';
+import type { HaState } from '../base/types.ts';
 import type { HaContext } from '../ha/messages.ts';
 import type { EventBus } from './event-bus.ts';
 import { isoMicros, type MicroClock } from './time.ts';

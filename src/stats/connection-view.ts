@@ -1,6 +1,6 @@
 /** One stream as the API shows it (DOCS.md, the `connection` object), mapped from the hub's snapshot. */
-import type { ConnectionSnapshot } from '../shared/types.ts';
-import { isoTime } from '../shared/iso-time.ts';
+import type { ConnectionSnapshot } from '../base/types.ts';
+import { isoTime } from '../base/iso-time.ts';
 
 export interface ConnectionView {
   id: string;

@@ -3,7 +3,7 @@
  * WebSocket API, DOCS.md): upstream state and since when, streams, rates, delivery latency
  * percentiles over the last one to two minutes, and the process figures of the latest sample.
  */
-import { isoTime } from '../shared/iso-time.ts';
+import { isoTime } from '../base/iso-time.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import type { SystemSnapshot } from '../metrics/system.ts';
 

@@ -4,8 +4,8 @@
  * sensors at most every `intervalMs` (default 30 s), binary sensors (the upstream link, alerts)
  * on the first tick after they change. A failed write is retried on a later tick.
  */
-import type { Logger } from '../shared/log.ts';
-import type { TimerHandle, Timers } from '../shared/timers.ts';
+import type { Logger } from '../base/log.ts';
+import type { TimerHandle, Timers } from '../base/timers.ts';
 import type { SensorState } from './ha-sensors.ts';
 
 export interface SensorPublisherOptions {

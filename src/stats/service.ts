@@ -3,12 +3,12 @@
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
  * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
  */
-import type { ConnectionRegistry } from '../shared/types.ts';
+import type { ConnectionRegistry } from '../base/types.ts';
 import { connectionView, type ConnectionView } from './connection-view.ts';
 import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import { performanceInsights, type Insight } from './insights.ts';
-import { isoDuration, isoTime } from '../shared/iso-time.ts';
+import { isoDuration, isoTime } from '../base/iso-time.ts';
 import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
 import { periodSpec, windowStart, type Period, type Resolution } from '../metrics/period.ts';
 import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup/record.ts';

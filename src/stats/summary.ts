@@ -7,7 +7,7 @@
  * Averages are weighted by the measured duration of each rollup.
  */
 import { LatencyHistogram, encodedPercentiles } from '../metrics/histogram/histogram.ts';
-import { isoTime } from '../shared/iso-time.ts';
+import { isoTime } from '../base/iso-time.ts';
 import type { PeriodAggregate } from '../metrics/rollup/aggregate.ts';
 import type { RollupView } from '../metrics/rollup/record.ts';
 

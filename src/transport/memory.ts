@@ -7,7 +7,7 @@
  * not hand out ids a client may still hold from the previous run; such an id is older than the
  * ring and replays as a gap instead of silently matching unrelated events.
  */
-import type { HubEvent, StampedEvent } from '../shared/types.ts';
+import type { HubEvent, StampedEvent } from '../base/types.ts';
 import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
 
 export interface MemoryTransportOptions {

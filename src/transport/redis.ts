@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
-import type { HubEvent, StampedEvent, UpstreamState } from '../shared/types.ts';
+import type { HubEvent, StampedEvent, UpstreamState } from '../base/types.ts';
 import { ZERO_ID, compareStreamIds, isStreamId } from './redis-stream-id.ts';
 import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
 

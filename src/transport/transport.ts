@@ -6,7 +6,7 @@
  * Implementations: `memory.ts` (one process, a ring buffer) and `redis.ts` (a Redis Stream shared
  * by every instance, whose entry ids are the SSE ids). Both must pass `test/transport/suite.ts`.
  */
-import type { HubEvent, StampedEvent } from '../shared/types.ts';
+import type { HubEvent, StampedEvent } from '../base/types.ts';
 
 /** Receives every stamped event, in id order, synchronously from the transport's delivery path. */
 export type TransportListener = (event: StampedEvent) => void;

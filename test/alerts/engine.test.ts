@@ -9,7 +9,7 @@ import { attachAlertRecords } from '../../src/alerts/records.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { MetricsStore } from '../../src/metrics/store/store.ts';
 import { SystemSampler } from '../../src/metrics/system.ts';
-import type { UpstreamState } from '../../src/shared/types.ts';
+import type { UpstreamState } from '../../src/base/types.ts';
 import { FakeClock, FakeRegistry, flushLogs, testLogger } from '../metrics/helpers.ts';
 import { FakeProcess, tempDir } from '../metrics/rig.ts';
 

@@ -5,7 +5,7 @@
  */
 import { MetricsStore } from '../../src/metrics/store/store.ts';
 import { emptyRollup } from '../../src/metrics/rollup/record.ts';
-import { createLogger } from '../../src/shared/log.ts';
+import { createLogger } from '../../src/base/log.ts';
 
 const [dir, maxMsText] = process.argv.slice(2);
 const store = new MetricsStore({ dataDir: dir!, logger: createLogger({ level: 'error' }), now: () => Date.now() });

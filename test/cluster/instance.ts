@@ -4,7 +4,7 @@
  * `SSE_HUB_TEST_CLUSTER` (JSON `ClusterTimings`), which main.ts has no option for.
  */
 import { loadConfig } from '../../src/config/config.ts';
-import { SecretScrubber, createLogger } from '../../src/shared/log.ts';
+import { SecretScrubber, createLogger } from '../../src/base/log.ts';
 import { SseHubServer } from '../../src/app/server.ts';
 
 const config = loadConfig();

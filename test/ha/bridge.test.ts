@@ -1,7 +1,7 @@
 /** HaBridge with a real HaConnection and the simulator: ref-counted subscriptions, cache, resync, status. */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HubEvent, UpstreamState } from '../../src/shared/types.ts';
+import type { HubEvent, UpstreamState } from '../../src/base/types.ts';
 import { HaBridge } from '../../src/ha/bridge.ts';
 import { HaConnection } from '../../src/ha/connection.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';

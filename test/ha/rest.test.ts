@@ -1,7 +1,7 @@
 /** HaRestClient against the simulator's REST API. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UpstreamUnavailableError } from '../../src/shared/errors.ts';
+import { UpstreamUnavailableError } from '../../src/base/errors.ts';
 import { HaRestError } from '../../src/ha/errors.ts';
 import { HaRestClient } from '../../src/ha/rest.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';

@@ -3,7 +3,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { UpstreamUnavailableError } from '../../src/shared/errors.ts';
+import { UpstreamUnavailableError } from '../../src/base/errors.ts';
 import { fetchCoreBaseUrl, supervisorPeerAddress } from '../../src/ha/supervisor.ts';
 
 const TOKEN = 'supervisor-token-0123456789abcdef';

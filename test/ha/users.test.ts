@@ -3,7 +3,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../../src/shared/errors.ts';
+import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../../src/base/errors.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { UserDirectory } from '../../src/ha/users.ts';
 import { captureLogger, type CapturedLogger } from './helpers.ts';

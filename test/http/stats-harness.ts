@@ -4,7 +4,7 @@
  * clock (real SQLite in a temp dir), a fake ConnectionRegistry and fixed admin/non-admin tokens.
  */
 import { optionsSchema } from '../../src/config/config.ts';
-import { InvalidTokenError } from '../../src/shared/errors.ts';
+import { InvalidTokenError } from '../../src/base/errors.ts';
 import { createApp } from '../../src/http/app.ts';
 import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
 import { Listener } from '../../src/http/listeners.ts';
@@ -19,7 +19,7 @@ import { thresholdsFromOptions, type AlertInputs } from '../../src/alerts/rules.
 import { AlertEngine } from '../../src/alerts/engine.ts';
 import { attachAlertRecords } from '../../src/alerts/records.ts';
 import { PrometheusExporter } from '../../src/stats/prometheus.ts';
-import type { User } from '../../src/shared/types.ts';
+import type { User } from '../../src/base/types.ts';
 import { FakeClock } from '../metrics/helpers.ts';
 import { createRig, tempDir } from '../metrics/rig.ts';
 

@@ -9,7 +9,7 @@ import type {
   StateSource,
   UpstreamState,
   UpstreamStatus,
-} from '../../src/shared/types.ts';
+} from '../../src/base/types.ts';
 
 /** Counts retains per type; `held` is what the bridge would be subscribed to. */
 export class FakeInterest implements EventInterest {

@@ -11,7 +11,7 @@ import type { EventFilter } from '../../src/hub/filter.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { ReplayResult } from '../../src/transport/transport.ts';
-import type { HubEvent, User } from '../../src/shared/types.ts';
+import type { HubEvent, User } from '../../src/base/types.ts';
 import type { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
 import { FrameParser } from './sse-parser.ts';

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HubFullError, HubStoppedError } from '../../src/hub/errors.ts';
 import { ALL_TYPES, createFilter, matches } from '../../src/hub/filter.ts';
-import type { StampedEvent } from '../../src/shared/types.ts';
+import type { StampedEvent } from '../../src/base/types.ts';
 import { FakeClock } from '../metrics/helpers.ts';
 import { ADMIN, USER, ev, setup, until } from './harness.ts';
 

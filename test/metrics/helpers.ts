@@ -4,8 +4,8 @@
  * (re-exported here for the tests that import it from this file).
  */
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/shared/log.ts';
-import type { CloseReason, ConnectionRegistry, ConnectionSnapshot, HubEvent } from '../../src/shared/types.ts';
+import { createLogger, type Logger } from '../../src/base/log.ts';
+import type { CloseReason, ConnectionRegistry, ConnectionSnapshot, HubEvent } from '../../src/base/types.ts';
 
 export { FakeClock } from '../fake-clock.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isoDuration, isoTime } from '../../src/shared/iso-time.ts';
+import { isoDuration, isoTime } from '../../src/base/iso-time.ts';
 import { InvalidPeriodError, parsePeriod, periodSpec, windowStart } from '../../src/metrics/period.ts';
 
 test('periods: the four are accepted, none means 1h, anything else is an InvalidPeriodError', () => {

@@ -5,7 +5,7 @@
  * docs/home-assistant.md §16 and test/fixtures/README.md for what lint.py checks.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { isRecord } from '../../src/shared/is-record.ts';
+import { isRecord } from '../../src/base/is-record.ts';
 import { readText } from './repo.ts';
 
 export interface LintResult {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { optionsSchema } from '../../src/config/config.ts';
-import { isRecord } from '../../src/shared/is-record.ts';
+import { isRecord } from '../../src/base/is-record.ts';
 import { ROOT, readYaml } from './repo.ts';
 
 const config = readYaml('config.yaml');

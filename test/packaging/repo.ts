@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { isRecord } from '../../src/shared/is-record.ts';
+import { isRecord } from '../../src/base/is-record.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

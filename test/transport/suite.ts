@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HubEvent, StampedEvent } from '../../src/shared/types.ts';
+import type { HubEvent, StampedEvent } from '../../src/base/types.ts';
 import { type Transport, TransportStoppedError } from '../../src/transport/transport.ts';
 
 export interface TransportFactoryOptions {

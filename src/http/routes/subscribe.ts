@@ -15,14 +15,14 @@ import type { Hub } from '../../hub/hub.ts';
 import { HubFullError, HubStoppedError } from '../../hub/errors.ts';
 import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
 import { encodeFrame, errorPayload } from '../../hub/frame.ts';
-import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../shared/types.ts';
+import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../base/types.ts';
 import { type Authenticator, peerAddress, tokenOf } from '../auth.ts';
 import { readJsonBody } from '../body.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.ts';
 import { listenerOf } from '../listeners.ts';
 import { type RateLimit, RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
 import { startSseStream } from '../sse-stream.ts';
-import { isoTime } from '../../shared/iso-time.ts';
+import { isoTime } from '../../base/iso-time.ts';
 
 export interface SubscribeRouterOptions {
   hub: Hub;

@@ -4,8 +4,8 @@
  * it to the store and keeps the last hour in memory (so 1h figures survive a store that is
  * unavailable). `stop()` flushes the partial minute, so a graceful shutdown loses nothing.
  */
-import type { Logger } from '../../shared/log.ts';
-import type { ConnectionRegistry } from '../../shared/types.ts';
+import type { Logger } from '../../base/log.ts';
+import type { ConnectionRegistry } from '../../base/types.ts';
 import { MINUTE_MS, floorTo, systemTimers, type Now, type TimerHandle, type Timers } from '../clock.ts';
 import type { MetricsCollector } from '../collector.ts';
 import { mergeRollups, type Rollup } from './record.ts';

@@ -13,8 +13,8 @@
 import { backupPaused, pauseFileOf } from '../../backup/pause.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ensureDataDir } from '../../shared/data-dir.ts';
-import type { Logger } from '../../shared/log.ts';
+import { ensureDataDir } from '../../base/data-dir.ts';
+import type { Logger } from '../../base/log.ts';
 import { DAY_MS, HOUR_MS, floorTo, type Now } from '../clock.ts';
 import { HistogramAccumulator } from '../histogram/accumulator.ts';
 import { HistogramFormatError } from '../histogram/histogram.ts';
