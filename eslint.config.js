@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** The module folders of src/ (docs/ARCHITECTURE.md §2). */
-const FOLDERS = ['base', 'config', 'transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster', 'web', 'app'];
+const FOLDERS = ['base', 'config', 'backup', 'transport', 'hub', 'ha', 'simulator', 'metrics', 'alerts', 'stats', 'http', 'cluster', 'web', 'app'];
 /** Only src/http/ knows Koa (docs/ARCHITECTURE.md §5.2). */
 const KOA = { group: ['koa', '@koa/*'], message: 'Only src/http/ knows Koa (docs/ARCHITECTURE.md §5.2).' };
 
@@ -39,6 +39,8 @@ export default tseslint.config(
   // files would replace the rule, so each folder lists everything it may not import).
   // The ground floor: leaf helpers (types, errors, log, time, timers) that import nothing of the project.
   layer(['src/base/**'], above('base', allBut('base'), 'src/base/ holds leaf helpers and imports only its own files.')),
+  // The Supervisor's backup hooks run as their own process (config.yaml); the store reads their pause file.
+  layer(['src/backup/**'], above('backup', allBut('backup'), 'src/backup/ runs as its own process and imports only its own files.')),
   // The one options schema (validated once at the edge) stands on the helpers only.
   layer(['src/config/**'], above('config', allBut('base', 'config'))),
   layer(['src/transport/**'], above('transport', allBut('base', 'config', 'transport'))),
@@ -51,7 +53,7 @@ export default tseslint.config(
   ),
   layer(['src/ha/**'], above('ha', allBut('base', 'config', 'ha'), 'The composition root chooses the simulator (src/app/server.ts).')),
   layer(['src/simulator/**'], above('simulator', allBut('base', 'config', 'ha', 'simulator'))),
-  layer(['src/metrics/**'], above('metrics', allBut('base', 'config', 'metrics'), 'Nothing in metrics/ knows an alert or a response shape.')),
+  layer(['src/metrics/**'], above('metrics', allBut('base', 'config', 'backup', 'metrics'), 'Nothing in metrics/ knows an alert or a response shape.')),
   layer(['src/alerts/**'], above('alerts', allBut('base', 'config', 'metrics', 'alerts'))),
   layer(['src/stats/**'], above('stats', allBut('base', 'config', 'metrics', 'alerts', 'hub', 'stats'))),
   // Multi-instance mode: the Redis transport's companions (leader lock, registry, commands), composed by src/app/server.ts.
