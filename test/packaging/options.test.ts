@@ -1,5 +1,5 @@
 /**
- * The three descriptions of every option agree: the zod schema in src/config.ts (the source of
+ * The three descriptions of every option agree: the zod schema in src/config/config.ts (the source of
  * truth), config.yaml's `options`/`schema` (what the Supervisor validates and shows), and
  * translations/en.yaml (the labels). Types and ranges come from zod's own schema objects and are
  * confirmed by parsing boundary values, so a change on either side fails here.
@@ -87,7 +87,7 @@ function zodInfo(field: unknown): ZodInfo {
 
 const accepts = (key: string, value: unknown) => optionsSchema.safeParse({ [key]: value }).success;
 
-describe('config.yaml options/schema against src/config.ts', () => {
+describe('config.yaml options/schema against src/config/config.ts', () => {
   it('has exactly the options of the zod schema', () => {
     assert.deepEqual(Object.keys(yamlSchema).sort(), Object.keys(shape).sort());
     for (const key of Object.keys(yamlOptions)) assert.ok(key in shape, `options.${key} is not in the zod schema`);

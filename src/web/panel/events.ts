@@ -1,6 +1,6 @@
 /**
  * `<sse-events>`: a live tail of the events the hub streams, like Home Assistant's developer
- * tools event page: one stream through the add-on's client library (src/client/, the token in a
+ * tools event page: one stream through the add-on's client library (src/web/client/, the token in a
  * header on the LAN port), filters by event type, entity and domain, pausable, and at most
  * {@link CAP} events kept in memory.
  */
