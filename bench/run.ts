@@ -24,6 +24,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'The floor under CPU per delivery: bare node:net writes of one frame to N loopback sockets',
     run: async (args) => (await import('./write-floor.ts')).run(args),
   },
+  idle: {
+    description: 'What the product costs while nothing happens: CPU ms/s and RSS with 0 and N idle streams, from /proc (--cpu-prof DIR to see what wakes it)',
+    run: async (args) => (await import('./idle.ts')).run(args),
+  },
   memory: {
     description: "Where the product's resident memory goes before any stream (anonymous and file-backed, smaps mappings, V8 heap spaces), next to a bare node",
     run: async (args) => (await import('./memory.ts')).run(args),
