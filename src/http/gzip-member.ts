@@ -12,6 +12,12 @@
  */
 import zlib from 'node:zlib';
 
+/**
+ * The oldest Node this file runs on: `zlib.crc32` came in Node 20.15.0 (and 22.2.0). package.json's
+ * `engines` says the same (test/packaging/node-version.test.ts holds them together).
+ */
+export const MIN_NODE_VERSION = '20.15.0';
+
 /** The 10-byte gzip header: deflate, no name, no time, OS unknown. */
 export const GZIP_HEADER: Buffer = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** An empty final block with fixed codes (BFINAL=1, BTYPE=01, end-of-block), byte-aligned. */
