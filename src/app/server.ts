@@ -33,6 +33,7 @@ import { healthRouter } from '../http/routes/health.ts';
 import { prometheusRouter } from '../http/routes/prometheus.ts';
 import { statsRouter } from '../http/routes/stats.ts';
 import { subscribeRouter } from '../http/routes/subscribe.ts';
+import { StreamEncoder } from '../http/stream-encoder.ts';
 import { openapiRouter } from '../http/openapi.ts';
 import { WsApi } from '../http/ws-api.ts';
 import { Hub } from '../hub/hub.ts';
@@ -179,7 +180,7 @@ export class SseHubServer implements Lifecycle {
         healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state }),
         clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
         panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
-        subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
+        subscribeRouter({ hub: this.hub, auth, limits, observer: collector, encoder: new StreamEncoder() }),
         openapiRouter(),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),

@@ -15,6 +15,7 @@ import { RateLimit } from '../../src/http/rate-limit.ts';
 import { connectionsRouter } from '../../src/http/routes/connections.ts';
 import { statsRouter } from '../../src/http/routes/stats.ts';
 import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
+import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { MetricsModule } from '../../src/app/monitoring.ts';
@@ -51,7 +52,7 @@ const auth = new Authenticator({ resolver, trustIngress: false });
 const limits = { requests: new RateLimit({ points: 1000, windowSeconds: 60 }), streams: new RateLimit({ points: 1000, windowSeconds: 60 }) };
 const app = createApp({
   logger,
-  routers: [subscribeRouter({ hub, auth, limits, observer: collector }), statsRouter({ auth, stats: metrics.stats }), connectionsRouter({ auth, stats: metrics.stats })],
+  routers: [subscribeRouter({ hub, auth, limits, observer: collector, encoder: new StreamEncoder() }), statsRouter({ auth, stats: metrics.stats }), connectionsRouter({ auth, stats: metrics.stats })],
   corsOrigins: [],
 });
 const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0 });

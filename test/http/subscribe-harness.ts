@@ -11,6 +11,7 @@ import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
 import { Listener } from '../../src/http/listeners.ts';
 import { RateLimit } from '../../src/http/rate-limit.ts';
 import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
+import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
@@ -91,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     requests: new RateLimit({ points: options.requestsPerMinute ?? 1000, windowSeconds: 60 }),
     streams: new RateLimit({ points: options.streamLimit ?? 1000, windowSeconds: options.streamWindowSeconds ?? 60 }),
   };
-  const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer })], corsOrigins: [] });
+  const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer, encoder: new StreamEncoder() })], corsOrigins: [] });
   const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
   const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
   await transport.start();

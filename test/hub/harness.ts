@@ -6,6 +6,7 @@
 import { afterEach } from 'node:test';
 import net from 'node:net';
 import { SseSocketStream } from '../../src/http/sse-stream.ts';
+import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub, type OpenRequest } from '../../src/hub/hub.ts';
 import type { EventFilter } from '../../src/hub/filter.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
@@ -87,6 +88,7 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     timers: clock,
     recordsEverything,
   });
+  const encoder = new StreamEncoder();
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
@@ -102,7 +104,7 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     const client = new Client(net.connect(port, '127.0.0.1'));
     const socket = await accepted;
     const meta = { clientId: user.id, ipAddress: '127.0.0.1', userAgent: 't', httpVersion: '1.1', listener: 'lan' as const };
-    const opened = hub.open({ sink: new SseSocketStream(socket, false), user, filter, meta, ...extra });
+    const opened = hub.open({ sink: new SseSocketStream(socket, encoder, false), user, filter, meta, ...extra });
     cleanups.push(() => void client.socket.destroy());
     return { client, opened, socket };
   };
