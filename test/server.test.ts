@@ -14,9 +14,10 @@ import WebSocket from 'ws';
 import { loadConfig } from '../src/config/config.ts';
 import type { HaSimulator } from '../src/simulator/index.ts';
 import { SseHubServer } from '../src/app/server.ts';
-import { RecordingEventSource, until } from './http/subscribe-harness.ts';
+import { RecordingEventSource } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';
 import { childEnv } from './process-harness.ts';
+import { until } from './until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-e2e-'));
 const log = captureLogger('debug');

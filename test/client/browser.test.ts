@@ -10,7 +10,8 @@ import http from 'node:http';
 import { after, before, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { type Browser, type Page, type Route, chromium } from 'playwright-core';
-import { type DemoServer, startDemoServer, until } from './client-harness.ts';
+import { type DemoServer, startDemoServer } from './client-harness.ts';
+import { until } from '../until.ts';
 
 let demo: DemoServer;
 let pageServer: http.Server;

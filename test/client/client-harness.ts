@@ -14,9 +14,7 @@ import type { Timers } from '../../src/web/client/types.ts';
 import type { FetchLike } from '../../src/web/client/stream.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv } from '../process-harness.ts';
-import { until } from '../http/subscribe-harness.ts';
-
-export { until };
+import { until } from '../until.ts';
 
 /** A port that was free a moment ago (bind 0, read it, close). */
 export async function freePort(): Promise<number> {

@@ -17,7 +17,8 @@ import { connect, type SseClient } from '../../src/web/client/index.ts';
 import type { ReconnectInfo, ServerMessage, StatesSnapshot } from '../../src/web/client/types.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { type Run, childEnv, findLine, killLeftovers, start, waitFor, within } from '../process-harness.ts';
-import { FakeTimers, freePort, until } from './client-harness.ts';
+import { FakeTimers, freePort } from './client-harness.ts';
+import { until } from '../until.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-client-restart-'));

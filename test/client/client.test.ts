@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { SseClientError, connect, subscribeEntities, type SseClient } from '../../src/web/client/index.ts';
 import type { ReconnectInfo, StatesSnapshot, StateChangedMessage } from '../../src/web/client/types.ts';
-import { type DemoServer, FakeTimers, recordingFetch, startDemoServer, until } from './client-harness.ts';
+import { type DemoServer, FakeTimers, recordingFetch, startDemoServer } from './client-harness.ts';
+import { until } from '../until.ts';
 
 let demo: DemoServer;
 const clients: SseClient[] = [];

@@ -11,7 +11,8 @@ import { MetricsRecorder } from '../../src/web/client/metrics.ts';
 import { type SseFrame, SseParser } from '../../src/web/client/sse-parser.ts';
 import { StateCache } from '../../src/web/client/state-cache.ts';
 import type { EntityState, StorageLike } from '../../src/web/client/types.ts';
-import { FakeTimers, until } from './client-harness.ts';
+import { FakeTimers } from './client-harness.ts';
+import { until } from '../until.ts';
 
 function parse(chunks: string[]): { frames: SseFrame[]; retries: number[] } {
   const frames: SseFrame[] = [];

@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+import { RecordingEventSource } from '../http/subscribe-harness.ts';
 import { type Run, childEnv, findLine, killLeftovers, start, waitFor } from '../process-harness.ts';
 import { redisClient } from '../../src/transport/redis.ts';
 import { TestRedis } from '../redis-server.ts';
+import { until } from '../until.ts';
 
 const TIMINGS = { lockTtlMs: 1500, heartbeatMs: 250, expiryMs: 1000, blockMs: 300 };
 const BUDGET = 400;

@@ -11,7 +11,7 @@ import vm from 'node:vm';
 import { afterEach, test } from 'node:test';
 import Koa from 'koa';
 import { type FreeParser, Listener, listenerOf, loadFreeParser, takeOverSocket } from '../../src/http/listeners.ts';
-import { until } from './subscribe-harness.ts';
+import { until } from '../until.ts';
 
 // Collecting on demand is the only way to observe that nothing holds the request any more.
 v8.setFlagsFromString('--expose-gc');

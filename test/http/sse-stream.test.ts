@@ -10,7 +10,7 @@ import { constants, inflateRawSync } from 'node:zlib';
 import { CHUNKED_END, SseSocketStream } from '../../src/http/sse-stream.ts';
 import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import type { SinkListener } from '../../src/hub/sink.ts';
-import { until } from './subscribe-harness.ts';
+import { until } from '../until.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

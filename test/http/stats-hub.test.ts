@@ -25,6 +25,7 @@ import type { HubEvent, User } from '../../src/shared/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream } from '../hub/fakes.ts';
 import { testLogger } from '../metrics/helpers.ts';
 import { tempDir } from '../metrics/rig.ts';
+import { until } from '../until.ts';
 
 const TOKEN = 'hub-admin-token-0123456789';
 const ADMIN: User = { id: 'admin-id', name: 'Admin', isAdmin: true };
@@ -78,13 +79,6 @@ async function get(path: string, method = 'GET') {
   return { status: res.status, body: (await res.json()) as { data: Record<string, unknown> } };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function stateEvent(i: number): HubEvent {
   const now = Date.now();

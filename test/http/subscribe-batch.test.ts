@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { type Frame, FrameParser } from '../hub/sse-parser.ts';
-import { ADMIN_TOKEN, type Harness, RecordingEventSource, openStream, startHarness, stateEvent, until } from './subscribe-harness.ts';
+import { ADMIN_TOKEN, type Harness, RecordingEventSource, openStream, startHarness, stateEvent } from './subscribe-harness.ts';
+import { until } from '../until.ts';
 
 let h: Harness;
 before(async () => {

@@ -21,6 +21,7 @@ import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, S
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hub/fakes.ts';
 import { FakeClock } from '../metrics/helpers.ts';
 import { type Frame, FrameParser } from '../hub/sse-parser.ts';
+import { until } from '../until.ts';
 
 export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
 
@@ -280,12 +281,5 @@ export class RecordingEventSource {
   }
 }
 
-export async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 export type { CloseReason, ConnectionSnapshot, HubObserver };

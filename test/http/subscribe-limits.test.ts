@@ -1,21 +1,8 @@
 /** `/subscribe_events` limits: clients, streams per window, requests per minute, slow consumers, inactivity, max age. */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ADMIN_TOKEN,
-  FakeClock,
-  FrameParser,
-  type Harness,
-  type HarnessOptions,
-  RecordingEventSource,
-  StalledClient,
-  USER_TOKEN,
-  openStream,
-  request,
-  startHarness,
-  stateEvent,
-  until,
-} from './subscribe-harness.ts';
+import { ADMIN_TOKEN, FakeClock, FrameParser, type Harness, type HarnessOptions, RecordingEventSource, StalledClient, USER_TOKEN, openStream, request, startHarness, stateEvent } from './subscribe-harness.ts';
+import { until } from '../until.ts';
 
 const harnesses: Harness[] = [];
 const closers: (() => void)[] = [];

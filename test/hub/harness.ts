@@ -111,11 +111,4 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
   return { hub, transport, interest, upstream, observer, states, connect };
 }
 
-export async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { ULID_PATTERN } from './patterns.ts';
-import { waitFor } from '../ha/helpers.ts';
 import { RawClient } from './raw-client.ts';
+import { until } from '../until.ts';
 
 let sim: HaSimulator;
 before(async () => {
@@ -247,7 +247,7 @@ describe('control API', () => {
     sim.stall(true);
     const ignored = sim.messagesIgnored;
     c.send({ id: 2, type: 'ping' });
-    await waitFor('ping 2 read while stalled', () => sim.messagesIgnored === ignored + 1);
+    await until(() => sim.messagesIgnored === ignored + 1, 'ping 2 read while stalled');
     sim.stall(false);
     c.send({ id: 3, type: 'ping' });
     // Frames arrive in order: had ping 2 been answered, its pong would come first.
