@@ -1,7 +1,7 @@
 /**
  * Shared parts of the client tests: an in-process SseHubServer in demo mode on a fixed loopback
- * port (so a client keeps its URL across a listener restart), fake timers that record what the
- * client asked for, and a fetch that records requests and responses.
+ * port (so a client keeps its URL across a listener restart) and a fetch that records requests
+ * and responses (fake timers: `test/fake-clock.ts`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
 import { SseHubServer } from '../../src/app/server.ts';
-import type { Timers } from '../../src/web/client/types.ts';
 import type { FetchLike } from '../../src/web/client/stream.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv } from '../process-harness.ts';
@@ -55,31 +54,6 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Timers that only record: the test reads the delays asked for and fires them itself. */
-export class FakeTimers implements Timers {
-  readonly pending = new Map<number, { ms: number; callback: () => void }>();
-  readonly requested: number[] = [];
-  #next = 1;
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.pending.set(id, { ms, callback });
-    this.requested.push(ms);
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  /** Fires every pending timer (as if their time had come). */
-  fireAll(): void {
-    const due = [...this.pending.entries()];
-    this.pending.clear();
-    for (const [, { callback }] of due) callback();
-  }
 }
 
 export interface RecordedRequest {
