@@ -20,7 +20,7 @@ import { captureLogger } from '../log-capture.ts';
 import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/shared/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hub/fakes.ts';
 import { FakeClock } from '../metrics/helpers.ts';
-import { type Frame, FrameParser } from '../hub/sse-parser.ts';
+import { type Frame, FrameParser } from '../sse-frames.ts';
 import { until } from '../until.ts';
 
 export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };

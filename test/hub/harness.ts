@@ -15,7 +15,7 @@ import type { ReplayResult } from '../../src/transport/transport.ts';
 import type { HubEvent, User } from '../../src/shared/types.ts';
 import type { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
-import { FrameParser } from './sse-parser.ts';
+import { FrameParser } from '../sse-frames.ts';
 
 export const ADMIN: User = { id: 'a', name: 'A', isAdmin: true };
 export const USER: User = { id: 'u', name: 'U', isAdmin: false };
