@@ -29,10 +29,7 @@ export class FakeClock implements Timers {
   readonly now = (): number => this.#time;
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer = { id: this.#nextId++, at: this.#time + Math.max(0, ms), ms, fn };
-    this.#timers.push(timer);
-    this.requested.push(ms);
-    return timer.id;
+    return this.#add({ id: this.#nextId++, at: this.#time + Math.max(0, ms), ms, fn });
   }
 
   clearTimeout(handle: TimerHandle): void {
@@ -40,9 +37,12 @@ export class FakeClock implements Timers {
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
-    const timer = { id: this.#nextId++, at: this.#time + ms, ms, fn, every: ms };
+    return this.#add({ id: this.#nextId++, at: this.#time + ms, ms, fn, every: ms });
+  }
+
+  #add(timer: FakeTimer): TimerHandle {
     this.#timers.push(timer);
-    this.requested.push(ms);
+    this.requested.push(timer.ms);
     return timer.id;
   }
 

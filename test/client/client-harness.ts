@@ -3,17 +3,9 @@
  * port (so a client keeps its URL across a listener restart) and a fetch that records requests
  * and responses (fake timers: `test/fake-clock.ts`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../src/config/config.ts';
-import type { HaSimulator } from '../../src/simulator/index.ts';
-import { SseHubServer } from '../../src/app/server.ts';
 import type { FetchLike } from '../../src/web/client/stream.ts';
-import { captureLogger } from '../log-capture.ts';
-import { childEnv } from '../process-harness.ts';
-import { until } from '../until.ts';
+import { type DemoServer as BaseDemoServer, startDemoServer as startBaseDemoServer } from '../demo-server.ts';
 
 /** A port that was free a moment ago (bind 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -24,36 +16,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export interface DemoServer {
-  server: SseHubServer;
-  sim: HaSimulator;
-  base: string;
+export interface DemoServer extends BaseDemoServer {
   port: number;
-  stop(): Promise<void>;
 }
 
-/** SseHubServer as main.ts builds it, demo mode, simulator activity off, LAN on a fixed port. */
+/** SseHubServer as main.ts builds it (`test/demo-server.ts`), simulator activity off, LAN on a fixed port. */
 export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'sse-hub-client-'));
   const port = await freePort();
-  const config = loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0', STREAM_LIMIT: '1000', PORT: String(port), ...env }));
-  const server = new SseHubServer(config, captureLogger('warning').logger, {
-    ha: { connection: { backoffBaseMs: 50, backoffCapMs: 200 } },
-    shutdownGraceMs: 200,
-  });
-  await server.start();
-  const sim = server.simulator!;
-  await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
-  return {
-    server,
-    sim,
-    port,
-    base: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const demo = await startBaseDemoServer(
+    { DEMO_EVENT_RATE: '0', STREAM_LIMIT: '1000', PORT: String(port), ...env },
+    { logLevel: 'warning', options: { ha: { connection: { backoffBaseMs: 50, backoffCapMs: 200 } }, shutdownGraceMs: 200 } },
+  );
+  return { ...demo, port };
 }
 
 export interface RecordedRequest {
