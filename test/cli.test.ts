@@ -15,6 +15,7 @@ import { envSchema, loadConfig, optionsSchema } from '../src/config/config.ts';
 import { createLogger } from '../src/base/log.ts';
 import { prettyLine } from '../src/base/log-pretty.ts';
 import { childEnv, findLine, killLeftovers, start as startProcess, within } from './process-harness.ts';
+import { until } from './until.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-cli-'));
@@ -69,12 +70,10 @@ describe('node src/main.ts --help', () => {
   it('starts with LOG_LEVEL=warn', { timeout: 60_000 }, async () => {
     const port = await freePort();
     const run = start([], childEnv(dir, { LOG_LEVEL: 'warn', DEMO_EVENT_RATE: '0', PORT: String(port) }));
-    const deadline = Date.now() + 40_000;
     let status = 0;
-    while (status !== 200 && run.child.exitCode === null && Date.now() < deadline) {
-      status = await fetch(`http://127.0.0.1:${String(port)}/healthz`).then((r) => r.status, () => 0);
-      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
+    const up = async () => (status = await fetch(`http://127.0.0.1:${String(port)}/healthz`).then((r) => r.status, () => 0)) === 200;
+    // An exited process ends the wait too: the assertion below then shows its stderr.
+    await until(async () => (await up()) || run.child.exitCode !== null, '/healthz', 40_000).catch(() => undefined);
     assert.equal(status, 200, `the process serves /healthz; stderr:\n${run.stderr()}`);
     assert.equal(findLine(run.stdout(), 'SSE Hub started'), undefined, 'info lines are filtered at warning level');
     run.child.kill('SIGTERM');

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { loadConfig, type LogLevel } from '../src/config/config.ts';
 import { SseHubServer } from '../src/app/server.ts';
 import type { HaSimulator } from '../src/simulator/index.ts';
-import { until } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';
 import { childEnv } from './process-harness.ts';
+import { until } from './until.ts';
 
 export interface DemoServer {
   server: SseHubServer;

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
 import { SseHubServer } from '../src/app/server.ts';
-import { openStream, until, type RawStream } from './http/subscribe-harness.ts';
+import { openStream, type RawStream } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';
 import { childEnv } from './process-harness.ts';
+import { until } from './until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-lone-'));
 const servers: SseHubServer[] = [];

@@ -13,9 +13,10 @@ import { loadConfig } from '../src/config/config.ts';
 import { HaSimulator } from '../src/simulator/index.ts';
 import { SecretScrubber } from '../src/base/log.ts';
 import { SseHubServer } from '../src/app/server.ts';
-import { RecordingEventSource, until } from './http/subscribe-harness.ts';
+import { RecordingEventSource } from './http/subscribe-harness.ts';
 import { captureLogger } from './log-capture.ts';
 import { childEnv } from './process-harness.ts';
+import { until } from './until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-standalone-'));
 const homeAssistant = new HaSimulator({ seed: 7 });

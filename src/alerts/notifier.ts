@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../base/log.ts';
 import type { ConnectionRegistry } from '../base/types.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../base/timers.ts';
 
 /** The Home Assistant calls alerts need (implemented by `ha/rest.ts`'s HaRestClient). */
 export interface HomeAssistantServices {
@@ -45,13 +46,17 @@ export interface AlertNotifierOptions {
   notifyService?: string;
   /** Longest wait for one Home Assistant call, ms. Default 10000. */
   timeoutMs?: number;
+  /** Where the call timeout is scheduled. Default: Node's timers (unref'd). */
+  timers?: Timers;
 }
 
 export class AlertNotifier {
   readonly #options: AlertNotifierOptions;
+  readonly #timers: Timers;
 
   constructor(options: AlertNotifierOptions) {
     this.#options = options;
+    this.#timers = options.timers ?? systemTimers();
   }
 
   async fired(alert: AlertView): Promise<void> {
@@ -97,19 +102,19 @@ export class AlertNotifier {
   async #call(what: string, fn: (ha: HomeAssistantServices) => Promise<void>): Promise<void> {
     const ha = this.#options.ha;
     if (!ha) return;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const timeoutMs = this.#options.timeoutMs ?? 10_000;
     try {
       await Promise.race([
         fn(ha),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          timer = this.#timers.setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
     } catch (err) {
       this.#options.logger.error({ err }, `alert: Home Assistant ${what} failed`);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) this.#timers.clearTimeout(timer);
     }
   }
 }

@@ -74,7 +74,7 @@ export class MetricsModule {
       defaults: thresholdsFromOptions(options.options),
       inputs: new AlertInputSource({ collector, system: this.system, registry, upstream: options.upstream, now }),
       store: attachAlertRecords(this.store),
-      notifier: new AlertNotifier({ logger, admins: registry, ha: options.ha, notifyService: options.options.notify_service }),
+      notifier: new AlertNotifier({ logger, admins: registry, ha: options.ha, notifyService: options.options.notify_service, timers }),
       logger,
       now,
       timers,

@@ -33,6 +33,7 @@ import { healthRouter } from '../http/routes/health.ts';
 import { prometheusRouter } from '../http/routes/prometheus.ts';
 import { statsRouter } from '../http/routes/stats.ts';
 import { subscribeRouter } from '../http/routes/subscribe.ts';
+import { StreamEncoder } from '../http/stream-encoder.ts';
 import { openapiRouter } from '../http/openapi.ts';
 import { WsApi } from '../http/ws-api.ts';
 import { Hub } from '../hub/hub.ts';
@@ -42,6 +43,7 @@ import { MetricsModule } from './monitoring.ts';
 import { type ClusterTimings, RedisCluster } from '../cluster/cluster.ts';
 import { MemoryTransport } from '../transport/memory.ts';
 import type { Transport } from '../transport/transport.ts';
+import { systemTimers } from '../base/timers.ts';
 
 /** A part with a lifecycle: the constructor does no work; `start()` and `stop()` do. */
 export interface Lifecycle {
@@ -108,12 +110,14 @@ export class SseHubServer implements Lifecycle {
   ) {
     const { options } = config;
     const grace = overrides.shutdownGraceMs ?? 1000;
+    // One set of timers for the parts wired here (tests of a part inject a fake clock instead).
+    const timers = systemTimers();
 
     // Demo mode: the composition root, not ha/, picks the simulator as the core to talk to.
     const { upstream } = config;
     this.simulator =
       upstream.kind === 'demo'
-        ? new HaSimulator({ tokens: loadDemoTokens(config.dataDir), ...overrides.simulator, eventRate: upstream.eventRate, logger })
+        ? new HaSimulator({ tokens: loadDemoTokens(config.dataDir), ...overrides.simulator, eventRate: upstream.eventRate, logger, timers })
         : undefined;
     this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
     // Without redis_url Redis is never contacted: the memory transport and the local bridge serve.
@@ -162,6 +166,7 @@ export class SseHubServer implements Lifecycle {
         ? { handlerType: 'redis', instanceId: this.instanceId, global: () => cluster.figures() }
         : { handlerType: 'memory', instanceId: this.instanceId },
       logger,
+      timers,
     });
 
     // Ingress is trusted only in add-on mode, where the Supervisor is the only peer that can reach it.
@@ -179,7 +184,7 @@ export class SseHubServer implements Lifecycle {
         healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state }),
         clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
         panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
-        subscribeRouter({ hub: this.hub, auth, limits, observer: collector }),
+        subscribeRouter({ hub: this.hub, auth, limits, observer: collector, encoder: new StreamEncoder() }),
         openapiRouter(),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),
@@ -189,14 +194,15 @@ export class SseHubServer implements Lifecycle {
         ]),
       ],
     }));
-    this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port });
-    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort });
+    this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port, timers });
+    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort, timers });
     this.wsApi = new WsApi({
       auth,
       stats,
       logger,
       pushIntervalMs: overrides.statsPushIntervalMs,
       requests: limits.requests,
+      timers,
       servers: [
         { server: this.lan.server, listener: 'lan' },
         { server: this.ingress.server, listener: 'ingress' },

@@ -11,38 +11,36 @@
  * final block and the trailer.
  */
 import zlib from 'node:zlib';
+import type { StreamEncoder } from './stream-encoder.ts';
+
+/**
+ * The oldest Node this file runs on: `zlib.crc32` came in Node 20.15.0 (and 22.2.0). package.json's
+ * `engines` says the same (test/packaging/node-version.test.ts holds them together).
+ */
+export const MIN_NODE_VERSION = '20.15.0';
 
 /** The 10-byte gzip header: deflate, no name, no time, OS unknown. */
 export const GZIP_HEADER: Buffer = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** An empty final block with fixed codes (BFINAL=1, BTYPE=01, end-of-block), byte-aligned. */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
-/** zlib's defaults; a context lives only for one call, so its size is not a per-stream cost. */
-const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 6, windowBits: 15, memLevel: 8, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-
-let lastInput: Buffer | undefined;
-let lastOutput: Buffer | undefined;
-
-/** `bytes` as sync-flushed DEFLATE blocks. The last result is reused when the same Buffer comes again (fan-out). */
-export function deflateFrame(bytes: Buffer): Buffer {
-  if (bytes === lastInput) return lastOutput!;
-  const out = zlib.deflateRawSync(bytes, DEFLATE_OPTIONS);
-  lastInput = bytes;
-  lastOutput = out;
-  return out;
-}
-
 /** One stream's gzip member: what it must write before, for and after the frames. */
 export class GzipMember {
   #crc = 0;
   #size = 0;
   #started = false;
+  readonly #encoder: StreamEncoder;
+
+  /** `encoder`: where a frame's DEFLATE blocks come from, shared by every stream (`stream-encoder.ts`). */
+  constructor(encoder: StreamEncoder) {
+    this.#encoder = encoder;
+  }
 
   /** The bytes to write for `frame`: the header first time, then the frame's shared DEFLATE blocks. */
   encode(frame: Buffer): Buffer[] {
     this.#crc = zlib.crc32(frame, this.#crc);
     this.#size = (this.#size + frame.length) >>> 0;
-    const body = deflateFrame(frame);
+    const body = this.#encoder.deflate(frame);
     if (this.#started) return [body];
     this.#started = true;
     return [GZIP_HEADER, body];

@@ -14,6 +14,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { type AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
+import { systemTimers, type Timers } from '../base/timers.ts';
 
 export type ListenerName = 'lan' | 'ingress';
 
@@ -53,6 +54,8 @@ export interface ListenerOptions {
    * `null` keeps the HTTP machinery alive under each stream (what happens on a Node without it).
    */
   freeParser?: FreeParser | null;
+  /** Where `stop()` schedules the end of its grace period. Default: Node's timers (unref'd). */
+  timers?: Timers;
 }
 
 /** The parts of Node's HTTP internals the takeover uses (`lib/_http_server.js`, `lib/_http_common.js`). */
@@ -89,6 +92,7 @@ export class Listener {
   readonly server: http.Server;
   readonly #sockets = new Set<Socket>();
   readonly #freeParser: FreeParser | undefined;
+  readonly #timers: Timers;
   /** One 'close' listener for every socket (called with the socket as `this`), not a closure each. */
   readonly #forget: (this: Socket) => void;
 
@@ -97,6 +101,7 @@ export class Listener {
     readonly options: ListenerOptions,
   ) {
     this.#freeParser = options.freeParser === undefined ? nodeFreeParser : (options.freeParser ?? undefined);
+    this.#timers = options.timers ?? systemTimers();
     const handle = app.callback();
     const takeOver = (res: http.ServerResponse) => this.#takeOver(res);
     this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
@@ -142,11 +147,12 @@ export class Listener {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const timer = setTimeout(() => {
+    // The open sockets keep the process alive until they close: the timer need not.
+    const timer = this.#timers.setTimeout(() => {
       for (const socket of this.#sockets) socket.destroy();
     }, graceMs);
     await closed;
-    clearTimeout(timer);
+    this.#timers.clearTimeout(timer);
   }
 
   /** See {@link takeOverSocket}. Mirrors the upgrade branch of Node's `onParserExecuteCommon`. */

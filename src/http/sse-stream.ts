@@ -5,8 +5,8 @@
  * adapter adds HTTP/1.1 chunked transfer coding when the response uses it and ends the response
  * with the terminating chunk; the hub itself knows neither.
  *
- * Fan-out stays encode-once: the hub writes the same frame Buffer to every stream in turn, so the
- * chunk of the frame last seen is kept and reused for as long as the same Buffer keeps coming.
+ * Fan-out stays encode-once: the chunk and the DEFLATE blocks of a frame come from the app's one
+ * {@link StreamEncoder}, which encodes the same Buffer once for every stream it goes to.
  * An idle stream costs no closures: one pair of socket listeners serves every stream, finding its
  * adapter on the socket.
  */
@@ -15,29 +15,10 @@ import type { Socket } from 'node:net';
 import type { SinkListener, StreamSink } from '../hub/sink.ts';
 import { GzipMember } from './gzip-member.ts';
 import { takeOverSocket } from './listeners.ts';
+import type { StreamEncoder } from './stream-encoder.ts';
 
 /** The terminating chunk of a chunked response. */
 export const CHUNKED_END: Buffer = Buffer.from('0\r\n\r\n', 'latin1');
-
-let lastFrame: Buffer | undefined;
-let lastChunk: Buffer | undefined;
-
-/**
- * `bytes` as one HTTP/1.1 chunk (`<hex length>\r\n<bytes>\r\n`). The last result is reused when
- * the same Buffer comes again (the hub never changes a frame it wrote), so a fan-out to many
- * chunked streams encodes the chunk once.
- */
-export function toChunk(bytes: Buffer): Buffer {
-  if (bytes === lastFrame) return lastChunk!;
-  const prefix = `${bytes.length.toString(16)}\r\n`;
-  const chunk = Buffer.allocUnsafe(prefix.length + bytes.length + 2);
-  chunk.write(prefix, 0, 'latin1');
-  bytes.copy(chunk, prefix.length);
-  chunk.write('\r\n', prefix.length + bytes.length, 'latin1');
-  lastFrame = bytes;
-  lastChunk = chunk;
-  return chunk;
-}
 
 /** Where a socket keeps its adapter, so the shared listeners below find it. */
 const STREAMS = new WeakMap<Socket, SseSocketStream>();
@@ -61,11 +42,13 @@ export class SseSocketStream implements StreamSink {
 
   constructor(
     readonly socket: Socket,
+    /** The app's shared encoder (chunks, DEFLATE blocks). */
+    readonly encoder: StreamEncoder,
     /** True when the response uses chunked transfer coding (HTTP/1.1); frames are then written as chunks. */
     readonly chunked: boolean,
     gzip = false,
   ) {
-    this.gzip = gzip ? new GzipMember() : undefined;
+    this.gzip = gzip ? new GzipMember(encoder) : undefined;
   }
 
   listen(listener: SinkListener): void {
@@ -84,7 +67,7 @@ export class SseSocketStream implements StreamSink {
   }
 
   #send(bytes: Buffer): boolean {
-    return this.socket.write(this.chunked ? toChunk(bytes) : bytes);
+    return this.socket.write(this.chunked ? this.encoder.chunk(bytes) : bytes);
   }
 
   cork(): void {
@@ -127,6 +110,7 @@ export function startSseStream(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   headers: http.OutgoingHttpHeaders,
+  encoder: StreamEncoder,
   gzip = false,
 ): SseSocketStream {
   res.writeHead(200, headers);
@@ -135,5 +119,5 @@ export function startSseStream(
   const socket = takeOverSocket(req, res);
   socket.setNoDelay(true); // frames are small and latency matters; Nagle would hold them back
   socket.setTimeout(0);
-  return new SseSocketStream(socket, chunked, gzip);
+  return new SseSocketStream(socket, encoder, chunked, gzip);
 }

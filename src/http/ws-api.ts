@@ -36,6 +36,7 @@ import { type RateLimit, RateLimitedError, clientKeyOf } from './rate-limit.ts';
 import { wsMessageText } from '../base/ws-text.ts';
 import { isRecord } from '../base/is-record.ts';
 import { successEnvelope } from './envelope.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../base/timers.ts';
 
 export interface WsApiOptions {
   auth: Authenticator;
@@ -53,6 +54,10 @@ export interface WsApiOptions {
   maxBufferedBytes?: number;
   /** Requests per client per minute, shared with HTTP; absent = unlimited. */
   requests?: RateLimit;
+  /** Stats pushes and the auth phase's timeout. Default: Node's timers (unref'd). */
+  timers?: Timers;
+  /** Milliseconds a client without credentials at the upgrade has to send its `auth` message. Default 10 000. */
+  authTimeoutMs?: number;
 }
 
 type Reply = Record<string, unknown>;
@@ -61,12 +66,14 @@ export class WsApi {
   readonly #options: WsApiOptions;
   readonly #path: string;
   readonly #attached: { server: Server; handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void }[] = [];
-  readonly #subscriptions = new Map<WebSocket, NodeJS.Timeout>();
+  readonly #subscriptions = new Map<WebSocket, TimerHandle>();
+  readonly #timers: Timers;
   #wss: WebSocketServer | undefined;
 
   constructor(options: WsApiOptions) {
     this.#options = options;
     this.#path = options.path ?? '/ws';
+    this.#timers = options.timers ?? systemTimers();
   }
 
   /** Open WebSocket clients. */
@@ -92,7 +99,7 @@ export class WsApi {
   /** Detaches from the servers and closes every client with 1001 (going away). */
   async stop(): Promise<void> {
     for (const { server, handler } of this.#attached.splice(0)) server.off('upgrade', handler);
-    for (const timer of this.#subscriptions.values()) clearInterval(timer);
+    for (const timer of this.#subscriptions.values()) this.#timers.clearInterval(timer);
     this.#subscriptions.clear();
     const wss = this.#wss;
     this.#wss = undefined;
@@ -122,7 +129,7 @@ export class WsApi {
         if (!wss || socket.destroyed) return void socket.destroy();
         wss.handleUpgrade(req, socket, head, (ws) => {
           if (state) return this.#serve(ws, clientKey);
-          void authenticateFirstMessage(ws, { auth: this.#options.auth, req }).then((authed) => authed && this.#serve(ws, clientKey));
+          void authenticateFirstMessage(ws, { auth: this.#options.auth, req, timers: this.#timers, timeoutMs: this.#options.authTimeoutMs }).then((authed) => authed && this.#serve(ws, clientKey));
         });
       })
       .catch((err: unknown) => {
@@ -228,14 +235,13 @@ export class WsApi {
     };
     send(ws, { ...(id === undefined ? {} : { id }), type: 'subscribe_sse_stats', ...successEnvelope({ subscribed: true }) });
     push();
-    const timer = setInterval(push, intervalMs ?? this.#options.pushIntervalMs ?? 5000);
-    timer.unref();
+    const timer = this.#timers.setInterval(push, intervalMs ?? this.#options.pushIntervalMs ?? 5000);
     this.#subscriptions.set(ws, timer);
   }
 
   #unsubscribe(ws: WebSocket): void {
     const timer = this.#subscriptions.get(ws);
-    if (timer) clearInterval(timer);
+    if (timer !== undefined) this.#timers.clearInterval(timer);
     this.#subscriptions.delete(ws);
   }
 }

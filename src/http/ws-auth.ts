@@ -10,6 +10,7 @@ import { isRecord } from '../base/is-record.ts';
 import { wsMessageText } from '../base/ws-text.ts';
 import { type AuthState, type Authenticator, assertAdmin, authErrorToHttp } from './auth.ts';
 import { HttpError } from './errors.ts';
+import { systemTimers, type Timers } from '../base/timers.ts';
 
 export interface FirstMessageAuthOptions {
   auth: Authenticator;
@@ -17,24 +18,28 @@ export interface FirstMessageAuthOptions {
   req: IncomingMessage;
   /** A client that has not authenticated within this many ms is closed. Default 10 000. */
   timeoutMs?: number;
+  /** Where the timeout is scheduled. Default: Node's timers (unref'd). */
+  timers?: Timers;
 }
 
 /** Policy violation: what core's websocket does after `auth_invalid` is close; 1008 says why. */
 const CLOSE_POLICY = 1008;
 
 /** Runs the auth phase on an accepted socket; resolves with the admin's state, or undefined after closing it. */
-export function authenticateFirstMessage(ws: WebSocket, { auth, req, timeoutMs = 10_000 }: FirstMessageAuthOptions): Promise<AuthState | undefined> {
+export function authenticateFirstMessage(
+  ws: WebSocket,
+  { auth, req, timeoutMs = 10_000, timers = systemTimers() }: FirstMessageAuthOptions,
+): Promise<AuthState | undefined> {
   return new Promise((resolve) => {
     const fail = (message: string) => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       ws.send(JSON.stringify({ type: 'auth_invalid', message }));
       ws.close(CLOSE_POLICY, 'authentication failed');
       resolve(undefined);
     };
-    const timer = setTimeout(() => fail('No auth message within the time allowed'), timeoutMs);
-    timer.unref();
+    const timer = timers.setTimeout(() => fail('No auth message within the time allowed'), timeoutMs);
     ws.once('close', () => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       resolve(undefined);
     });
     ws.once('message', (data, isBinary) => {
@@ -52,7 +57,7 @@ export function authenticateFirstMessage(ws: WebSocket, { auth, req, timeoutMs =
         .authenticate(req, message.access_token)
         .then((state) => assertAdmin(state, 'The statistics API'))
         .then((state) => {
-          clearTimeout(timer);
+          timers.clearTimeout(timer);
           ws.send(JSON.stringify({ type: 'auth_ok' }));
           resolve(state);
         })

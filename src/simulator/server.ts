@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import type { HaState } from '../base/types.ts';
 import type { Logger } from '../base/log.ts';
 import type { CoreEvent, HaContext } from '../ha/messages.ts';
-import type { Timers } from '../base/timers.ts';
+import { systemTimers, type Timers } from '../base/timers.ts';
 import { DemoActivity } from './activity.ts';
 import { SimulatedCore, type SimUser } from './core.ts';
 import { populateDemoHome } from './demo-home.ts';
@@ -33,8 +33,10 @@ export interface HaSimulatorOptions {
   seed?: number;
   /** How long a client may take to send `auth`. Default 10 000 ms, as core. */
   authTimeoutMs?: number;
-  /** The demo activity's pacing clock and tick (tests pass a fake clock). Default: `Date.now` and Node's timers. */
+  /** The demo activity's pacing clock and tick (tests pass a fake clock). Default: `Date.now` and {@link timers}. */
   activityClock?: { now: () => number; timers: Timers };
+  /** The auth timeout, {@link HaSimulator.waitForRest}'s deadline and (without `activityClock`) the demo's tick. Default: Node's timers (unref'd). */
+  timers?: Timers;
 }
 
 /** Subscriptions of one open connection, for asserting reference counting. */
@@ -63,6 +65,7 @@ export class HaSimulator extends EventEmitter {
 
   readonly #options: HaSimulatorOptions;
   readonly #activity: DemoActivity;
+  readonly #timers: Timers;
   readonly #sessions = new Set<SimSession>();
   #server: Server | undefined;
   #wss: WebSocketServer | undefined;
@@ -73,11 +76,12 @@ export class HaSimulator extends EventEmitter {
   constructor(options: HaSimulatorOptions = {}) {
     super();
     this.#options = options;
+    this.#timers = options.timers ?? systemTimers();
     this.core = new SimulatedCore(options.seed);
     ({ user: this.adminUser, token: this.adminToken } = this.core.addUser('Demo Admin', true, true, options.tokens?.admin));
     ({ user: this.user, token: this.userToken } = this.core.addUser('Demo User', false, false, options.tokens?.user));
     populateDemoHome(this.core);
-    this.#activity = new DemoActivity(this.core, { eventRate: options.eventRate ?? 0, userId: this.adminUser.id, ...options.activityClock });
+    this.#activity = new DemoActivity(this.core, { eventRate: options.eventRate ?? 0, userId: this.adminUser.id, timers: this.#timers, ...options.activityClock });
   }
 
   /** `http://127.0.0.1:<port>` (the REST base). */
@@ -196,13 +200,13 @@ export class HaSimulator extends EventEmitter {
     const found = this.restCalls.find(predicate);
     if (found) return found;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.#timers.setTimeout(() => {
         this.off('rest', listener);
         reject(new Error(`no matching REST call within ${timeoutMs} ms`));
       }, timeoutMs);
       const listener = (call: RestCall) => {
         if (!predicate(call)) return;
-        clearTimeout(timer);
+        this.#timers.clearTimeout(timer);
         this.off('rest', listener);
         resolve(call);
       };
@@ -261,6 +265,7 @@ export class HaSimulator extends EventEmitter {
         isStalled: () => this.#stalled,
         ignoredWhileStalled: () => void this.messagesIgnored++,
         authTimeoutMs: this.#options.authTimeoutMs ?? 10_000,
+        timers: this.#timers,
       });
       this.#sessions.add(session);
       ws.on('close', () => this.#sessions.delete(session));

@@ -11,6 +11,7 @@ import { SchemaError, pythonRepr } from './schema.ts';
 import { ServiceNotFoundError } from './services.ts';
 import * as wire from './wire.ts';
 import { wsMessageText } from '../base/ws-text.ts';
+import type { TimerHandle, Timers } from '../base/timers.ts';
 
 export interface SessionHost {
   readonly core: SimulatedCore;
@@ -20,6 +21,8 @@ export interface SessionHost {
   ignoredWhileStalled(): void;
   /** How long a client may take to send `auth` (core: 10 s). */
   readonly authTimeoutMs: number;
+  /** Where the auth timeout is scheduled. */
+  readonly timers: Timers;
 }
 
 const AUTH_KEYS = new Set(['type', 'access_token', 'api_password']);
@@ -44,7 +47,7 @@ export class SimSession implements CommandSession {
   #lastId = 0;
   #outbox: string[] = [];
   #flushScheduled = false;
-  #authTimer: NodeJS.Timeout | undefined;
+  #authTimer: TimerHandle | undefined;
   #closed = false;
 
   constructor(
@@ -69,7 +72,7 @@ export class SimSession implements CommandSession {
     this.ws.on('close', () => this.#cleanup());
     this.ws.on('error', () => this.ws.terminate());
     // Core disconnects silently when `auth` does not come in time.
-    this.#authTimer = setTimeout(() => this.ws.close(), this.host.authTimeoutMs);
+    this.#authTimer = this.host.timers.setTimeout(() => this.ws.close(), this.host.authTimeoutMs);
     this.send(wire.authRequired(HA_VERSION));
   }
 
@@ -113,9 +116,14 @@ export class SimSession implements CommandSession {
     else for (const text of queued) this.ws.send(text);
   }
 
+  #clearAuthTimer(): void {
+    if (this.#authTimer !== undefined) this.host.timers.clearTimeout(this.#authTimer);
+    this.#authTimer = undefined;
+  }
+
   #cleanup(): void {
     this.#closed = true;
-    clearTimeout(this.#authTimer);
+    this.#clearAuthTimer();
     for (const { stop } of this.subscriptions.values()) stop();
     this.subscriptions.clear();
   }
@@ -142,13 +150,13 @@ export class SimSession implements CommandSession {
     if (problem) return this.#rejectAuth(`Auth message incorrectly formatted: ${problem}`);
     const user = this.core.authenticate((msg as Record<string, unknown>).access_token);
     if (!user) return this.#rejectAuth(wire.AUTH_INVALID_TOKEN);
-    clearTimeout(this.#authTimer);
+    this.#clearAuthTimer();
     this.#user = user;
     this.send(wire.authOk(HA_VERSION));
   }
 
   #rejectAuth(message: string): void {
-    clearTimeout(this.#authTimer);
+    this.#clearAuthTimer();
     this.send(wire.authInvalid(message));
     setImmediate(() => setImmediate(() => this.ws.close()));
   }

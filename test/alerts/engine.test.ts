@@ -203,13 +203,27 @@ test('Home Assistant failures are logged and never break evaluation', async () =
   await s.engine.stop();
 });
 
-test('a Home Assistant call that never answers is abandoned after the timeout', async () => {
+test('a Home Assistant call that never answers is abandoned after the timeout (10 s by default)', async () => {
   const { logger, text } = testLogger();
+  const clock = new FakeClock(T0);
   const hanging: HomeAssistantServices = { callService: () => new Promise(() => {}), fireEvent: () => new Promise(() => {}) };
-  const notifier = new AlertNotifier({ logger, ha: hanging, timeoutMs: 20 });
-  await notifier.fired({ id: 1, alert: 'cpu', severity: 'warning', state: 'firing', title: 'CPU', message: 'm', value: 1, threshold: 0, fired_at: '', resolved_at: null });
+  const notifier = new AlertNotifier({ logger, ha: hanging, timers: clock });
+  let settled = false;
+  const firing = notifier
+    .fired({ id: 1, alert: 'cpu', severity: 'warning', state: 'firing', title: 'CPU', message: 'm', value: 1, threshold: 0, fired_at: '', resolved_at: null })
+    .then(() => (settled = true));
+  assert.equal(clock.pending, 2, 'one deadline per call: the notification and the event');
+  clock.advance(9_999);
   await flushLogs();
-  assert.match(text(), /no answer within 20 ms/);
+  assert.equal(settled, false);
+  assert.doesNotMatch(text(), /no answer/);
+  clock.advance(1);
+  await firing;
+  assert.equal(clock.pending, 0, 'no deadline left behind');
+  await flushLogs();
+  assert.match(text(), /no answer within 10000 ms/);
+  assert.match(text(), /Home Assistant persistent notification failed/);
+  assert.match(text(), /Home Assistant event failed/);
 });
 
 test('upstream down fires after alert_upstream_down_seconds without an extra sustain; event_rate_low only while connected', async () => {

@@ -10,7 +10,8 @@ import http from 'node:http';
 import { after, before, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { type Browser, type Page, type Route, chromium } from 'playwright-core';
-import { type DemoServer, startDemoServer, until } from './client-harness.ts';
+import { type DemoServer, startDemoServer } from './client-harness.ts';
+import { until } from '../until.ts';
 
 let demo: DemoServer;
 let pageServer: http.Server;
@@ -69,13 +70,10 @@ after(async () => {
 const logOf = (page: Page) => page.evaluate(() => (window as unknown as { log: LogEntry[] }).log ?? []);
 async function waitForLog(page: Page, what: string, check: (log: LogEntry[]) => boolean, timeoutMs = 10_000): Promise<LogEntry[]> {
   let log: LogEntry[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    log = await logOf(page);
-    if (check(log)) return log;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms; log ${JSON.stringify(log.slice(-5))}`);
-    await page.waitForTimeout(20);
-  }
+  await until(async () => check((log = await logOf(page))), what, timeoutMs).catch(() =>
+    assert.fail(`${what}: not within ${timeoutMs} ms; log ${JSON.stringify(log.slice(-5))}`),
+  );
+  return log;
 }
 
 const lightStates = () =>
@@ -108,12 +106,11 @@ it('loads /client.js from the hub, streams, survives a restart, paints the cache
 
   // The cache is written (debounced); hold the stream back, reload, and look before letting it go.
   const expected = lightStates();
-  for (const deadline = Date.now() + 5000; ; ) {
-    const stored = await page.evaluate(() => Object.keys(localStorage).map((k) => localStorage.getItem(k)).join(''));
-    if (stored.includes(`"light.porch","state":"${expected['light.porch']}"`)) break;
-    if (Date.now() > deadline) assert.fail(`the cache was not written: ${stored.slice(0, 200)}`);
-    await page.waitForTimeout(20);
-  }
+  let stored = '';
+  await until(
+    async () => (stored = await page.evaluate(() => Object.keys(localStorage).map((k) => localStorage.getItem(k)).join(''))).includes(`"light.porch","state":"${expected['light.porch']}"`),
+    'the cache to be written',
+  ).catch(() => assert.fail(`the cache was not written: ${stored.slice(0, 200)}`));
   const held: Route[] = [];
   await page.route('**/subscribe_events**', (route) => void held.push(route));
   await page.reload();

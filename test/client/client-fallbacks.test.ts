@@ -8,7 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { connect, type SseClient } from '../../src/web/client/index.ts';
 import type { ReconnectInfo } from '../../src/web/client/types.ts';
-import { type DemoServer, FakeTimers, recordingFetch, startDemoServer, until } from './client-harness.ts';
+import { type DemoServer, recordingFetch, startDemoServer } from './client-harness.ts';
+import { until } from '../until.ts';
+import { FakeClock } from '../fake-clock.ts';
 
 let demo: DemoServer;
 const clients: SseClient[] = [];
@@ -30,7 +32,7 @@ describe('client fallbacks', () => {
     const first = track(connect({ url: base, token: sim.adminToken, events: 'state_changed', transport: 'eventsource', EventSource, cache: false }));
     await until(() => first.status === 'open', 'the first stream');
 
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const { fetch, requests } = recordingFetch();
     const client = track(connect({ url: base, token: sim.adminToken, events: 'state_changed', cache: false, timers, random: () => 0, fetch, idleTimeoutMs: 0 }));
     const waits: ReconnectInfo[] = [];
@@ -40,7 +42,7 @@ describe('client fallbacks', () => {
     const retryAfter = Number(requests[0]!.retryAfter);
     assert.ok(retryAfter > 1, `Retry-After ${retryAfter} s`);
     assert.deepEqual(waits[0], { attempt: 0, delayMs: retryAfter * 1000, reason: 'rate_limit_exceeded' });
-    assert.deepEqual([...timers.pending.values()].map((t) => t.ms), [retryAfter * 1000]);
+    assert.deepEqual(timers.pendingDelays(), [retryAfter * 1000]);
     assert.equal(requests.length, 1, 'no request before the timer fires');
     assert.equal(client.metrics.lastError?.code, 'rate_limit_exceeded');
     timers.fireAll();
@@ -60,7 +62,7 @@ describe('client fallbacks', () => {
         urls.push(url);
       }
     }
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     // Another user: the admin's one stream per window was used above.
     const client = track(
       connect({ url: base, token: sim.userToken, events: 'state_changed', entity_id: 'sensor.fallback', transport: 'eventsource', EventSource: RecordingEventSource, cache: false, timers, idleTimeoutMs: 0 }),
@@ -84,7 +86,7 @@ describe('client fallbacks', () => {
     assert.equal(mine.length, 1);
     const del = await globalThis.fetch(`${base}/api/sse/connections/${mine[0]!.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${sim.adminToken}` } });
     assert.equal(del.status, 200);
-    await until(() => timers.pending.size === 1, 'a reconnect timer');
+    await until(() => timers.pending === 1, 'a reconnect timer');
     // The window allows one stream for this user too, so the reconnect waits for the limit: the
     // point here is the URL it uses.
     timers.fireAll();

@@ -1,22 +1,11 @@
 /**
  * Shared parts of the client tests: an in-process SseHubServer in demo mode on a fixed loopback
- * port (so a client keeps its URL across a listener restart), fake timers that record what the
- * client asked for, and a fetch that records requests and responses.
+ * port (so a client keeps its URL across a listener restart) and a fetch that records requests
+ * and responses (fake timers: `test/fake-clock.ts`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../src/config/config.ts';
-import type { HaSimulator } from '../../src/simulator/index.ts';
-import { SseHubServer } from '../../src/app/server.ts';
-import type { Timers } from '../../src/web/client/types.ts';
 import type { FetchLike } from '../../src/web/client/stream.ts';
-import { captureLogger } from '../log-capture.ts';
-import { childEnv } from '../process-harness.ts';
-import { until } from '../http/subscribe-harness.ts';
-
-export { until };
+import { type DemoServer as BaseDemoServer, startDemoServer as startBaseDemoServer } from '../demo-server.ts';
 
 /** A port that was free a moment ago (bind 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -27,61 +16,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export interface DemoServer {
-  server: SseHubServer;
-  sim: HaSimulator;
-  base: string;
+export interface DemoServer extends BaseDemoServer {
   port: number;
-  stop(): Promise<void>;
 }
 
-/** SseHubServer as main.ts builds it, demo mode, simulator activity off, LAN on a fixed port. */
+/** SseHubServer as main.ts builds it (`test/demo-server.ts`), simulator activity off, LAN on a fixed port. */
 export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'sse-hub-client-'));
   const port = await freePort();
-  const config = loadConfig(childEnv(dir, { DEMO_EVENT_RATE: '0', STREAM_LIMIT: '1000', PORT: String(port), ...env }));
-  const server = new SseHubServer(config, captureLogger('warning').logger, {
-    ha: { connection: { backoffBaseMs: 50, backoffCapMs: 200 } },
-    shutdownGraceMs: 200,
-  });
-  await server.start();
-  const sim = server.simulator!;
-  await until(() => server.bridge.state === 'connected', 'upstream connected', 5000);
-  return {
-    server,
-    sim,
-    port,
-    base: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Timers that only record: the test reads the delays asked for and fires them itself. */
-export class FakeTimers implements Timers {
-  readonly pending = new Map<number, { ms: number; callback: () => void }>();
-  readonly requested: number[] = [];
-  #next = 1;
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.pending.set(id, { ms, callback });
-    this.requested.push(ms);
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  /** Fires every pending timer (as if their time had come). */
-  fireAll(): void {
-    const due = [...this.pending.entries()];
-    this.pending.clear();
-    for (const [, { callback }] of due) callback();
-  }
+  const demo = await startBaseDemoServer(
+    { DEMO_EVENT_RATE: '0', STREAM_LIMIT: '1000', PORT: String(port), ...env },
+    { logLevel: 'warning', options: { ha: { connection: { backoffBaseMs: 50, backoffCapMs: 200 } }, shutdownGraceMs: 200 } },
+  );
+  return { ...demo, port };
 }
 
 export interface RecordedRequest {

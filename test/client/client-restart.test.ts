@@ -17,7 +17,9 @@ import { connect, type SseClient } from '../../src/web/client/index.ts';
 import type { ReconnectInfo, ServerMessage, StatesSnapshot } from '../../src/web/client/types.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { type Run, childEnv, findLine, killLeftovers, start, waitFor, within } from '../process-harness.ts';
-import { FakeTimers, freePort, until } from './client-harness.ts';
+import { freePort } from './client-harness.ts';
+import { until } from '../until.ts';
+import { FakeClock } from '../fake-clock.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-client-restart-'));
@@ -48,7 +50,7 @@ const lightStates = () =>
 
 it('after a process restart: server_shutdown, backoff while down, then replay_gap and the current states', { timeout: 60_000 }, async () => {
   let hub = await startHub();
-  const timers = new FakeTimers();
+  const timers = new FakeClock(0);
   client = connect({
     url: `http://127.0.0.1:${env.PORT}`,
     token: homeAssistant.userToken,

@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { SseClientError, connect, subscribeEntities, type SseClient } from '../../src/web/client/index.ts';
 import type { ReconnectInfo, StatesSnapshot, StateChangedMessage } from '../../src/web/client/types.ts';
-import { type DemoServer, FakeTimers, recordingFetch, startDemoServer, until } from './client-harness.ts';
+import { type DemoServer, recordingFetch, startDemoServer } from './client-harness.ts';
+import { until } from '../until.ts';
+import { FakeClock } from '../fake-clock.ts';
 
 let demo: DemoServer;
 const clients: SseClient[] = [];
@@ -81,7 +83,7 @@ describe('client against the demo server', () => {
 
   it("waits exactly the server's retry: hint before reconnecting", async () => {
     const { sim, base } = demo;
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const { fetch, requests } = recordingFetch();
     // With random() = 0 the backoff alone would retry at once: any wait comes from the hint.
     // idleTimeoutMs 0: no stall watchdog among the timers this test reads.
@@ -96,8 +98,8 @@ describe('client against the demo server', () => {
       headers: { Authorization: `Bearer ${sim.adminToken}` },
     });
     assert.equal(del.status, 200);
-    await until(() => timers.pending.size === 1, 'a reconnect timer');
-    assert.deepEqual([...timers.pending.values()].map((t) => t.ms), [3000], "the hub's retry: 3000");
+    await until(() => timers.pending === 1, 'a reconnect timer');
+    assert.deepEqual(timers.pendingDelays(), [3000], "the hub's retry: 3000");
     const streams = requests.filter((r) => r.url.includes('/subscribe_events')).length;
     assert.equal(streams, 1, 'no second attempt before the timer fires');
     timers.fireAll();
@@ -138,17 +140,17 @@ describe('client against the demo server', () => {
 
   it('reopens a stream that went silent (no ping within idleTimeoutMs)', async () => {
     const { sim, base } = demo;
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const client = track(connect({ url: base, token: sim.adminToken, events: 'state_changed', entity_id: SENSOR, cache: false, timers, idleTimeoutMs: 45_000 }));
     const waits: ReconnectInfo[] = [];
     let connectionId = '';
     client.on('reconnecting', (w) => waits.push(w));
     client.on('connection', (m) => (connectionId ||= m.id));
     await until(() => client.status === 'open', 'open');
-    assert.deepEqual([...timers.pending.values()].map((t) => t.ms), [45_000], 'the watchdog is armed');
+    assert.deepEqual(timers.pendingDelays(), [45_000], 'the watchdog is armed');
     sim.setState(SENSOR, 'tick');
     await until(() => client.states[SENSOR]?.state === 'tick', 'an event');
-    assert.equal(timers.pending.size, 1, 're-armed, not stacked');
+    assert.equal(timers.pending, 1, 're-armed, not stacked');
     timers.fireAll(); // 45 s of silence
     await until(() => waits.length === 1, 'a reconnect');
     assert.equal(waits[0]!.reason, 'stalled');
@@ -182,16 +184,16 @@ describe('client against the demo server', () => {
   });
 
   it('gives up on 403 (an event type the user may not see) without retrying', async () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const client = track(connect({ url: demo.base, token: demo.sim.userToken, events: 'call_service', cache: false, timers }));
     const closed = await new Promise<{ error?: SseClientError }>((resolve) => client.on('closed', resolve));
     assert.equal(closed.error?.status, 403);
     assert.equal(closed.error?.code, 'forbidden_event_type');
-    assert.equal(timers.pending.size, 0);
+    assert.equal(timers.pending, 0);
   });
 
   it('gives up on 401 without retrying, with a clear error', async () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const { fetch, requests } = recordingFetch();
     const client = track(connect({ url: demo.base, token: 'not-a-valid-token', cache: false, timers, fetch }));
     const closed = await new Promise<{ error?: SseClientError }>((resolve) => client.on('closed', resolve));
@@ -200,7 +202,7 @@ describe('client against the demo server', () => {
     assert.match(closed.error.message, /token|auth/i);
     assert.equal(client.status, 'closed');
     assert.equal(requests.length, 1, 'one request');
-    assert.equal(timers.pending.size, 0, 'no retry scheduled');
+    assert.equal(timers.pending, 0, 'no retry scheduled');
     await assert.rejects(async () => {
       for await (const _ of client) assert.fail('no messages');
     }, SseClientError);

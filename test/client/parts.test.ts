@@ -11,7 +11,8 @@ import { MetricsRecorder } from '../../src/web/client/metrics.ts';
 import { type SseFrame, SseParser } from '../../src/web/client/sse-parser.ts';
 import { StateCache } from '../../src/web/client/state-cache.ts';
 import type { EntityState, StorageLike } from '../../src/web/client/types.ts';
-import { FakeTimers, until } from './client-harness.ts';
+import { until } from '../until.ts';
+import { FakeClock } from '../fake-clock.ts';
 
 function parse(chunks: string[]): { frames: SseFrame[]; retries: number[] } {
   const frames: SseFrame[] = [];
@@ -92,7 +93,7 @@ describe('StateCache', () => {
   it('persists states and the resume point (debounced), restores them, and expires them', () => {
     let now = 1_000_000;
     const storage = new MapStorage();
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const cache = new StateCache({ key: 'k', storage, ttlMs: 60_000, saveDelayMs: 100 }, timers, () => now);
     cache.apply(state('light.a', 'on', '2026-01-01T00:00:00Z'));
     cache.lastEventId = '41';
@@ -111,7 +112,7 @@ describe('StateCache', () => {
 
   it('keeps the most recently updated states within the size cap; null removes', () => {
     const storage = new MapStorage();
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const cache = new StateCache({ key: 'k', storage, maxBytes: 2000 }, timers, () => 0);
     for (let i = 0; i < 50; i++) cache.apply(state(`sensor.s${String(i).padStart(2, '0')}`, 'x'.repeat(20), `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`));
     cache.apply({ ...state('sensor.s00', 'x', '2026-01-01T00:00:00Z'), state: null });
@@ -154,7 +155,7 @@ describe('fetchStream refusals', () => {
 
 describe('SseClient attempts', () => {
   it('asks the token function on every attempt and backs off exponentially with jitter while refused', async () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const seen: (string | undefined)[] = [];
     let n = 0;
     const fetch: FetchLike = async (_url, init) => {
@@ -188,13 +189,13 @@ describe('SseClient attempts', () => {
 
 describe('SseClient.close', () => {
   it('leaves no timer behind, even while a request hangs', () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock(0);
     const client = connect({ url: 'http://127.0.0.1:1', cache: false, timers, fetch: () => new Promise(() => {}) });
-    assert.deepEqual([...timers.pending.values()].map((t) => t.ms), [75_000], 'the stall watchdog of the attempt');
+    assert.deepEqual(timers.pendingDelays(), [75_000], 'the stall watchdog of the attempt');
     const closed: unknown[] = [];
     client.on('closed', (c) => closed.push(c));
     client.close();
-    assert.equal(timers.pending.size, 0);
+    assert.equal(timers.pending, 0);
     assert.equal(client.status, 'closed');
     assert.deepEqual(closed, [{}]);
   });

@@ -8,7 +8,8 @@ import { after, before, it } from 'node:test';
 import { createElement } from 'react';
 import { type ReactTestRenderer, create } from 'react-test-renderer';
 import { type UseSSEResult, useSSE } from '../../src/web/client/react.ts';
-import { type DemoServer, startDemoServer, until } from './client-harness.ts';
+import { type DemoServer, startDemoServer } from './client-harness.ts';
+import { until } from '../until.ts';
 
 let demo: DemoServer;
 // React 19 announces once that react-test-renderer is deprecated (it still works and needs no

@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+import { RecordingEventSource } from '../http/subscribe-harness.ts';
 import { type Run, childEnv, findLine, killLeftovers, start, waitFor } from '../process-harness.ts';
 import { redisClient } from '../../src/transport/redis.ts';
 import { TestRedis } from '../redis-server.ts';
+import { until } from '../until.ts';
 
 const TIMINGS = { lockTtlMs: 1500, heartbeatMs: 250, expiryMs: 1000, blockMs: 300 };
 const BUDGET = 400;
@@ -142,8 +143,8 @@ test('global figures count every instance; an admin on A closes a stream held by
   const settled = (d: Record<string, unknown>) =>
     d.global_connections === 4 && JSON.stringify(Object.fromEntries(Object.entries(d.connections_per_user as object).sort())) === JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(expectedPerUser) as object).sort()));
   let data: Record<string, unknown> = {};
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline && !settled((data = await monitor(instances.A)))) await new Promise((r) => setTimeout(r, 50));
+  // On a timeout the assertions below say what is off.
+  await until(async () => settled((data = await monitor(instances.A))), 'the figures to settle', 3000).catch(() => undefined);
   assert.equal(data.handler_type, 'redis');
   assert.equal(data.instance_id, findLine(instances.A.run.stdout(), 'SSE Hub started')?.instanceId);
   assert.equal(data.local_connections, 1);
@@ -191,9 +192,9 @@ test('SIGKILL of the leader: another instance leads within the TTL, the gap is a
   await until(() => core.openConnections() === 1, 'one core connection again');
 
   // The killed instance's stream leaves the global figures within the expiry.
-  const deadline = killedAt + TIMINGS.expiryMs + 1500;
   let data = await monitor(instances.B);
-  while ((data.instances as unknown[]).length !== 2 && Date.now() < deadline) data = await monitor(instances.B);
+  const left = Math.max(0, killedAt + TIMINGS.expiryMs + 1500 - Date.now());
+  await until(async () => ((data = await monitor(instances.B)).instances as unknown[]).length === 2, 'A to drop out', left).catch(() => undefined);
   assert.equal((data.instances as unknown[]).length, 2, 'A dropped out');
   assert.equal(data.global_connections, 3, 'B admin + B user + C witness');
 });

@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { LeaderLock } from '../../src/cluster/leader.ts';
 import { FencedError, RedisTransport, redisClient } from '../../src/transport/redis.ts';
 import { TestRedis } from '../redis-server.ts';
-import { sampleEvent, waitFor } from '../transport/suite.ts';
+import { sampleEvent } from '../transport/suite.ts';
+import { until } from '../until.ts';
 
 const redis = new TestRedis();
 const clients: Redis[] = [];
@@ -40,7 +41,7 @@ test('one of two instances leads; when it stops the other takes over within the 
   assert.match(lockA.token()!, /^A:\d+$/);
   const stoppedAt = Date.now();
   await lockA.stop();
-  await waitFor(() => lockB.leader, 2000);
+  await until(() => lockB.leader, 'B to take the lock', 2000);
   assert.ok(Date.now() - stoppedAt <= 600, 'the released lock is taken at the next try (every TTL/3)');
   assert.deepEqual(a, [true, false]);
   assert.deepEqual(b, [true]);
@@ -60,7 +61,7 @@ test('a leader whose lock was taken while it was paused steps down, and its appe
   const admin = await client();
   await admin.set(key, `B:${await admin.incr(`${key}:term`)}`);
   await assert.rejects(transport.publish(sampleEvent(2)), FencedError, 'the paused leader cannot append');
-  await waitFor(() => !lockA.leader, 2000);
+  await until(() => !lockA.leader, 'A to give the lock up', 2000);
   assert.deepEqual(changes, [true, false]);
   assert.equal(await admin.xlen(`${key}:events`), 1);
   assert.match((await admin.get(key))!, /^B:/, 'stepping down does not touch the new holder');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { RedisCluster } from '../../src/cluster/cluster.ts';
 import { captureLogger } from '../log-capture.ts';
 import { TestRedis, freePort } from '../redis-server.ts';
-import { waitFor } from '../transport/suite.ts';
+import { until } from '../until.ts';
 
 test('Redis absent at start: the instance starts, then leads once Redis is there', async () => {
   const redis = new TestRedis();
@@ -35,7 +35,7 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
     assert.equal(cluster.leader, false);
     assert.equal(cluster.status.state, 'disconnected');
     await redis.start();
-    await waitFor(() => cluster.leader && upstreamStarts === 1, 5000);
+    await until(() => cluster.leader && upstreamStarts === 1, 'the leader to start the upstream once', 5000);
     const messages = log
       .text()
       .split('\n')

@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+import { RecordingEventSource } from '../http/subscribe-harness.ts';
 import { childEnv, findLine, killLeftovers, start, waitFor, type Run } from '../process-harness.ts';
 import { FakeSupervisor } from './fake-supervisor.ts';
+import { until } from '../until.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SUPERVISOR_TOKEN = 'supervisor-token-e2e-0123456789abcdef';

@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
-import { until } from '../http/subscribe-harness.ts';
 import { OpenApiCheck } from './openapi-check.ts';
+import { until } from '../until.ts';
 
 let demo: DemoServer;
 let api: OpenApiCheck;

@@ -6,7 +6,8 @@ import { HaBridge } from '../../src/ha/bridge.ts';
 import { HaConnection } from '../../src/ha/connection.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { ping } from '../../src/ha/messages.ts';
-import { captureLogger, waitFor } from './helpers.ts';
+import { captureLogger } from './helpers.ts';
+import { until } from '../until.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -29,7 +30,7 @@ async function setup() {
     await bridge.stop();
     await connection.stop();
   });
-  await waitFor('bridge connected', () => bridge.state === 'connected');
+  await until(() => bridge.state === 'connected', 'bridge connected');
   const subscribed = () => sim.activeSubscriptions().flatMap((s) => s.eventTypes).sort();
   /**
    * A ping round trip: core answers in order, so once the pong is back core has handled everything
@@ -45,11 +46,11 @@ test('one core subscription per needed type: subscribed on first interest, unsub
 
   const releaseA = bridge.retain('service_called');
   const releaseB = bridge.retain('service_called');
-  await waitFor('call_service subscribed', () => subscribed().includes('call_service'));
+  await until(() => subscribed().includes('call_service'), 'call_service subscribed');
   assert.deepEqual(subscribed(), ['call_service', 'state_changed']);
   const releaseScript = bridge.retain('script_executed');
   const releaseState = bridge.retain('state_changed');
-  await waitFor('script_started subscribed', () => subscribed().includes('script_started'));
+  await until(() => subscribed().includes('script_started'), 'script_started subscribed');
   assert.deepEqual(subscribed(), ['call_service', 'script_started', 'state_changed'], 'state_changed is never subscribed twice');
 
   releaseA();
@@ -59,37 +60,37 @@ test('one core subscription per needed type: subscribed on first interest, unsub
   releaseB();
   releaseScript();
   releaseState();
-  await waitFor('unsubscribed', () => subscribed().length === 1);
+  await until(() => subscribed().length === 1, 'unsubscribed');
   assert.deepEqual(subscribed(), ['state_changed']);
 
   const releaseStar = bridge.retain('*');
-  await waitFor('* subscribed', () => subscribed().includes('*'));
+  await until(() => subscribed().includes('*'), '* subscribed');
   releaseStar();
-  await waitFor('* unsubscribed', () => !subscribed().includes('*'));
+  await until(() => !subscribed().includes('*'), '* unsubscribed');
   assert.deepEqual(bridge.interests(), {});
 });
 
 test('never published twice when * and specific types are both held', async () => {
   const { sim, bridge, published, subscribed, roundTrip } = await setup();
   const releases = [bridge.retain('*'), bridge.retain('state_changed'), bridge.retain('service_called'), bridge.retain('state_reported')];
-  await waitFor('all subscribed', () => subscribed().length === 4);
+  await until(() => subscribed().length === 4, 'all subscribed');
   await roundTrip(); // the bridge has read the subscribe results, `*` among them
   sim.callService('switch', 'turn_on', { entity_id: 'switch.tv' });
   const tv = sim.core.states.get('switch.tv');
   sim.setState('switch.tv', 'on', tv?.attributes); // identical → state_reported, which * never carries
   sim.fireEvent('custom_thing', { a: 1 });
-  await waitFor('custom_thing published', () => published.some((e) => e.type === 'custom_thing'));
+  await until(() => published.some((e) => e.type === 'custom_thing'), 'custom_thing published');
   assert.deepEqual(
     published.map((e) => e.type),
     ['service_called', 'state_changed', 'state_reported', 'custom_thing'],
   );
 
   releases[0]?.(); // without *, the specific subscriptions publish
-  await waitFor('* gone', () => !subscribed().includes('*'));
+  await until(() => !subscribed().includes('*'), '* gone');
   published.length = 0;
   sim.callService('switch', 'turn_off', { entity_id: 'switch.tv' });
   sim.fireEvent('custom_thing', { a: 2 });
-  await waitFor('state_changed published', () => published.some((e) => e.type === 'state_changed'));
+  await until(() => published.some((e) => e.type === 'state_changed'), 'state_changed published');
   await roundTrip(); // core wrote any custom_thing event before the pong
   assert.deepEqual(published.map((e) => e.type), ['service_called', 'state_changed'], 'custom_thing is no longer wanted');
   for (const release of releases) release();
@@ -99,12 +100,12 @@ test('state cache: filled at connect, kept current, state_changed published only
   const { sim, bridge, published, roundTrip } = await setup();
   assert.equal(bridge.getStates().length, sim.core.states.all().length);
   sim.setState('sensor.office_co2', '999');
-  await waitFor('cache updated', () => bridge.getState('sensor.office_co2')?.state === '999');
+  await until(() => bridge.getState('sensor.office_co2')?.state === '999', 'cache updated');
   await roundTrip(); // nothing else of that change is still on its way
   assert.equal(published.length, 0, 'nobody retained state_changed');
   const release = bridge.retain('state_changed');
   sim.setState('sensor.office_co2', '1001');
-  await waitFor('published', () => published.length === 1);
+  await until(() => published.length === 1, 'published');
   const event = published[0];
   assert.equal(event?.type, 'state_changed');
   assert.deepEqual(event?.entityIds, ['sensor.office_co2']);
@@ -128,7 +129,7 @@ test('core restarted 10 times during a stream: resync events for what changed wh
     sim.setState(`sensor.extra_${round}`, 'new', { friendly_name: `Extra ${round}` });
     if (round > 0) sim.removeEntity(`sensor.extra_${round - 1}`);
     await restarted;
-    await waitFor(`reconnected (round ${round})`, () => statuses.length === 2 * (round + 1) && bridge.state === 'connected');
+    await until(() => statuses.length === 2 * (round + 1) && bridge.state === 'connected', `reconnected (round ${round})`);
     const resync = published.filter((e) => e.resync);
     const forOutdoor = resync.filter((e) => e.entityIds[0] === 'sensor.outdoor_temperature' && (e.data as { state: string }).state === String(10 + round));
     assert.equal(forOutdoor.length, 1, `exactly one resync event for the changed sensor (round ${round})`);
@@ -152,10 +153,10 @@ test('core restarted 10 times during a stream: resync events for what changed wh
 test('automation and script events are published normalized, concerning their entity', async () => {
   const { sim, bridge, published, subscribed, roundTrip } = await setup();
   const releases = [bridge.retain('automation_triggered'), bridge.retain('script_executed')];
-  await waitFor('subscribed', () => subscribed().length === 3);
+  await until(() => subscribed().length === 3, 'subscribed');
   await roundTrip(); // the bridge has read both subscribe results
   sim.setState('binary_sensor.front_door', 'on'); // → automation → script.evening_lights
-  await waitFor('both published', () => published.length === 2);
+  await until(() => published.length === 2, 'both published');
   assert.deepEqual(
     published.map((e) => [e.type, e.entityIds, e.domains]),
     [
@@ -171,8 +172,8 @@ test('stop() removes every core subscription', async () => {
   const { bridge, subscribed } = await setup();
   bridge.retain('*');
   bridge.retain('automation_triggered');
-  await waitFor('subscribed', () => subscribed().length === 3);
+  await until(() => subscribed().length === 3, 'subscribed');
   await bridge.stop();
-  await waitFor('all gone', () => subscribed().length === 0);
+  await until(() => subscribed().length === 0, 'all gone');
   assert.equal(bridge.state, 'disconnected');
 });

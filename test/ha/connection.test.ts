@@ -8,7 +8,8 @@ import { HaCommandError, HaConnectionLostError } from '../../src/ha/errors.ts';
 import { getStates, subscribeEvents } from '../../src/ha/messages.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { FakeClock } from '../fake-clock.ts';
-import { callService, captureLogger, waitFor } from './helpers.ts';
+import { callService, captureLogger } from './helpers.ts';
+import { until } from '../until.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -35,7 +36,7 @@ test('connects, answers commands, rejects failed ones with HaCommandError', asyn
   const sim = await simulator();
   const { conn } = connection({ url: sim.wsUrl, token: sim.adminToken });
   await conn.start();
-  await waitFor('connected', () => conn.connected);
+  await until(() => conn.connected, 'connected');
   assert.equal(conn.haVersion, '2025.8.1');
   const states = await conn.command<unknown[]>(getStates());
   assert.ok(states.length >= 30);
@@ -55,14 +56,14 @@ test('core restarted 10 times during a stream: reconnects and resubscribes with 
   let n = 0;
   const seenIds: number[] = [];
   for (let round = 0; round < 10; round++) {
-    await waitFor(`subscription live (round ${round})`, () => connects === round + 1 && subscription.active);
+    await until(() => connects === round + 1 && subscription.active, `subscription live (round ${round})`);
     seenIds.push(subscription.id ?? -1);
     assert.deepEqual(sim.activeSubscriptions().map((s) => s.eventTypes), [['tick']], 'exactly one subscription on one connection');
     for (let i = 0; i < 5; i++) sim.fireEvent('tick', { n: n++ });
-    await waitFor('events of this round', () => received.length === n);
+    await until(() => received.length === n, 'events of this round');
     await sim.restart();
   }
-  await waitFor('last reconnect', () => connects === 11 && subscription.active);
+  await until(() => connects === 11 && subscription.active, 'last reconnect');
   assert.deepEqual(received, [...Array(50).keys()], 'every event delivered once, in order');
   // On a fresh socket ids start over: 1 is supported_features, so the resubscription is 2 every time.
   assert.deepEqual(seenIds, Array(10).fill(2));
@@ -74,10 +75,10 @@ test('HTTP 502 on upgrade is logged as "core restarting" and retried', async () 
   sim.rejectUpgrades(502);
   const { conn, log } = connection({ url: sim.wsUrl, token: sim.adminToken });
   await conn.start();
-  await waitFor('two 502 retries', () => log.lines().filter((l) => String(l.msg).includes('restarting (HTTP 502')).length >= 2);
+  await until(() => log.lines().filter((l) => String(l.msg).includes('restarting (HTTP 502')).length >= 2, 'two 502 retries');
   assert.equal(conn.connected, false);
   sim.rejectUpgrades(null);
-  await waitFor('connected after core is back', () => conn.connected);
+  await until(() => conn.connected, 'connected after core is back');
 });
 
 test('auth_invalid: logged clearly without the token, retried slowly (doubling), never in a tight loop', async () => {
@@ -87,14 +88,14 @@ test('auth_invalid: logged clearly without the token, retried slowly (doubling),
   const { conn, log } = connection({ url: sim.wsUrl, token: () => token, invalidAuthRetryMs: 200, timers: clock });
   await conn.start();
   // The simulator counts the rejection when it sends auth_invalid; the client sees it a moment later.
-  await waitFor('first rejection handled', () => sim.failedLogins === 1 && conn.status === 'auth_invalid');
+  await until(() => sim.failedLogins === 1 && conn.status === 'auth_invalid', 'first rejection handled');
   // The next attempt waits 200 ms, the one after 400 ms: nothing is tried before its time.
   for (const [round, delay] of [200, 400].entries()) {
     clock.advance(delay - 1);
     assert.equal(conn.status, 'auth_invalid', 'no attempt before the retry delay');
     assert.equal(sim.failedLogins, round + 1);
     clock.advance(1);
-    await waitFor(`rejection ${round + 2}`, () => sim.failedLogins === round + 2 && conn.status === 'auth_invalid');
+    await until(() => sim.failedLogins === round + 2 && conn.status === 'auth_invalid', `rejection ${round + 2}`);
   }
   const errors = log.lines().filter((l) => l.level === 50);
   assert.ok(errors.some((l) => String(l.msg).includes('rejected the access token') && l.coreMessage === 'Invalid access token or password'));
@@ -102,7 +103,7 @@ test('auth_invalid: logged clearly without the token, retried slowly (doubling),
   assert.ok(!log.text().includes(token), 'the token never appears in the log');
   token = sim.adminToken;
   clock.advance(800);
-  await waitFor('connected with the corrected token', () => conn.connected);
+  await until(() => conn.connected, 'connected with the corrected token');
 });
 
 test('a core that stops answering pings is dropped and reconnected', async () => {
@@ -112,12 +113,12 @@ test('a core that stops answering pings is dropped and reconnected', async () =>
   let disconnects = 0;
   conn.onDisconnected(() => disconnects++);
   await conn.start();
-  await waitFor('connected', () => conn.connected);
+  await until(() => conn.connected, 'connected');
   const idle = clock.pending; // the ping interval
   for (let ping = 0; ping < 3; ping++) {
     clock.advance(40); // a ping goes out, with its pong deadline
     assert.equal(clock.pending, idle + 1);
-    await waitFor(`pong ${ping} answered (its deadline cleared)`, () => clock.pending === idle);
+    await until(() => clock.pending === idle, `pong ${ping} answered (its deadline cleared)`);
   }
   clock.advance(1000); // answered pings leave no deadline behind: nothing can fire
   assert.equal(disconnects, 0);
@@ -128,18 +129,18 @@ test('a core that stops answering pings is dropped and reconnected', async () =>
   clock.advance(249);
   assert.equal(disconnects, 0, 'not before the pong deadline');
   clock.advance(1);
-  await waitFor('pong deadline hit', () => disconnects === 1);
+  await until(() => disconnects === 1, 'pong deadline hit');
   assert.ok(log.lines().some((l) => String(l.msg).includes('did not answer ping')));
   sim.stall(false);
   clock.advance(100); // the reconnect backoff (capped at 100 ms here)
-  await waitFor('reconnected', () => conn.connected);
+  await until(() => conn.connected, 'reconnected');
 });
 
 test('pending commands are rejected with HaConnectionLostError when the socket drops', async () => {
   const sim = await simulator();
   const { conn } = connection({ url: sim.wsUrl, token: sim.adminToken });
   await conn.start();
-  await waitFor('connected', () => conn.connected);
+  await until(() => conn.connected, 'connected');
   sim.stall(true);
   const pending = conn.command(getStates());
   sim.dropAllConnections();
@@ -154,7 +155,7 @@ test('stop() ends retrying', async () => {
   const clock = new FakeClock(0);
   const { conn } = connection({ url: sim.wsUrl, token: sim.adminToken, timers: clock });
   await conn.start();
-  await waitFor('a retry scheduled after the 502', () => conn.status === 'retrying' && clock.pending === 1);
+  await until(() => conn.status === 'retrying' && clock.pending === 1, 'a retry scheduled after the 502');
   await conn.stop();
   assert.equal(clock.pending, 0, 'the retry timer is cancelled');
   sim.rejectUpgrades(null);
@@ -190,10 +191,10 @@ test('strictly increasing ids, results matched by id out of order, coalesced arr
   const events: unknown[] = [];
   conn.subscribe(subscribeEvents('x'), { onEvent: (e) => events.push(e) });
   await conn.start();
-  await waitFor('supported_features and subscribe received', () => core.received.length === 2);
+  await until(() => core.received.length === 2, 'supported_features and subscribe received');
   const a = conn.command<string>({ type: 'a' });
   const b = conn.command<string>({ type: 'b' });
-  await waitFor('commands received', () => core.received.length === 4);
+  await until(() => core.received.length === 4, 'commands received');
   assert.deepEqual(
     core.received.map((m) => [m.id, m.type]),
     [
@@ -211,7 +212,7 @@ test('strictly increasing ids, results matched by id out of order, coalesced arr
   ws.send(JSON.stringify({ type: 'event', event: { event_type: 'x', n: 1 }, id: 2 }));
   ws.send(JSON.stringify({ type: 'event', event: { event_type: 'x', n: 2 }, id: 99 }));
   assert.deepEqual(await Promise.all([a, b]), ['A', 'B']);
-  await waitFor('event delivered', () => events.length === 1);
+  await until(() => events.length === 1, 'event delivered');
   assert.deepEqual(events, [{ event_type: 'x', n: 1 }]);
   assert.ok(conn.connected, 'garbage never takes the connection down');
   const warnings = log.lines().filter((l) => l.level === 40).map((l) => String(l.msg));

@@ -11,11 +11,3 @@ export const callService = (domain: string, service: string, serviceData?: Recor
 export const fireEvent = (eventType: string, eventData?: Record<string, unknown>): HaCommand =>
   eventData === undefined ? { type: 'fire_event', event_type: eventType } : { type: 'fire_event', event_type: eventType, event_data: eventData };
 
-/** Polls until `predicate` is true (or throws after `timeoutMs`, naming `what`). */
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HaUpstream } from '../../src/ha/upstream.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { captureLogger, waitFor } from './helpers.ts';
+import { captureLogger } from './helpers.ts';
+import { until } from '../until.ts';
 
 test('demo mode: starts the local core it is given, says so, prints the demo token, and everything works against it', async () => {
   const log = captureLogger('info');
@@ -17,7 +18,7 @@ test('demo mode: starts the local core it is given, says so, prints the demo tok
     assert.ok(banner, 'demo mode is announced');
     assert.ok(String(banner.msg).includes('SIMULATED'));
     assert.ok(String(banner.msg).includes(sim.adminToken), 'the demo token is printed on purpose');
-    await waitFor('connected', () => upstream.connection.connected);
+    await until(() => upstream.connection.connected, 'connected');
     assert.equal((await upstream.users.resolve(sim.userToken, 'lan')).isAdmin, false);
     await upstream.rest.callService('notify', 'demo', { message: 'm' });
     assert.equal(sim.core.notifyCalls.length, 1);
@@ -35,7 +36,7 @@ test('standalone mode: websocket, REST and token checks go to HA_URL', async () 
   });
   await upstream.start();
   try {
-    await waitFor('connected', () => upstream.connection.connected);
+    await until(() => upstream.connection.connected, 'connected');
     assert.equal(upstream.localCore, undefined);
     assert.equal((await upstream.users.resolve(sim.adminToken, 'lan')).id, sim.adminUser.id);
     await upstream.rest.fireEvent('standalone_check');

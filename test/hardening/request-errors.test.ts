@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
 import { SseHubServer } from '../../src/app/server.ts';
-import { until } from '../http/subscribe-harness.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv } from '../process-harness.ts';
+import { until } from '../until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-request-errors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

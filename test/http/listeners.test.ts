@@ -11,7 +11,8 @@ import vm from 'node:vm';
 import { afterEach, test } from 'node:test';
 import Koa from 'koa';
 import { type FreeParser, Listener, listenerOf, loadFreeParser, takeOverSocket } from '../../src/http/listeners.ts';
-import { until } from './subscribe-harness.ts';
+import { until } from '../until.ts';
+import { FakeClock } from '../fake-clock.ts';
 
 // Collecting on demand is the only way to observe that nothing holds the request any more.
 v8.setFlagsFromString('--expose-gc');
@@ -131,24 +132,37 @@ test('a request pipelined in the same packet as the stream request is never disp
   await until(() => client.text().includes('more'), 'the stream goes on');
 });
 
-test('the request still carries its listener; stop() destroys taken-over sockets after the grace period', async () => {
+test('the request still carries its listener; stop() destroys taken-over sockets after the grace period (fake clock)', async () => {
   const seen: string[] = [];
+  const sockets: net.Socket[] = [];
   const app = new Koa();
   app.use(async (ctx) => {
     seen.push(listenerOf(ctx.req));
     ctx.respond = false;
     ctx.res.writeHead(200);
     ctx.res.flushHeaders();
-    takeOverSocket(ctx.req, ctx.res).write('1\r\nx\r\n');
+    const socket = takeOverSocket(ctx.req, ctx.res);
+    sockets.push(socket);
+    socket.write('1\r\nx\r\n');
   });
-  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0 });
+  const clock = new FakeClock(0);
+  const listener = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, timers: clock });
   await listener.start();
   const client = connect(listener);
   client.socket.write(STREAM_REQUEST);
   await until(() => client.text().includes('\r\nx\r\n'), 'stream');
   assert.deepEqual(seen, ['ingress']);
-  await listener.stop(50);
+  let stopped = false;
+  const stopping = listener.stop(5000).then(() => (stopped = true));
+  clock.advance(4999);
+  sockets[0]!.write('1\r\ny\r\n');
+  await until(() => client.text().includes('\r\ny\r\n'), 'a write during the grace period');
+  assert.equal(client.ended(), false, 'the stream lives until the grace period ends');
+  assert.equal(stopped, false);
+  clock.advance(1);
+  await stopping;
   await until(() => client.ended(), 'closed by stop()');
+  assert.equal(clock.pending, 0, 'no timer left behind');
 });
 
 test("Node's freeParser is found on this Node; a Node without it (no module, or no function) gives undefined", () => {

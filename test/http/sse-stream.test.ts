@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { afterEach, describe, test } from 'node:test';
-import { CHUNKED_END, SseSocketStream, toChunk } from '../../src/http/sse-stream.ts';
+import { constants, inflateRawSync } from 'node:zlib';
+import { CHUNKED_END, SseSocketStream } from '../../src/http/sse-stream.ts';
+import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import type { SinkListener } from '../../src/hub/sink.ts';
-import { until } from './subscribe-harness.ts';
+import { until } from '../until.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -47,19 +49,28 @@ class Recorder implements SinkListener {
   }
 }
 
-describe('toChunk', () => {
+describe('StreamEncoder.chunk', () => {
   test('wraps the bytes as one HTTP chunk with their byte length in hex', () => {
     const frame = Buffer.from('data: "é"\n\n'); // é is two bytes
-    assert.equal(toChunk(frame).toString('utf8'), `${frame.length.toString(16)}\r\n${frame.toString('utf8')}\r\n`);
+    assert.equal(new StreamEncoder().chunk(frame).toString('utf8'), `${frame.length.toString(16)}\r\n${frame.toString('utf8')}\r\n`);
   });
 
   test('the same Buffer again gets the same chunk (one encoding per fan-out); another Buffer its own', () => {
+    const encoder = new StreamEncoder();
     const frame = Buffer.from('data: 1\n\n');
-    const first = toChunk(frame);
-    assert.equal(toChunk(frame), first);
+    const first = encoder.chunk(frame);
+    assert.equal(encoder.chunk(frame), first);
     const other = Buffer.from('data: 1\n\n');
-    assert.notEqual(toChunk(other), first);
-    assert.deepEqual(toChunk(other), first);
+    assert.notEqual(encoder.chunk(other), first);
+    assert.deepEqual(encoder.chunk(other), first);
+  });
+
+  test('encoders share nothing: a fresh one encodes the same Buffer anew', () => {
+    const frame = Buffer.from('data: 2\n\n');
+    const first = new StreamEncoder().chunk(frame);
+    const second = new StreamEncoder().chunk(frame);
+    assert.notEqual(second, first);
+    assert.deepEqual(second, first);
   });
 
   test('the end marker is the zero-length chunk', () => {
@@ -67,10 +78,24 @@ describe('toChunk', () => {
   });
 });
 
+describe('StreamEncoder.deflate', () => {
+  test('sync-flushed DEFLATE blocks that inflate back to the frame, once per Buffer', () => {
+    const encoder = new StreamEncoder();
+    const frame = Buffer.from('data: {"type":"batch"}\n\n');
+    const blocks = encoder.deflate(frame);
+    assert.deepEqual(blocks.subarray(-4), Buffer.from([0, 0, 0xff, 0xff]), 'ends with the sync-flush marker');
+    assert.deepEqual(inflateRawSync(blocks, { finishFlush: constants.Z_SYNC_FLUSH }), frame);
+    assert.equal(encoder.deflate(frame), blocks);
+    const copy = Buffer.from(frame);
+    assert.notEqual(encoder.deflate(copy), blocks);
+    assert.notEqual(new StreamEncoder().deflate(frame), blocks);
+  });
+});
+
 describe('SseSocketStream', () => {
   test('chunked: frames go out as chunks and end() sends the terminating chunk and a FIN', async () => {
     const { server, text, ended } = await pair();
-    const sink = new SseSocketStream(server, true);
+    const sink = new SseSocketStream(server, new StreamEncoder(), true);
     const recorder = new Recorder();
     sink.listen(recorder);
     assert.equal(sink.write(Buffer.from('data: a\n\n')), true);
@@ -84,7 +109,7 @@ describe('SseSocketStream', () => {
 
   test('without chunked coding the frames go out bare', async () => {
     const { server, text, ended } = await pair();
-    const sink = new SseSocketStream(server, false);
+    const sink = new SseSocketStream(server, new StreamEncoder(), false);
     sink.listen(new Recorder());
     sink.write(Buffer.from('data: a\n\n'));
     sink.end();
@@ -95,7 +120,7 @@ describe('SseSocketStream', () => {
   test('a client that does not read makes write() return false; the drain is reported once it reads', async () => {
     const { server, client } = await pair();
     client.pause();
-    const sink = new SseSocketStream(server, true);
+    const sink = new SseSocketStream(server, new StreamEncoder(), true);
     const recorder = new Recorder();
     sink.listen(recorder);
     const big = Buffer.alloc(256 * 1024, 'x');
@@ -110,7 +135,7 @@ describe('SseSocketStream', () => {
 
   test('the client leaving is reported as a close, once', async () => {
     const { server, client } = await pair();
-    const sink = new SseSocketStream(server, true);
+    const sink = new SseSocketStream(server, new StreamEncoder(), true);
     const recorder = new Recorder();
     sink.listen(recorder);
     client.destroy();

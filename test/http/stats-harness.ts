@@ -43,6 +43,8 @@ export interface StatsServerOptions {
   ingress?: boolean;
   /** The WebSocket API's request budget per client per minute; absent = unlimited. */
   requestsPerMinute?: number;
+  /** Milliseconds a client without credentials has for its `auth` message (on the fake clock). Default 10 000. */
+  authTimeoutMs?: number;
 }
 
 export async function startStatsServer(options: StatsServerOptions = {}) {
@@ -83,7 +85,17 @@ export async function startStatsServer(options: StatsServerOptions = {}) {
   const lan = new Listener(app, { name: listener, host: '127.0.0.1', port: 0 });
   await lan.start();
   const requests = options.requestsPerMinute === undefined ? undefined : new RateLimit({ points: options.requestsPerMinute, windowSeconds: 60 });
-  const ws = new WsApi({ auth, stats: rig.stats, logger: rig.logger, servers: [{ server: lan.server, listener }], pushIntervalMs: 40, requests });
+  // Stats pushes and the auth-phase deadline run on the fake clock: tests move it instead of waiting.
+  const ws = new WsApi({
+    auth,
+    stats: rig.stats,
+    logger: rig.logger,
+    servers: [{ server: lan.server, listener }],
+    pushIntervalMs: 40,
+    requests,
+    timers: clock,
+    authTimeoutMs: options.authTimeoutMs,
+  });
   ws.start();
   const base = `http://127.0.0.1:${lan.port}`;
 

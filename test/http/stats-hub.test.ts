@@ -15,6 +15,7 @@ import { RateLimit } from '../../src/http/rate-limit.ts';
 import { connectionsRouter } from '../../src/http/routes/connections.ts';
 import { statsRouter } from '../../src/http/routes/stats.ts';
 import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
+import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { MetricsModule } from '../../src/app/monitoring.ts';
@@ -24,6 +25,7 @@ import type { HubEvent, User } from '../../src/base/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream } from '../hub/fakes.ts';
 import { testLogger } from '../metrics/helpers.ts';
 import { tempDir } from '../metrics/rig.ts';
+import { until } from '../until.ts';
 
 const TOKEN = 'hub-admin-token-0123456789';
 const ADMIN: User = { id: 'admin-id', name: 'Admin', isAdmin: true };
@@ -51,7 +53,7 @@ const auth = new Authenticator({ resolver, trustIngress: false });
 const limits = { requests: new RateLimit({ points: 1000, windowSeconds: 60 }), streams: new RateLimit({ points: 1000, windowSeconds: 60 }) };
 const app = createApp({
   logger,
-  routers: [subscribeRouter({ hub, auth, limits, observer: collector }), statsRouter({ auth, stats: metrics.stats }), connectionsRouter({ auth, stats: metrics.stats })],
+  routers: [subscribeRouter({ hub, auth, limits, observer: collector, encoder: new StreamEncoder() }), statsRouter({ auth, stats: metrics.stats }), connectionsRouter({ auth, stats: metrics.stats })],
   corsOrigins: [],
 });
 const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0 });
@@ -77,13 +79,6 @@ async function get(path: string, method = 'GET') {
   return { status: res.status, body: (await res.json()) as { data: Record<string, unknown> } };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function stateEvent(i: number): HubEvent {
   const now = Date.now();

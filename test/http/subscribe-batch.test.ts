@@ -7,8 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import { type Frame, FrameParser } from '../hub/sse-parser.ts';
-import { ADMIN_TOKEN, type Harness, RecordingEventSource, openStream, startHarness, stateEvent, until } from './subscribe-harness.ts';
+import { type Frame, FrameParser } from '../sse-frames.ts';
+import { ADMIN_TOKEN, type Harness, RecordingEventSource, openStream, startHarness, stateEvent } from './subscribe-harness.ts';
+import { until } from '../until.ts';
 
 let h: Harness;
 before(async () => {

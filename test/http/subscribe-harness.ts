@@ -11,6 +11,7 @@ import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
 import { Listener } from '../../src/http/listeners.ts';
 import { RateLimit } from '../../src/http/rate-limit.ts';
 import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
+import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
@@ -19,7 +20,8 @@ import { captureLogger } from '../log-capture.ts';
 import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/base/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hub/fakes.ts';
 import { FakeClock } from '../metrics/helpers.ts';
-import { type Frame, FrameParser } from '../hub/sse-parser.ts';
+import { type Frame, FrameParser } from '../sse-frames.ts';
+import { until } from '../until.ts';
 
 export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
 
@@ -91,7 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     requests: new RateLimit({ points: options.requestsPerMinute ?? 1000, windowSeconds: 60 }),
     streams: new RateLimit({ points: options.streamLimit ?? 1000, windowSeconds: options.streamWindowSeconds ?? 60 }),
   };
-  const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer })], corsOrigins: [] });
+  const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer, encoder: new StreamEncoder() })], corsOrigins: [] });
   const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
   const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
   await transport.start();
@@ -279,12 +281,5 @@ export class RecordingEventSource {
   }
 }
 
-export async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 export type { CloseReason, ConnectionSnapshot, HubObserver };

@@ -2,19 +2,8 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
-import {
-  ADMIN_TOKEN,
-  type Harness,
-  type HarnessOptions,
-  RecordingEventSource,
-  USER_TOKEN,
-  openStream,
-  request,
-  startHarness,
-  stateEvent,
-  typedEvent,
-  until,
-} from './subscribe-harness.ts';
+import { ADMIN_TOKEN, type Harness, type HarnessOptions, RecordingEventSource, USER_TOKEN, openStream, request, startHarness, stateEvent, typedEvent } from './subscribe-harness.ts';
+import { until } from '../until.ts';
 
 const harnesses: Harness[] = [];
 const closers: (() => void)[] = [];

@@ -1,20 +1,9 @@
 /** `/subscribe_events`: headers, filters end to end, parameters, permissions, initial state, replay. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ADMIN_TOKEN,
-  type Harness,
-  RecordingEventSource,
-  USER_TOKEN,
-  openStream,
-  request,
-  startHarness,
-  stateEvent,
-  typedEvent,
-  until,
-  RawSocketClient,
-} from './subscribe-harness.ts';
+import { ADMIN_TOKEN, type Harness, RecordingEventSource, USER_TOKEN, openStream, request, startHarness, stateEvent, typedEvent, RawSocketClient } from './subscribe-harness.ts';
 import { haState } from '../hub/fakes.ts';
+import { until } from '../until.ts';
 
 let h: Harness;
 before(async () => {

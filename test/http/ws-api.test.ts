@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { snapshot } from '../metrics/helpers.ts';
 import { ADMIN_TOKEN, USER_TOKEN, startStatsServer, type StatsServer } from './stats-harness.ts';
+import { until } from '../until.ts';
 
 let s: StatsServer;
 before(async () => {
@@ -17,33 +18,21 @@ after(() => s.stop());
 async function connect(headers: Record<string, string> = { Authorization: `Bearer ${ADMIN_TOKEN}` }, query = '') {
   const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws${query}`, { headers });
   const inbox: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (data) => {
-    inbox.push(JSON.parse(data.toString()) as Record<string, unknown>);
-    for (const w of waiters.splice(0)) w();
-  });
+  ws.on('message', (data) => inbox.push(JSON.parse(data.toString()) as Record<string, unknown>));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  /** The next message matching `predicate`, within 2 s. */
+  /** The next message matching `predicate` (taken out of the inbox). */
   async function next(predicate: (m: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + 2000;
-    for (;;) {
-      const i = inbox.findIndex(predicate);
-      if (i >= 0) return inbox.splice(i, 1)[0] ?? {};
-      if (Date.now() > deadline) throw new Error(`no matching message; inbox: ${JSON.stringify(inbox)}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
+    await until(() => inbox.some(predicate), 'a matching message');
+    return inbox.splice(inbox.findIndex(predicate), 1)[0]!;
   }
   const request = async (message: unknown) => {
     ws.send(typeof message === 'string' ? message : JSON.stringify(message));
     return next();
   };
-  return { ws, next, request, close: () => ws.close() };
+  return { ws, inbox, next, request, close: () => ws.close() };
 }
 
 /** The HTTP status a refused upgrade gets, and its body. */
@@ -122,9 +111,13 @@ test('subscribe_sse_stats pushes live stats until unsubscribed', async () => {
     const first = await c.next((m) => m.type === 'sse_stats');
     assert.equal(first.id, 'sub');
     assert.equal((first.data as { active_connections: number }).active_connections, 1);
-    await c.next((m) => m.type === 'sse_stats'); // a periodic one
+    s.clock.advance(40);
+    await c.next((m) => m.type === 'sse_stats'); // the periodic one, one interval later
     const done = await c.request({ type: 'unsubscribe_sse_stats' });
     assert.equal(done.success, true);
+    s.clock.advance(400);
+    assert.equal((await c.request({ type: 'get_sse_stats', id: 'marker' })).id, 'marker', 'no push came before this answer');
+    assert.deepEqual(c.inbox, []);
   } finally {
     c.close();
   }
@@ -177,6 +170,31 @@ test('an upgrade without credentials gets Home Assistant\'s auth phase: auth_req
   assert.equal(await notAuth.closed, 1008);
 });
 
+test('a client without credentials that sends no auth message is told why and closed when its time is up (fake clock)', async () => {
+  const server = await startStatsServer({ authTimeoutMs: 5000 });
+  try {
+    const timersBefore = server.clock.pending;
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+    const messages: Record<string, unknown>[] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    await until(() => messages.length === 1, 'auth_required');
+    assert.deepEqual(messages, [{ type: 'auth_required' }]);
+    assert.equal(server.clock.pending, timersBefore + 1, 'the deadline is on the injected clock');
+    server.clock.advance(4999);
+    // A ping answered after the clock moved: anything the deadline had sent would have come first.
+    const pong = new Promise((resolve) => ws.once('pong', resolve));
+    ws.ping();
+    await pong;
+    assert.equal(messages.length, 1, 'still waiting one millisecond before the deadline');
+    server.clock.advance(1);
+    assert.equal(await closed, 1008);
+    assert.deepEqual(messages[1], { type: 'auth_invalid', message: 'No auth message within the time allowed' });
+  } finally {
+    await server.stop();
+  }
+});
+
 test('stop() closes clients with 1001 and detaches from the server', async () => {
   const other = await startStatsServer();
   const ws = new WebSocket(`ws://127.0.0.1:${other.port}/ws`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -219,8 +237,7 @@ test('with a request budget, the upgrade and each message take a point; over it:
       ws.once('error', reject);
     });
     for (const id of [1, 2, 3]) ws.send(JSON.stringify({ type: 'get_sse_stats', id }));
-    const deadline = Date.now() + 2000;
-    while (replies.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => replies.length === 3, 'three replies');
     // The upgrade took the first point: two answers, then a refusal that keeps the socket open.
     assert.deepEqual(replies.map((r) => r.success), [true, true, false]);
     assert.equal(replies[2]!.error_code, 'rate_limit_exceeded');
@@ -273,9 +290,12 @@ test('subscribe_sse_stats with live: true adds the panel figures, at interval_ms
     assert.equal(live.active_connections, 1);
     const latency = live.latency_ms as { p50: number; p99: number; samples: number };
     assert.ok(latency.samples > 0 && latency.p50 > 0 && latency.p99 >= latency.p50, JSON.stringify(latency));
-    const started = Date.now();
-    await c.next((m) => m.type === 'sse_stats'); // the next push, one interval later (next() waits at most 2 s)
-    assert.ok(Date.now() - started >= 900, 'not sooner than the interval');
+    s.clock.advance(999);
+    assert.equal((await c.request({ type: 'get_sse_stats', id: 'marker' })).id, 'marker', 'no push before the interval');
+    s.clock.advance(1);
+    const next = await c.next((m) => m.type === 'sse_stats'); // one interval later
+    assert.equal(next.id, 2);
+    assert.ok((next.data as { live?: unknown }).live, 'with the live figures');
   } finally {
     c.close();
   }

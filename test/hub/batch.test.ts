@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_TYPES, createFilter } from '../../src/hub/filter.ts';
 import { FakeClock } from '../fake-clock.ts';
-import { ADMIN, type Client, ev, setup, until } from './harness.ts';
+import { ADMIN, type Client, ev, setup } from './harness.ts';
+import { until } from '../until.ts';
 
 interface Batch {
   type: 'batch';

@@ -6,6 +6,7 @@
 import { afterEach } from 'node:test';
 import net from 'node:net';
 import { SseSocketStream } from '../../src/http/sse-stream.ts';
+import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub, type OpenRequest } from '../../src/hub/hub.ts';
 import type { EventFilter } from '../../src/hub/filter.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
@@ -14,7 +15,7 @@ import type { ReplayResult } from '../../src/transport/transport.ts';
 import type { HubEvent, User } from '../../src/base/types.ts';
 import type { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
-import { FrameParser } from './sse-parser.ts';
+import { FrameParser } from '../sse-frames.ts';
 
 export const ADMIN: User = { id: 'a', name: 'A', isAdmin: true };
 export const USER: User = { id: 'u', name: 'U', isAdmin: false };
@@ -87,6 +88,7 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     timers: clock,
     recordsEverything,
   });
+  const encoder = new StreamEncoder();
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
@@ -102,18 +104,11 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     const client = new Client(net.connect(port, '127.0.0.1'));
     const socket = await accepted;
     const meta = { clientId: user.id, ipAddress: '127.0.0.1', userAgent: 't', httpVersion: '1.1', listener: 'lan' as const };
-    const opened = hub.open({ sink: new SseSocketStream(socket, false), user, filter, meta, ...extra });
+    const opened = hub.open({ sink: new SseSocketStream(socket, encoder, false), user, filter, meta, ...extra });
     cleanups.push(() => void client.socket.destroy());
     return { client, opened, socket };
   };
   return { hub, transport, interest, upstream, observer, states, connect };
 }
 
-export async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 

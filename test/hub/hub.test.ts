@@ -8,7 +8,8 @@ import { HubFullError, HubStoppedError } from '../../src/hub/errors.ts';
 import { ALL_TYPES, createFilter, matches } from '../../src/hub/filter.ts';
 import type { StampedEvent } from '../../src/base/types.ts';
 import { FakeClock } from '../metrics/helpers.ts';
-import { ADMIN, USER, ev, setup, until } from './harness.ts';
+import { ADMIN, USER, ev, setup } from './harness.ts';
+import { until } from '../until.ts';
 
 describe('replay handover (docs/ARCHITECTURE.md §5.6)', () => {
   test('events published before, during and after reading history arrive once each, in order', async () => {

@@ -127,7 +127,7 @@ describe('Dockerfile', () => {
     const m = /^nodejs~(\d+)$/.exec(pins[0]!);
     assert.ok(m, `nodejs is installed as nodejs~<major>, not ${pins[0]}`);
     const engines = (JSON.parse(readText('package.json')) as { engines: { node: string } }).engines.node;
-    const min = /^>=(\d+)$/.exec(engines);
+    const min = /^>=(\d+)(?:\.\d+){0,2}$/.exec(engines);
     assert.ok(min && Number(m[1]) >= Number(min[1]), `engines ${engines} admits Node ${m[1]}`);
   });
 

@@ -15,10 +15,11 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { loadConfig } from '../../src/config/config.ts';
 import { emptyRollup } from '../../src/metrics/rollup/record.ts';
 import { SseHubServer } from '../../src/app/server.ts';
-import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+import { RecordingEventSource } from '../http/subscribe-harness.ts';
 import { captureLogger } from '../log-capture.ts';
 import { childEnv } from '../process-harness.ts';
 import { IngressProxy } from './ingress-proxy.ts';
+import { until } from '../until.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'panel');

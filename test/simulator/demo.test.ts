@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { CoreEvent } from '../../src/ha/messages.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { FakeClock } from '../fake-clock.ts';
-import { waitFor } from '../ha/helpers.ts';
+import { until } from '../until.ts';
 
 test('at least 30 entities across the expected domains', () => {
   const sim = new HaSimulator({ seed: 1 });
@@ -20,7 +20,7 @@ test('motion → automation_triggered (parent = motion context) → call_service
   const events: CoreEvent[] = [];
   sim.core.bus.listen('*', (event) => events.push(event));
   sim.setState('binary_sensor.kitchen_motion', 'on');
-  await waitFor('the light turned on', () => events.some((e) => e.event_type === 'state_changed' && e.data.entity_id === 'light.kitchen'));
+  await until(() => events.some((e) => e.event_type === 'state_changed' && e.data.entity_id === 'light.kitchen'), 'the light turned on');
   assert.deepEqual(
     events.map((e) => `${e.event_type}:${String(e.data.entity_id ?? e.data.domain)}`),
     [
@@ -45,7 +45,7 @@ test('the front door runs a script through an automation (script_started with th
   const started: CoreEvent[] = [];
   sim.core.bus.listen('script_started', (event) => started.push(event));
   sim.setState('binary_sensor.front_door', 'on');
-  await waitFor('the porch light turned on', () => sim.core.states.get('light.porch')?.state === 'on');
+  await until(() => sim.core.states.get('light.porch')?.state === 'on', 'the porch light turned on');
   assert.equal(started.length, 1);
   assert.deepEqual(started[0]?.data, { name: 'Evening lights', entity_id: 'script.evening_lights' });
   assert.notEqual(started[0]?.context.parent_id, null);

@@ -19,7 +19,7 @@ import {
   type HassEvent,
 } from 'home-assistant-js-websocket';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { waitFor } from '../ha/helpers.ts';
+import { until } from '../until.ts';
 
 // Node 20 has no global WebSocket; the library's default createSocket uses the global one.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -53,12 +53,12 @@ test('subscribeEvents and callService', async () => {
   const unsubscribe = await conn.subscribeEvents<HassEvent>((event) => events.push(event), 'state_changed');
   const result = (await callService(conn, 'light', 'turn_on', { brightness_pct: 50 }, { entity_id: 'light.kitchen' })) as { context: { user_id: string } };
   assert.equal(result.context.user_id, sim.adminUser.id);
-  await waitFor('state_changed for light.kitchen', () => events.some((e) => e.data.entity_id === 'light.kitchen'));
+  await until(() => events.some((e) => e.data.entity_id === 'light.kitchen'), 'state_changed for light.kitchen');
   const event = events.find((e) => e.data.entity_id === 'light.kitchen');
   assert.equal((event?.data.new_state as { state: string }).state, 'on');
   assert.equal((event?.data.new_state as { attributes: { brightness: number } }).attributes.brightness, 128);
   await unsubscribe();
-  await waitFor('unsubscribed at the simulator', () => !sim.activeSubscriptions().some((s) => s.eventTypes.includes('state_changed')));
+  await until(() => !sim.activeSubscriptions().some((s) => s.eventTypes.includes('state_changed')), 'unsubscribed at the simulator');
 });
 
 test('subscribeEntities: initial states, then diffs applied by the library', async () => {
@@ -66,11 +66,11 @@ test('subscribeEntities: initial states, then diffs applied by the library', asy
   const unsubscribe = subscribeEntities(conn, (value) => {
     entities = value;
   });
-  await waitFor('initial entities', () => entities !== undefined && Object.keys(entities).length >= 30);
+  await until(() => entities !== undefined && Object.keys(entities).length >= 30, 'initial entities');
   const before = entities?.['light.bedroom'];
   assert.equal(before?.state, 'off');
   await callService(conn, 'light', 'turn_on', { entity_id: 'light.bedroom', color_temp_kelvin: 4000 });
-  await waitFor('light.bedroom on', () => entities?.['light.bedroom']?.state === 'on');
+  await until(() => entities?.['light.bedroom']?.state === 'on', 'light.bedroom on');
   const after = entities?.['light.bedroom'];
   const server = sim.core.states.get('light.bedroom');
   assert.deepEqual(after?.attributes, server?.attributes, 'diffs rebuild exactly the server attributes');
@@ -78,7 +78,7 @@ test('subscribeEntities: initial states, then diffs applied by the library', asy
   assert.equal(Date.parse(after?.last_changed ?? ''), Math.floor(Date.parse(server?.last_changed ?? '')));
 
   sim.removeEntity('sensor.phone_battery');
-  await waitFor('removed entity', () => entities !== undefined && !('sensor.phone_battery' in entities));
+  await until(() => entities !== undefined && !('sensor.phone_battery' in entities), 'removed entity');
   unsubscribe();
 });
 
@@ -88,8 +88,8 @@ test('after the core drops the connection the library reconnects and its subscri
   let ready = 0;
   conn.addEventListener('ready', () => ready++);
   sim.dropAllConnections();
-  await waitFor('reconnected', () => ready > 0 && sim.activeSubscriptions().some((s) => s.eventTypes.includes('demo_ping')), 8000);
+  await until(() => ready > 0 && sim.activeSubscriptions().some((s) => s.eventTypes.includes('demo_ping')), 'reconnected', 8000);
   sim.fireEvent('demo_ping', { n: 1 });
-  await waitFor('event after reconnect', () => events.length === 1);
+  await until(() => events.length === 1, 'event after reconnect');
   assert.deepEqual(events[0]?.data, { n: 1 });
 });

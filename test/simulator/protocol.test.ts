@@ -4,12 +4,15 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { ULID_PATTERN } from './patterns.ts';
-import { waitFor } from '../ha/helpers.ts';
 import { RawClient } from './raw-client.ts';
+import { until } from '../until.ts';
+import { FakeClock } from '../fake-clock.ts';
 
 let sim: HaSimulator;
+/** The simulator's timers (the auth deadline): the auth-timeout test moves it instead of waiting. */
+const clock = new FakeClock(0);
 before(async () => {
-  sim = new HaSimulator({ seed: 7, authTimeoutMs: 150 });
+  sim = new HaSimulator({ seed: 7, timers: clock });
   await sim.start();
 });
 after(() => sim.stop());
@@ -44,10 +47,17 @@ describe('auth phase', () => {
     await client.waitClosed();
   });
 
-  test('no auth message within the timeout: closed without a word', async () => {
+  test('no auth message within the timeout (10 s, as core): closed without a word', async () => {
     const client = await RawClient.connect(sim.wsUrl);
     await client.next();
-    await client.waitClosed(2000);
+    clock.advance(9_999);
+    // A ping answered after the clock moved: a close the deadline had started would have come first.
+    const pong = new Promise((resolve) => client.ws.once('pong', resolve));
+    client.ws.ping();
+    await pong;
+    assert.equal(client.closed, false, 'open until the deadline');
+    clock.advance(1);
+    await client.waitClosed();
     assert.equal(client.frames.length, 1);
   });
 });
@@ -247,7 +257,7 @@ describe('control API', () => {
     sim.stall(true);
     const ignored = sim.messagesIgnored;
     c.send({ id: 2, type: 'ping' });
-    await waitFor('ping 2 read while stalled', () => sim.messagesIgnored === ignored + 1);
+    await until(() => sim.messagesIgnored === ignored + 1, 'ping 2 read while stalled');
     sim.stall(false);
     c.send({ id: 3, type: 'ping' });
     // Frames arrive in order: had ping 2 been answered, its pong would come first.

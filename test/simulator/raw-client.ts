@@ -1,5 +1,6 @@
 /** A bare websocket client for protocol tests: sends raw JSON and hands back frames one by one, unparsed. */
 import { WebSocket } from 'ws';
+import { until } from '../until.ts';
 
 export class RawClient {
   readonly frames: string[] = [];
@@ -87,11 +88,7 @@ export class RawClient {
 
   /** Resolves when the server closes the socket. */
   async waitClosed(timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error('socket still open');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await until(() => this.closed, 'the server to close the socket', timeoutMs);
   }
 
   close(): void {

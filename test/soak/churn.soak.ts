@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import type { SseHubServer } from '../../src/app/server.ts';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
-import { until } from '../http/subscribe-harness.ts';
+import { until } from '../until.ts';
 
 const CYCLES = Number(process.env.CHURN_CYCLES ?? 20_000);
 const PARALLEL = 16;

@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { EventSource } from 'eventsource';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { until } from '../http/subscribe-harness.ts';
 import { childEnv, findLine, killLeftovers, start, waitFor, type Run } from '../process-harness.ts';
+import { until } from '../until.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STALLED = 100;

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import type { SseHubServer } from '../../src/app/server.ts';
 import type { HaSimulator } from '../../src/simulator/index.ts';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
-import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
+import { RecordingEventSource } from '../http/subscribe-harness.ts';
+import { until } from '../until.ts';
 
 let demo: DemoServer;
 let server: SseHubServer;

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FencedError, RedisTransport, redisClient } from '../../src/transport/redis.ts';
 import { TestRedis } from '../redis-server.ts';
-import { sampleEvent, transportSuite, waitFor } from './suite.ts';
+import { sampleEvent, transportSuite } from './suite.ts';
+import { until } from '../until.ts';
 
 const redis = new TestRedis();
 let n = 0;
@@ -24,7 +25,7 @@ describe('RedisTransport specifics', () => {
     const start = b.head();
     const ids = [(await a.publish(sampleEvent(1))).id, (await a.publish(sampleEvent(2))).id];
     for (const id of ids) assert.match(id, /^\d+-\d+$/);
-    await waitFor(() => seen.length === 2);
+    await until(() => seen.length === 2, '2 events seen');
     assert.deepEqual(seen, ids);
     const replay = await b.replay(start);
     assert.deepEqual(replay.kind === 'events' ? replay.events.map((e) => e.id) : replay, ids);
@@ -64,7 +65,7 @@ describe('RedisTransport specifics', () => {
     await t.publish(sampleEvent(1));
     await t.publishStatus('disconnected');
     await t.publish(sampleEvent(2));
-    await waitFor(() => seen.length === 3);
+    await until(() => seen.length === 3, '3 events seen');
     assert.deepEqual(seen, ['event:1', 'status:disconnected', 'event:2']);
     const replay = await t.replay(start);
     assert.equal(replay.kind === 'events' ? replay.events.length : -1, 2);

@@ -6,6 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HubEvent, StampedEvent } from '../../src/base/types.ts';
 import { type Transport, TransportStoppedError } from '../../src/transport/transport.ts';
+import { until } from '../until.ts';
 
 export interface TransportFactoryOptions {
   /** Events the transport must keep for replay. */
@@ -48,7 +49,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       t.subscribe((e) => seen.push(e));
       const published: StampedEvent[] = [];
       for (let i = 0; i < 5; i++) published.push(await t.publish(sampleEvent(i)));
-      await waitFor(() => seen.length === 5);
+      await until(() => seen.length === 5, '5 events seen');
       assert.deepEqual(
         seen.map((e) => e.id),
         published.map((e) => e.id),
@@ -111,10 +112,10 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       const offA = t.subscribe((e) => a.push(e.id));
       t.subscribe((e) => b.push(e.id));
       await t.publish(sampleEvent(1));
-      await waitFor(() => a.length === 1 && b.length === 1);
+      await until(() => a.length === 1 && b.length === 1, 'one event at each subscriber');
       offA();
       await t.publish(sampleEvent(2));
-      await waitFor(() => b.length === 2);
+      await until(() => b.length === 2, 'two events at b');
       assert.equal(a.length, 1);
     });
 
@@ -126,7 +127,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       });
       t.subscribe((e) => seen.push(e.id));
       await t.publish(sampleEvent(1));
-      await waitFor(() => seen.length === 1);
+      await until(() => seen.length === 1, '1 event seen');
     });
 
     test('publish after stop rejects with TransportStoppedError and nothing is delivered', async () => {
@@ -144,7 +145,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       t.subscribe((e) => seen.push(e.id));
       const start = t.head();
       const published = await Promise.all(Array.from({ length: 50 }, (_, i) => t.publish(sampleEvent(i))));
-      await waitFor(() => seen.length === 50);
+      await until(() => seen.length === 50, '50 events seen');
       assert.deepEqual(
         seen,
         published.map((e) => e.id),
@@ -156,10 +157,3 @@ export function transportSuite(name: string, factory: TransportFactory): void {
   });
 }
 
-export async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -22,12 +22,15 @@ import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.
 import { listenerOf } from '../listeners.ts';
 import { type RateLimit, RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
 import { startSseStream } from '../sse-stream.ts';
+import type { StreamEncoder } from '../stream-encoder.ts';
 import { isoTime } from '../../base/iso-time.ts';
 
 export interface SubscribeRouterOptions {
   hub: Hub;
   auth: Authenticator;
   limits: RateLimits;
+  /** Encodes each frame once for every stream it goes to (one per app: the composition root makes it). */
+  encoder: StreamEncoder;
   /** Told about rate-limit rejections. */
   observer?: Pick<HubObserver, 'rateLimited'>;
   /** Seconds a client is told to wait when every stream slot is taken. Default 5. */
@@ -138,7 +141,7 @@ const STREAM_HEADERS = {
 } as const;
 
 export function subscribeRouter(options: SubscribeRouterOptions): Router {
-  const { hub, auth, limits, observer } = options;
+  const { hub, auth, limits, observer, encoder } = options;
   const fullRetrySeconds = options.fullRetrySeconds ?? 5;
 
   const handle = async (ctx: Koa.Context): Promise<void> => {
@@ -189,7 +192,7 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     ctx.vary('Accept-Encoding');
     ctx.respond = false;
     // From here the stream is the hub's alone; the request, the response and ctx can be collected.
-    const sink = startSseStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, gzip);
+    const sink = startSseStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, encoder, gzip);
     try {
       hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, batchMs: params.batchMs });
     } catch (err) {
