@@ -9,7 +9,8 @@ import { ROOT, readText, repoFiles } from './repo.ts';
 
 const TEXT = /\.(ts|js|md|json|yaml|yml)$|(^|\/)Dockerfile$/;
 /** Pointers at documents that live outside the repository. */
-const OUTSIDE = /\b(DESIGN|STYLE) §|\breference §|\baddon-facts\b|\.\.\/shared\/|shared\/reference/;
+// `../shared/<name>.ts` is src/shared/ (the leaf helpers), imported from its sibling folders.
+const OUTSIDE = /\b(DESIGN|STYLE) §|\breference §|\baddon-facts\b|\.\.\/shared\/(?![\w-]+\.ts\b)|shared\/reference/;
 /** `docs/x.md §5` or `docs/x.md §5.12` (several sections may follow: `§2–§4, §12`). */
 const POINTER = /(docs\/[A-Za-z-]+\.md) ((?:§[\d.]+(?:[–,/ ]+)?)+)/g;
 
