@@ -40,7 +40,9 @@ class GzipStream {
         this.wire.push(chunk);
         inflate.write(chunk);
       });
-      res.on('end', () => (this.ended = true));
+      // Ended once zlib (on its thread pool) has inflated the last chunk too, not when the socket ends.
+      inflate.on('end', () => (this.ended = true));
+      res.on('end', () => inflate.end());
     });
     this.#req.on('error', () => {});
   }
