@@ -80,6 +80,14 @@ export async function waitFor<T>(what: string, run: Run, probe: () => T | undefi
   }
 }
 
+/**
+ * The demo admin token from the human banner on stdout (src/app/banner.ts), the one place it is
+ * printed: the banner follows the "SSE Hub started" log line, so this waits for it.
+ */
+export async function demoAdminToken(run: Run, timeoutMs = 10_000): Promise<string> {
+  return waitFor('the demo banner', run, () => /^ {2}Admin token: +(\S+)$/m.exec(run.stdout())?.[1], timeoutMs);
+}
+
 /** Kills (by PID, SIGKILL) every child started here that is still running; call it from `after`. */
 export function killLeftovers(): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
