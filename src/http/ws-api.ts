@@ -69,6 +69,11 @@ export class WsApi {
     this.#path = options.path ?? '/ws';
   }
 
+  /** The upgrade path (test/e2e/route-inventory.test.ts lists it beside the routers' routes). */
+  get path(): string {
+    return this.#path;
+  }
+
   /** Open WebSocket clients. */
   get clientCount(): number {
     return this.#wss?.clients.size ?? 0;
