@@ -31,8 +31,15 @@ export interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function start(args: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts Node with `args`. With `nofile`, through `sh -c 'ulimit -n <nofile>; exec node …'`, so the
+ * process starts with that open-file limit, soft and hard (Node cannot raise it).
+ */
+export function start(args: string[], cwd: string, env: NodeJS.ProcessEnv, { nofile }: { nofile?: number } = {}): Run {
+  const child =
+    nofile === undefined
+      ? spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${String(nofile)} && exec "$0" "$@"`, process.execPath, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   let err = '';

@@ -49,7 +49,7 @@ const STREAM_FRAMES =
   '`connection` first (with `retry:`), then Home Assistant events by their type (`state_changed`, …, each with its `id:`), ' +
   '`batch` frames instead when `batch` is given, `ping` every ping interval, `alert` (administrators), and `error` ' +
   '(`replay_gap`, `upstream_unavailable`, `slow_consumer`, `server_shutdown`, `max_connection_age`, `inactive`, ' +
-  '`connection_closed`, `rate_limit_exceeded`, `too_many_clients`).';
+  '`connection_closed`, `rate_limit_exceeded`, `too_many_clients`, `file_limit_reached`).';
 
 /** Every route, keyed `METHOD /path` with OpenAPI's `{param}` spelling. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
