@@ -100,6 +100,19 @@ describe('one TLS port, two protocols', () => {
   });
 });
 
+describe('limits over HTTP/2', () => {
+  test('the request budget counts HTTP/2 requests and answers 429 with its headers', async () => {
+    const h = await tlsHarness({ requestsPerMinute: 2 });
+    const s = await session(h);
+    for (let i = 0; i < 2; i++) assert.equal((await requestH2(s, '/subscribe_events?events=bad!')).status, 400);
+    const over = await requestH2(s, '/subscribe_events?events=bad!');
+    assert.equal(over.status, 429);
+    assert.equal(over.json.error_code, 'rate_limit_exceeded');
+    assert.equal(over.headers['x-ratelimit-remaining'], '0');
+    assert.ok(Number(over.headers['retry-after']) > 0);
+  });
+});
+
 describe('streams over HTTP/2', () => {
   test('events arrive, and a reconnect with Last-Event-ID resumes exactly', async () => {
     const h = await tlsHarness();
