@@ -6,7 +6,8 @@
  * child process (`hub/server.ts`). This process opens N streams over HTTP/2 (multiplexed on
  * sessions of at most 100 streams, as a browser would on one origin) or over HTTP/1.1 (N TLS
  * connections), has the server publish R events per second for S seconds, and reads the server's
- * CPU time from the scheduler (`/proc/<pid>/task/*\/schedstat`) and its delivery count. Rounds
+ * CPU time from the scheduler (`/proc/<pid>/task/*\/schedstat`) and its delivery count, and the
+ * JavaScript heap the open streams hold (after a full GC, before the events). Rounds
  * alternate h1, h2, h1, h2 … so drift in the machine's load hits both alike. Loopback only.
  */
 import { execFileSync, fork } from 'node:child_process';
@@ -99,6 +100,8 @@ interface Result {
   cpuMs: number;
   usPerDelivery: number;
   silent: number;
+  /** JavaScript heap per open stream after a full GC, bytes (RSS is too coarse for a few hundred streams). */
+  heapPerStream: number;
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -106,10 +109,14 @@ export async function run(argv: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sse-hub-bench-h2-'));
   const ca = certificate(dir);
   const child = fork(join(ROOT, 'bench', 'hub', 'server.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=2'],
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...benchEnv(options.streams, join(dir, 'data')), SSL: 'true', SSL_DIR: dir },
   });
+  const heap = async () => {
+    child.send({ type: 'gc' });
+    return (await reply<{ memory: NodeJS.MemoryUsage }>(child, 'gc')).memory;
+  };
   const stats = async () => (child.send({ type: 'stats' }), reply<{ deliveries: number; connections: number }>(child, 'stats'));
   try {
     const ready = await reply<{ url: string; token: string }>(child, 'ready', 60_000);
@@ -118,7 +125,10 @@ export async function run(argv: string[]): Promise<void> {
     const results: Result[] = [];
     for (let round = 0; round < options.rounds * 2; round++) {
       const protocol = round % 2 === 0 ? 'h1' : 'h2';
+      const idle = await heap();
       const streams = await (protocol === 'h2' ? openH2 : openH1)(ready.url, path, ready.token, options.streams, ca);
+      const open = await heap();
+      const heapPerStream = (open.heapUsed - idle.heapUsed) / options.streams;
       const before = await stats();
       const cpuBefore = cpuMs(child.pid!);
       child.send({ type: 'rate', eventsPerSecond: options.rate });
@@ -129,9 +139,9 @@ export async function run(argv: string[]): Promise<void> {
       const deliveries = after.deliveries - before.deliveries;
       const silent = streams.received.filter((bytes) => bytes === 0).length;
       streams.close();
-      const result = { protocol, deliveries, cpuMs: cpu, usPerDelivery: (cpu * 1000) / Math.max(1, deliveries), silent } satisfies Result;
+      const result = { protocol, deliveries, cpuMs: cpu, usPerDelivery: (cpu * 1000) / Math.max(1, deliveries), silent, heapPerStream } satisfies Result;
       results.push(result);
-      console.log(`  round ${round + 1} ${protocol}: ${deliveries} deliveries, server CPU ${cpu.toFixed(0)} ms, ${result.usPerDelivery.toFixed(2)} µs/delivery, ${silent} streams silent`);
+      console.log(`  round ${round + 1} ${protocol}: ${deliveries} deliveries, server CPU ${cpu.toFixed(0)} ms, ${result.usPerDelivery.toFixed(2)} µs/delivery, ${(heapPerStream / 1024).toFixed(1)} KiB heap per stream, ${silent} streams silent`);
       // Let the server see every stream close before the next round.
       for (let i = 0; i < 200 && (await stats()).connections > 0; i++) await new Promise((r) => setTimeout(r, 50));
     }
@@ -139,15 +149,15 @@ export async function run(argv: string[]): Promise<void> {
       const mine = results.filter((r) => r.protocol === protocol);
       const cpu = mine.reduce((s, r) => s + r.cpuMs, 0);
       const deliveries = mine.reduce((s, r) => s + r.deliveries, 0);
-      return { deliveries, cpu, us: (cpu * 1000) / Math.max(1, deliveries) };
+      return { deliveries, cpu, us: (cpu * 1000) / Math.max(1, deliveries), heapKiB: mine.reduce((s, r) => s + r.heapPerStream, 0) / mine.length / 1024 };
     };
     const h1 = summary('h1');
     const h2 = summary('h2');
     console.log('');
-    console.log('| protocol | deliveries | server CPU ms | µs per delivery |');
-    console.log('| --- | ---: | ---: | ---: |');
-    console.log(`| HTTP/1.1 over TLS | ${h1.deliveries} | ${h1.cpu.toFixed(0)} | ${h1.us.toFixed(2)} |`);
-    console.log(`| HTTP/2 over TLS | ${h2.deliveries} | ${h2.cpu.toFixed(0)} | ${h2.us.toFixed(2)} |`);
+    console.log('| protocol | deliveries | server CPU ms | µs per delivery | heap KiB per stream |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    console.log(`| HTTP/1.1 over TLS | ${h1.deliveries} | ${h1.cpu.toFixed(0)} | ${h1.us.toFixed(2)} | ${h1.heapKiB.toFixed(1)} |`);
+    console.log(`| HTTP/2 over TLS | ${h2.deliveries} | ${h2.cpu.toFixed(0)} | ${h2.us.toFixed(2)} | ${h2.heapKiB.toFixed(1)} |`);
     console.log(`h2 / h1.1 CPU per delivery: ${(h2.us / h1.us).toFixed(2)}×`);
   } finally {
     child.send({ type: 'stop' });
