@@ -63,7 +63,7 @@ describe('DOCS.md API reference', () => {
 
 describe('README.md', () => {
   it('documents every environment variable the configuration reads', () => {
-    const source = readText('src/config.ts');
+    const source = readText('src/config/config.ts');
     const envKeys = [...source.slice(source.indexOf('const envSchema')).matchAll(/^\s{2}([A-Z_]+):/gm)].map((m) => m[1]!);
     assert.ok(envKeys.includes('HA_URL') && envKeys.includes('PORT'), 'envSchema was found');
     for (const key of [...envKeys.filter((k) => !k.startsWith('SUPERVISOR_')), 'OPTIONS_PATH', 'REDIS_URL', 'LOG_LEVEL']) {
