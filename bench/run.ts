@@ -20,6 +20,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'This product against nginx + nchan and a node:http tutorial server in one run: steady, burst, idle RSS, replay storm, slow consumers, selective filters',
     run: async (args) => (await import('./compare/compare.ts')).run(args),
   },
+  h2: {
+    description: 'Server CPU per delivery on the TLS port: HTTP/2 against HTTP/1.1, N streams at R events/s, alternating rounds in one run',
+    run: async (args) => (await import('./h2.ts')).run(args),
+  },
   'write-floor': {
     description: 'The floor under CPU per delivery: bare node:net writes of one frame to N loopback sockets',
     run: async (args) => (await import('./write-floor.ts')).run(args),

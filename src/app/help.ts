@@ -27,6 +27,7 @@ const ENV_MEANING: Record<string, string> = {
   DEMO_EVENT_RATE: 'events per second of the simulated home in demo mode',
   SUPERVISOR_URL: 'Supervisor base URL in add-on mode',
   OPTIONS_PATH: 'options file to read (default /data/options.json)',
+  SSL_DIR: 'where relative certfile/keyfile names are found (add-on: /ssl, else ./ssl); see SSL, CERTFILE, KEYFILE',
 };
 
 function describeType(prop: JsonProp): string {

@@ -20,6 +20,7 @@ import { HaSimulator, type HaSimulatorOptions } from '../simulator/index.ts';
 import { createApp } from '../http/app.ts';
 import { Authenticator } from '../http/auth.ts';
 import { Listener } from '../http/listeners.ts';
+import { TrustedProxies } from '../http/client-address.ts';
 import { loadDemoTokens } from './demo-tokens.ts';
 import { StreamLogObserver } from './stream-log.ts';
 import { type RateLimit, rateLimit, rateLimitsFromOptions } from '../http/rate-limit.ts';
@@ -199,8 +200,10 @@ export class SseHubServer implements Lifecycle {
         ]),
       ],
     }));
-    this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port, timers });
-    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort, timers });
+    // TLS (`ssl`) is the LAN port's only: the Supervisor proxies ingress over its own network, in HTTP.
+    const trustedProxies = new TrustedProxies(options.trusted_proxies);
+    this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port, tls: config.tls, trustedProxies, timers });
+    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort, trustedProxies, timers });
     this.wsApi = new WsApi({
       auth,
       stats,
@@ -208,6 +211,7 @@ export class SseHubServer implements Lifecycle {
       pushIntervalMs: overrides.statsPushIntervalMs,
       requests: limits.requests,
       timers,
+      trustedProxies,
       servers: [
         { server: this.lan.server, listener: 'lan' },
         { server: this.ingress.server, listener: 'ingress' },
@@ -215,6 +219,8 @@ export class SseHubServer implements Lifecycle {
     });
 
     this.#steps = [
+      // A certificate that cannot be used stops the start before anything else has started.
+      { name: 'certificate', start: () => this.lan.loadCertificate(), stop: () => undefined },
       { name: 'metrics', start: () => this.metrics.start(), stop: () => this.metrics.stop() },
       { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
       // The bridge registers its connection listeners before the connection first connects.
@@ -247,7 +253,7 @@ export class SseHubServer implements Lifecycle {
       throw err;
     }
     this.logger.info(
-      { mode: this.config.mode, lanPort: this.lan.port, ingressPort: this.ingress.port, instanceId: this.instanceId },
+      { mode: this.config.mode, lanPort: this.lan.port, lanTls: this.lan.secure, ingressPort: this.ingress.port, instanceId: this.instanceId },
       'SSE Hub started',
     );
     if (!this.lan.releasesHttpState) {

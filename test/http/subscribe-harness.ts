@@ -9,6 +9,8 @@ import { EventSource } from 'eventsource';
 import { createApp } from '../../src/http/app.ts';
 import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
 import { Listener } from '../../src/http/listeners.ts';
+import { TrustedProxies } from '../../src/http/client-address.ts';
+import type { TlsFiles } from '../../src/config/config.ts';
 import { RateLimit } from '../../src/http/rate-limit.ts';
 import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
 import { StreamEncoder } from '../../src/http/stream-encoder.ts';
@@ -52,6 +54,12 @@ export interface HarnessOptions {
   freeParser?: null;
   /** The hub's time and timers (pings, sweeps, close deadlines); default the real ones. */
   clock?: FakeClock;
+  /** The LAN listener serves HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `lan` is then `https://…`. */
+  tls?: TlsFiles;
+  /** `trusted_proxies` for both listeners. */
+  trustedProxies?: string[];
+  /** Who checks tokens; default {@link FixedTokenResolver}. */
+  resolver?: UserResolver;
 }
 
 export interface Harness {
@@ -85,7 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     timers: options.clock,
   });
   const auth = new Authenticator({
-    resolver: new FixedTokenResolver(),
+    resolver: options.resolver ?? new FixedTokenResolver(),
     trustIngress: options.trustIngress ?? false,
     ingressAddress: options.ingressAddress,
   });
@@ -94,14 +102,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     streams: new RateLimit({ points: options.streamLimit ?? 1000, windowSeconds: options.streamWindowSeconds ?? 60 }),
   };
   const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer, encoder: new StreamEncoder() })], corsOrigins: [] });
-  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
-  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
+  const trustedProxies = new TrustedProxies(options.trustedProxies ?? []);
+  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser, tls: options.tls, trustedProxies });
+  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser, trustedProxies });
   await transport.start();
   await hub.start();
   await lan.start();
   await ingress.start();
   return {
-    lan: `http://127.0.0.1:${lan.port}`,
+    lan: `${options.tls ? 'https' : 'http'}://127.0.0.1:${lan.port}`,
     ingress: `http://127.0.0.1:${ingress.port}`,
     hub,
     transport,

@@ -1,7 +1,8 @@
 /**
  * `GET` and `POST /subscribe_events` (DOCS.md): parses the request into a typed subscription,
  * authenticates, applies permissions and limits, writes the SSE headers and hands the stream
- * (`sse-stream.ts`: the socket, taken over from the HTTP server) to the hub. Everything after
+ * (`stream-start.ts`: over HTTP/1.x the socket, taken over from the HTTP server; over HTTP/2 the
+ * request's stream) to the hub. Everything after
  * the headers is the hub's.
  *
  * An EventSource gives up for good on a non-200 answer, so transient refusals (429 rate limits,
@@ -16,12 +17,13 @@ import { FileLimitError, HubFullError, HubStoppedError } from '../../hub/errors.
 import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
 import { encodeFrame, errorPayload } from '../../hub/frame.ts';
 import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../base/types.ts';
-import { type Authenticator, peerAddress, tokenOf } from '../auth.ts';
+import { type Authenticator, tokenOf } from '../auth.ts';
+import { clientAddress } from '../client-address.ts';
 import { readJsonBody } from '../body.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable } from '../errors.ts';
 import { listenerOf } from '../listeners.ts';
 import { type RateLimit, RateLimitedError, type RateLimits, rateLimit, rateLimitHeaders } from '../rate-limit.ts';
-import { startSseStream } from '../sse-stream.ts';
+import { headersFor, startStream } from '../stream-start.ts';
 import type { StreamEncoder } from '../stream-encoder.ts';
 import { isoTime } from '../../base/iso-time.ts';
 
@@ -156,11 +158,11 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     const filter = filterFor(state.user, params);
     if (ctx.method === 'HEAD') {
       // The router answers HEAD with this handler; a HEAD response must not carry the stream.
-      ctx.set(STREAM_HEADERS);
+      ctx.set(headersFor(ctx.req, STREAM_HEADERS));
       ctx.status = 200;
       return;
     }
-    const ip = peerAddress(ctx.req);
+    const ip = clientAddress(ctx.req);
     // The panel's streams (ingress) and resumes (a reconnect with a Last-Event-ID) are not new
     // streams a person opened: a dashboard reload or a network blip must not use up the budget.
     // `stream_limit: 0` turns the window off (a benchmark opening thousands of streams from one address).
@@ -192,7 +194,8 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     ctx.vary('Accept-Encoding');
     ctx.respond = false;
     // From here the stream is the hub's alone; the request, the response and ctx can be collected.
-    const sink = startSseStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, encoder, gzip);
+    // HTTP/1.x: the socket is taken over; HTTP/2 (the TLS port): the request's own stream.
+    const sink = startStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, encoder, gzip);
     try {
       hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, batchMs: params.batchMs });
     } catch (err) {
@@ -234,7 +237,7 @@ function streamRefusals(baseRetryMs: number): Koa.Middleware {
           ? Math.max(baseRetryMs, err.retryAfterMs)
           : Math.max(baseRetryMs, Number(err.headers['Retry-After'] ?? 0) * 1000);
       const frame = encodeFrame({ retry: retryMs, data: errorPayload(err.code, err.message, isoTime(Date.now())) });
-      const headers: Record<string, string> = { ...STREAM_HEADERS };
+      const headers: Record<string, string> = headersFor(ctx.req, { ...STREAM_HEADERS });
       if (err instanceof RateLimitedError) Object.assign(headers, rateLimitHeaders(err.decision));
       ctx.respond = false;
       ctx.res.writeHead(200, headers);
