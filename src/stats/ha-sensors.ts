@@ -4,7 +4,7 @@
  * body (`state` is a string; `unit_of_measurement`, `device_class`, `state_class` and
  * `friendly_name` are the attributes Home Assistant's frontend and recorder read).
  */
-import type { AlertView } from '../alerts/notifier.ts';
+import type { AlertView } from '../alerts/alert-view.ts';
 import type { LiveStatus } from './live-status.ts';
 
 export interface SensorState {
