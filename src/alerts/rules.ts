@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Options } from '../config/config.ts';
 
-/** The thresholds (the shape `GET /api/sse/alerts/thresholds` shows three times); the type derives from it. */
+/** One threshold per rule: `thresholds` and `defaults` of `GET /api/sse/alerts/thresholds` (`overrides` holds some of them). */
 export const thresholdsSchema = z.strictObject({
   connections: z.number().describe('Active streams; fires at or above'),
   event_rate_max: z.number().describe('Events in from core per second; fires above'),

@@ -50,14 +50,15 @@ async function checkWebSocket(demo: DemoServer, connectionId: string): Promise<s
     return answer.data;
   };
   try {
-    return [
-      ...coverage.check('Stats', DATA.Stats!, await ask(1, { type: 'get_sse_stats' })),
-      ...coverage.check('Metrics', DATA.Metrics!, await ask(2, { type: 'get_sse_metrics', period: '24h' })),
-      ...coverage.check('Connection', DATA.Connection!, await ask(3, { type: 'get_sse_connection', connection_id: connectionId })),
-      ...(await ask(4, { type: 'subscribe_sse_stats', live: true, interval_ms: 1000 }), []),
-      // The first push comes at once (src/http/ws-api.ts): the panel's live figures.
-      ...coverage.check('LiveStats', liveStatsDataSchema, (await next((m) => m.type === 'sse_stats')).data),
+    const problems = [
+      ...coverage.check('Stats', RESPONSE_DATA.Stats, await ask(1, { type: 'get_sse_stats' })),
+      ...coverage.check('Metrics', RESPONSE_DATA.Metrics, await ask(2, { type: 'get_sse_metrics', period: '24h' })),
+      ...coverage.check('Connection', RESPONSE_DATA.Connection, await ask(3, { type: 'get_sse_connection', connection_id: connectionId })),
     ];
+    await ask(4, { type: 'subscribe_sse_stats', live: true, interval_ms: 1000 });
+    // The first push comes at once (src/http/ws-api.ts): the panel's live figures.
+    const push = await next((m) => m.type === 'sse_stats');
+    return [...problems, ...coverage.check('LiveStats', liveStatsDataSchema, push.data)];
   } finally {
     ws.close();
   }
