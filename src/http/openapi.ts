@@ -7,8 +7,19 @@
 import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import { z } from 'zod';
+import { alertListSchema } from '../alerts/alert-view.ts';
+import { thresholdsViewSchema } from '../alerts/engine.ts';
 import { thresholdsUpdateSchema } from '../alerts/rules.ts';
-import * as data from './response-schemas.ts';
+import {
+  connectionsDataSchema,
+  historyDataSchema,
+  metricsDataSchema,
+  monitorDataSchema,
+  performanceDataSchema,
+  statsDataSchema,
+} from '../stats/answers.ts';
+import { closedDataSchema, connectionDataSchema } from './routes/connections.ts';
+import { healthDataSchema } from './routes/health.ts';
 import { paramsSchema } from './routes/subscribe.ts';
 import { wsPaths } from './openapi-ws.ts';
 
@@ -29,19 +40,22 @@ interface Operation {
   description?: string;
 }
 
-/** The `data` schemas of the JSON answers (`response-schemas.ts`), as components. */
-const RESPONSE_DATA = {
-  Health: data.healthData,
-  Stats: data.statsData,
-  Metrics: data.metricsData,
-  History: data.historyData,
-  Performance: data.performanceData,
-  Monitor: data.monitorData,
-  Connections: data.connectionsData,
-  Connection: data.connectionData,
-  Closed: data.closedData,
-  Alerts: data.alertsData,
-  ThresholdsView: data.thresholdsData,
+/**
+ * The `data` schemas of the JSON answers, as components. Each lives beside the code that builds
+ * the answer (src/stats/, src/alerts/, the routes here), which takes its type from it.
+ */
+export const RESPONSE_DATA = {
+  Health: healthDataSchema,
+  Stats: statsDataSchema,
+  Metrics: metricsDataSchema,
+  History: historyDataSchema,
+  Performance: performanceDataSchema,
+  Monitor: monitorDataSchema,
+  Connections: connectionsDataSchema,
+  Connection: connectionDataSchema,
+  Closed: closedDataSchema,
+  Alerts: alertListSchema,
+  ThresholdsView: thresholdsViewSchema,
 } as const;
 
 const STREAM_FRAMES =

@@ -5,7 +5,7 @@
  * `friendly_name` are the attributes Home Assistant's frontend and recorder read). Their ids
  * start with `OWN_ENTITY_PREFIXES` (src/base/own-entities.ts), which the hub's figures leave out.
  */
-import type { AlertView } from '../alerts/notifier.ts';
+import type { AlertView } from '../alerts/alert-view.ts';
 import type { LiveStatus } from './live-status.ts';
 
 export interface SensorState {

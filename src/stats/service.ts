@@ -1,62 +1,24 @@
 /**
  * The statistics and management answers of DOCS.md, as plain data: live stats, connections,
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
- * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
+ * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP. The answers'
+ * shapes are the zod schemas of ./answers.ts.
  */
 import type { ConnectionRegistry } from '../base/types.ts';
+import type { ConnectionsData, HistoryData, MetricsData, MonitorData, PerformanceData, StatsData } from './answers.ts';
 import { connectionView, type ConnectionView } from './connection-view.ts';
 import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
-import { performanceInsights, type Insight } from './insights.ts';
+import { performanceInsights } from './insights.ts';
 import { isoDuration, isoTime } from '../base/iso-time.ts';
-import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
+import { memoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
 import { periodSpec, windowStart, type Period, type Resolution } from '../metrics/period.ts';
 import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup/record.ts';
 import type { MetricsStore } from '../metrics/store/store.ts';
 import { addToAggregate, emptyAggregate } from '../metrics/rollup/aggregate.ts';
 import { UpstreamSince, liveStatus, type LiveStatus } from './live-status.ts';
-import { historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
-import type { SystemSampler, SystemSnapshot } from '../metrics/system.ts';
-
-export interface StatsData {
-  active_connections: number;
-  total_events_sent: number;
-  events_per_second: number;
-  memory_usage: number;
-  cpu_usage: number;
-  uptime: string;
-  event_backlog: number;
-  /** Redis mode: every figure here is this instance's (`local`); global ones are in the monitor. */
-  scope?: 'local';
-  instance_id?: string;
-}
-
-export interface MetricsData {
-  metrics: PeriodSummary;
-  period: Period;
-  timestamp: string;
-}
-
-export interface HistoryData {
-  period: Period;
-  resolution: Resolution;
-  /** False while the store is unavailable: points then cover only the minutes kept in memory. */
-  history_available: boolean;
-  points: HistoryPoint[];
-  timestamp: string;
-}
-
-export interface MonitorData {
-  handler_type: 'memory' | 'redis';
-  instance_id: string;
-  local_connections: number;
-  local_unique_users: number;
-  global_connections: number;
-  global_unique_users: number;
-  connections_per_user: Record<string, number>;
-  /** Redis mode: every live instance with its last heartbeat (ISO time) and stream count. */
-  instances?: { instance_id: string; last_heartbeat: string; connections: number }[];
-}
+import { historyPoint, summarize } from './summary.ts';
+import type { SystemSampler } from '../metrics/system.ts';
 
 /** Connection counts across every instance (Redis mode). */
 export interface GlobalConnections {
@@ -133,7 +95,7 @@ export class StatsService {
     return monitor.handlerType === 'redis' ? { scope: 'local', instance_id: monitor.instanceId } : {};
   }
 
-  connections(): { connections: ConnectionView[]; total: number; scope?: 'local'; instance_id?: string } {
+  connections(): ConnectionsData {
     const connections = this.#options.registry.list().map(connectionView);
     return { connections, total: connections.length, ...this.#scope() };
   }
@@ -210,13 +172,7 @@ export class StatsService {
   }
 
   /** Process figures, the memory trend with leak suspicion, and plain-language insights. */
-  performance(): {
-    system: SystemSnapshot;
-    memory_trend: MemoryTrend;
-    insights: Insight[];
-    throughput: Record<string, number>;
-    connections: Record<string, unknown>;
-  } {
+  performance(): PerformanceData {
     const { collector } = this.#options;
     const now = this.#now();
     const system = this.#options.system.latest();

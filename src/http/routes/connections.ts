@@ -5,6 +5,8 @@
  * held by other instances.
  */
 import Router from '@koa/router';
+import { z } from 'zod';
+import { connectionViewSchema } from '../../stats/connection-view.ts';
 import type { StatsService } from '../../stats/service.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
 import { respond } from '../envelope.ts';
@@ -16,6 +18,10 @@ export interface ConnectionsRouterOptions {
   /** Redis mode: closes a stream another instance holds; false when none does. */
   remote?: (id: string) => Promise<boolean>;
 }
+
+/** The `data` of `GET /api/sse/connections/{id}` and of `DELETE` (the list's is in src/stats/answers.ts). */
+export const connectionDataSchema = z.strictObject({ connection: connectionViewSchema });
+export const closedDataSchema = z.strictObject({ id: z.string(), closed: z.literal(true) });
 
 const missing = () => notFound('Connection not found', 'connection_not_found');
 
@@ -29,12 +35,12 @@ export function connectionsRouter({ auth, stats, remote }: ConnectionsRouterOpti
   router.get('/api/sse/connections/:id', admin, (ctx) => {
     const connection = stats.connection(ctx.params.id ?? '');
     if (!connection) throw missing();
-    respond(ctx, { connection });
+    respond(ctx, { connection } satisfies z.infer<typeof connectionDataSchema>);
   });
   router.delete('/api/sse/connections/:id', admin, async (ctx) => {
     const id = ctx.params.id ?? '';
     if (!stats.closeConnection(id) && !(await remote?.(id))) throw missing();
-    respond(ctx, { id, closed: true });
+    respond(ctx, { id, closed: true } satisfies z.infer<typeof closedDataSchema>);
   });
   return router;
 }

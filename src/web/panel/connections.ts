@@ -6,7 +6,8 @@ import { html } from 'lit';
 import { api } from './api.ts';
 import { ago, bytes, dateTime } from './format.ts';
 import { LightElement } from './light-element.ts';
-import type { Connection } from './types.ts';
+import type { ConnectionsData } from '../../stats/answers.ts';
+import type { ConnectionView } from '../../stats/connection-view.ts';
 
 type Key = 'user_name' | 'ip_address' | 'listener' | 'user_agent' | 'events_sent' | 'bytes_sent' | 'connected_at' | 'last_event_at';
 
@@ -21,7 +22,7 @@ const COLUMNS: [Key, string][] = [
   ['last_event_at', 'Last event'],
 ];
 
-const filters = (c: Connection) =>
+const filters = (c: ConnectionView) =>
   c.subscriptions.map((s) => (s.entity_id ? `${s.event_type}: ${s.entity_id}` : s.event_type)).join(', ') || 'all events';
 
 export class ConnectionsView extends LightElement {
@@ -36,11 +37,11 @@ export class ConnectionsView extends LightElement {
   };
 
   tick = '';
-  connections: Connection[] | undefined;
+  connections: ConnectionView[] | undefined;
   query = '';
   sortKey: Key = 'connected_at';
   descending = true;
-  confirming: Connection | undefined;
+  confirming: ConnectionView | undefined;
   error = '';
   #lastLoad = 0;
 
@@ -52,7 +53,7 @@ export class ConnectionsView extends LightElement {
   async #load(): Promise<void> {
     this.#lastLoad = Date.now();
     try {
-      this.connections = (await api<{ connections: Connection[] }>('GET', 'api/sse/connections')).connections;
+      this.connections = (await api<ConnectionsData>('GET', 'api/sse/connections')).connections;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     }
@@ -63,7 +64,7 @@ export class ConnectionsView extends LightElement {
     else [this.sortKey, this.descending] = [key, key === 'events_sent' || key === 'bytes_sent'];
   }
 
-  #ask(c: Connection): void {
+  #ask(c: ConnectionView): void {
     this.confirming = c;
     void this.updateComplete.then(() => this.querySelector<HTMLDialogElement>('dialog')?.showModal());
   }
@@ -82,7 +83,7 @@ export class ConnectionsView extends LightElement {
     await this.#load();
   }
 
-  #rows(): Connection[] {
+  #rows(): ConnectionView[] {
     const q = this.query.trim().toLowerCase();
     const list = (this.connections ?? []).filter(
       (c) => !q || [c.user_name, c.user_id, c.ip_address, c.user_agent, c.listener, filters(c)].some((v) => v.toLowerCase().includes(q)),

@@ -3,12 +3,12 @@ import { html } from 'lit';
 import { ago, mib, num } from './format.ts';
 import { LightElement } from './light-element.ts';
 import type { SocketState } from './live-socket.ts';
-import type { LiveData } from './types.ts';
+import type { LiveStatsData } from '../../stats/answers.ts';
 
 export class LiveStatusView extends LightElement {
   static override properties = { data: { attribute: false }, socket: { attribute: false } };
 
-  data: LiveData | undefined;
+  data: LiveStatsData | undefined;
   socket: SocketState = 'connecting';
 
   override render() {

@@ -2,8 +2,10 @@
  * The threshold fields of the alerts form: label, unit and the allowed values, the same as the
  * hub's validation (src/alerts/rules.ts; test/panel/threshold-fields.test.ts keeps them equal).
  */
+import type { ThresholdKey } from '../../alerts/rules.ts';
+
 export interface ThresholdField {
-  key: string;
+  key: ThresholdKey;
   label: string;
   unit: string;
   min: number;
