@@ -179,5 +179,7 @@ test('Redis mode: every JSON answer, success and refusal, matches the document a
 
 test('every field a response schema declares was carried by some answer', () => {
   assert.deepEqual([...coverage.answers.keys()].sort(), [...Object.keys(RESPONSE_DATA), 'LiveStats'].sort(), 'every schema checked answers');
-  assert.deepEqual(coverage.unseen(), []);
+  // `file_limit` appears only under a low open-file limit: test/hardening/file-limit.test.ts runs a
+  // process under one and checks that answer against the same schema.
+  assert.deepEqual(coverage.unseen().filter((field) => !field.startsWith('Health.file_limit')), []);
 });
