@@ -24,6 +24,7 @@ import type { HubEvent, User } from '../../src/shared/types.ts';
 import { FakeInterest, FakeStates, FakeUpstream } from '../hub/fakes.ts';
 import { testLogger } from '../metrics/helpers.ts';
 import { tempDir } from '../metrics/rig.ts';
+import { keepLast } from '../transport/policies.ts';
 
 const TOKEN = 'hub-admin-token-0123456789';
 const ADMIN: User = { id: 'admin-id', name: 'Admin', isAdmin: true };
@@ -36,7 +37,7 @@ const resolver: UserResolver = {
 
 const temp = tempDir();
 const { logger } = testLogger();
-const transport = new MemoryTransport({ capacity: 100, firstId: 1 });
+const transport = new MemoryTransport({ history: keepLast(100), firstId: 1 });
 const collector = new MetricsCollector();
 const hub = new Hub({ transport, interest: new FakeInterest(), states: new FakeStates(), upstream: new FakeUpstream(), observer: collector });
 const metrics = new MetricsModule({

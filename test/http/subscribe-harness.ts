@@ -20,6 +20,7 @@ import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, S
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hub/fakes.ts';
 import { FakeClock } from '../metrics/helpers.ts';
 import { type Frame, FrameParser } from '../hub/sse-parser.ts';
+import { keepLast } from '../transport/policies.ts';
 
 export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
 
@@ -67,7 +68,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { logger, chunks: logs } = captureLogger('debug');
-  const transport = new MemoryTransport({ capacity: options.capacity ?? 100, firstId: 1 });
+  const transport = new MemoryTransport({ history: keepLast(options.capacity ?? 100), firstId: 1 });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();
