@@ -167,6 +167,7 @@ export class SseHubServer implements Lifecycle {
       monitor: cluster
         ? { handlerType: 'redis', instanceId: this.instanceId, global: () => cluster.figures() }
         : { handlerType: 'memory', instanceId: this.instanceId },
+      replay: transport,
       logger,
     });
 

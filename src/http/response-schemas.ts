@@ -32,6 +32,10 @@ export const statsData = z.strictObject({
   cpu_usage: z.number().describe('percent of one core'),
   uptime: z.string(),
   event_backlog: z.number().describe('bytes waiting in socket buffers'),
+  // The replay history's fields (DOCS.md, "Reconnecting and replay").
+  replay_window_seconds: count.describe('seconds a client may have been away and still resume exactly'),
+  replay_events: count.describe('events the replay history holds'),
+  replay_bytes: count.describe('their size as replay_buffer_mb counts it'),
   scope: z.literal('local').optional(),
   instance_id: z.string().optional(),
 }) satisfies z.ZodType<StatsData>;

@@ -26,9 +26,21 @@ export interface StatsData {
   cpu_usage: number;
   uptime: string;
   event_backlog: number;
+  // The replay history (DOCS.md, "Reconnecting and replay"); in Redis mode the shared stream's.
+  /** Seconds a client may have been away and still resume exactly. */
+  replay_window_seconds: number;
+  /** Events the replay history holds. */
+  replay_events: number;
+  /** Their size as `replay_buffer_mb` counts it, bytes. */
+  replay_bytes: number;
   /** Redis mode: every figure here is this instance's (`local`); global ones are in the monitor. */
   scope?: 'local';
   instance_id?: string;
+}
+
+/** What the replay history covers (the transport's `window()`, src/transport/transport.ts). */
+export interface ReplayWindowSource {
+  window(): { readonly seconds: number; readonly events: number; readonly bytes: number };
 }
 
 export interface MetricsData {
@@ -90,6 +102,8 @@ export interface StatsServiceOptions {
   memoryTrend?: MemoryTrendOptions;
   /** The upstream link's state, for {@link StatsService.live}; absent = reported as `unknown`. */
   upstream?: { readonly state: string };
+  /** The replay history; absent = reported as empty. */
+  replay?: ReplayWindowSource;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -123,8 +137,20 @@ export class StatsService {
       cpu_usage: round2(system.cpuPercent),
       uptime: isoDuration(this.#now() - (this.#options.startedAt ?? collector.startedAt)),
       event_backlog: registry.backlogBytes(),
+      ...this.#replayFields(),
       ...this.#scope(),
     };
+  }
+
+  /** What the replay history covers now. */
+  replayWindow(): { seconds: number; events: number; bytes: number } {
+    const window = this.#options.replay?.window();
+    return window ? { seconds: window.seconds, events: window.events, bytes: window.bytes } : { seconds: 0, events: 0, bytes: 0 };
+  }
+
+  #replayFields(): Pick<StatsData, 'replay_window_seconds' | 'replay_events' | 'replay_bytes'> {
+    const window = this.replayWindow();
+    return { replay_window_seconds: window.seconds, replay_events: window.events, replay_bytes: window.bytes };
   }
 
   /** In Redis mode, answers that hold only this instance's figures say so. */

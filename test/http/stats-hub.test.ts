@@ -46,6 +46,7 @@ const metrics = new MetricsModule({
   collector,
   registry: hub,
   monitor: { handlerType: 'memory', instanceId: 'it' },
+  replay: transport,
   logger,
 });
 const auth = new Authenticator({ resolver, trustIngress: false });
@@ -112,6 +113,9 @@ test('a real stream shows up in stats, connections and metrics, and an admin can
     assert.equal(stats.status, 200);
     assert.equal(stats.body.data.active_connections, 1);
     assert.equal(stats.body.data.total_events_sent, 5);
+    assert.equal(stats.body.data.replay_events, 5, 'the replay history holds the five events');
+    assert.ok((stats.body.data.replay_bytes as number) > 5 * 40);
+    assert.equal(typeof stats.body.data.replay_window_seconds, 'number');
 
     const list = await get('/api/sse/connections');
     assert.equal(list.body.data.total, 1);

@@ -53,4 +53,20 @@ describe('hub sensors in Home Assistant', () => {
     }
     await until(() => state('sensor.sse_hub_connections')?.state === '2', 'sensor.sse_hub_connections = 2', 10_000);
   });
+
+  it('include the replay window in seconds, with the events held, as the statistics report it', async () => {
+    // Events held only once the simulated home fired some: the light streams above keep them recorded.
+    sim.setState('light.sensor_probe', 'on');
+    sim.setState('light.sensor_probe', 'off');
+    await until(() => Number(state('sensor.sse_hub_replay_window')?.attributes.events ?? 0) >= 2, 'the window sensor counts the events', 10_000);
+    const sensor = state('sensor.sse_hub_replay_window')!;
+    assert.deepEqual(
+      { ...sensor.attributes, icon: undefined, events: undefined },
+      { friendly_name: 'SSE Hub replay window', unit_of_measurement: 's', device_class: 'duration', state_class: 'measurement', icon: undefined, events: undefined },
+    );
+    assert.match(sensor.state, /^\d+$/);
+    const window = server.metrics.stats.replayWindow();
+    assert.ok(Number(sensor.state) <= window.seconds, 'never more than the window now');
+    assert.ok(Number(sensor.attributes.events) <= window.events);
+  });
 });

@@ -4,6 +4,9 @@ export interface LiveData {
   total_events_sent: number;
   uptime: string;
   event_backlog: number;
+  /** Seconds a client may have been away and still resume exactly, and the events held (DOCS.md). */
+  replay_window_seconds: number;
+  replay_events: number;
   live: {
     upstream: { state: string; since: string | null };
     active_connections: number;
