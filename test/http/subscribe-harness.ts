@@ -14,6 +14,7 @@ import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { ReplayPolicy } from '../../src/transport/transport.ts';
 import { InvalidTokenError } from '../../src/shared/errors.ts';
 import { captureLogger } from '../log-capture.ts';
 import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/shared/types.ts';
@@ -40,6 +41,8 @@ export class FixedTokenResolver implements UserResolver {
 export interface HarnessOptions {
   limits?: Partial<HubLimits>;
   capacity?: number;
+  /** The replay history; default: the newest `capacity` events (100). With `clock`, aged by it. */
+  history?: ReplayPolicy;
   requestsPerMinute?: number;
   streamLimit?: number;
   streamWindowSeconds?: number;
@@ -68,7 +71,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { logger, chunks: logs } = captureLogger('debug');
-  const transport = new MemoryTransport({ history: keepLast(options.capacity ?? 100), firstId: 1 });
+  const transport = new MemoryTransport({ history: options.history ?? keepLast(options.capacity ?? 100), firstId: 1, now: options.clock?.now });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();
