@@ -235,11 +235,6 @@ export class RedisTransport implements Transport {
     return known ? windowOf(known.reply, now - known.at) : { seconds: 0, events: 0, bytes: 0 };
   }
 
-  /** Settles when the window read that {@link window} started (if any) is done (tests). */
-  async windowSettled(): Promise<void> {
-    await this.#windowRead;
-  }
-
   #noteWindow(reply: TrimReply): void {
     this.#window = { reply, at: this.#now() };
   }
