@@ -100,7 +100,8 @@ export class RedisTransport implements Transport {
   readonly #o: RedisTransportOptions;
   /** The hash beside the stream that holds the history's byte count and the newest id it dropped. */
   readonly #meta: string;
-  readonly #policy: ReplayPolicy;
+  /** The policy and the delivery grace as the Lua scripts take them. */
+  readonly #trimArgs: readonly number[];
   readonly #now: () => number;
   /** The last window Redis reported, and the local time it was read at. */
   #window: { reply: TrimReply; at: number } | undefined;
@@ -119,7 +120,7 @@ export class RedisTransport implements Transport {
     this.#o = options;
     this.key = options.key ?? 'sse-hub:events';
     this.#meta = `${this.key}:replay`;
-    this.#policy = options.history ?? DEFAULT_REPLAY_POLICY;
+    this.#trimArgs = trimArgs(options.history ?? DEFAULT_REPLAY_POLICY, options.deliveryGraceMs ?? DELIVERY_GRACE_MS);
     this.#now = options.now ?? Date.now;
   }
 
@@ -185,7 +186,7 @@ export class RedisTransport implements Transport {
     // One transaction: the trim drops what the policy no longer keeps (age counts at the moment of
     // asking), then the read sees exactly what is left.
     const multi = this.#client.multi();
-    (multi as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...trimArgs(this.#policy, this.#o.deliveryGraceMs ?? DELIVERY_GRACE_MS));
+    (multi as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...this.#trimArgs);
     const results = await multi
       .exists(this.key)
       .xinfo('STREAM', this.key)
@@ -226,7 +227,7 @@ export class RedisTransport implements Transport {
     const now = this.#now();
     const known = this.#window;
     if (this.#running && this.#client && !this.#windowRead && (!known || now - known.at >= 1000)) {
-      const read = (this.#client as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...trimArgs(this.#policy, this.#o.deliveryGraceMs ?? DELIVERY_GRACE_MS));
+      const read = (this.#client as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...this.#trimArgs);
       this.#windowRead = read.then(
         (reply) => this.#noteWindow(reply),
         () => {}, // Redis away: the read loop reports it; the window stays as last heard
@@ -245,7 +246,7 @@ export class RedisTransport implements Transport {
     const token = fence ? fence.token() : '';
     if (token === undefined) throw new FencedError();
     try {
-      const [id, ...window] = await this.#append(this.key, this.#meta, fence?.lockKey ?? `${this.key}:unfenced`, token, field, value, ...trimArgs(this.#policy, this.#o.deliveryGraceMs ?? DELIVERY_GRACE_MS));
+      const [id, ...window] = await this.#append(this.key, this.#meta, fence?.lockKey ?? `${this.key}:unfenced`, token, field, value, ...this.#trimArgs);
       this.#noteWindow(window);
       return id;
     } catch (err) {
