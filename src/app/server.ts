@@ -44,7 +44,7 @@ import { MetricsCollector } from '../metrics/collector.ts';
 import { MetricsModule } from './monitoring.ts';
 import { type ClusterTimings, RedisCluster } from '../cluster/cluster.ts';
 import { MemoryTransport } from '../transport/memory.ts';
-import type { Transport } from '../transport/transport.ts';
+import type { ReplayPolicy, Transport } from '../transport/transport.ts';
 import { systemTimers } from '../base/timers.ts';
 
 /** A part with a lifecycle: the constructor does no work; `start()` and `stop()` do. */
@@ -125,11 +125,17 @@ export class SseHubServer implements Lifecycle {
         : undefined;
     this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
     // Without redis_url Redis is never contacted: the memory transport and the local bridge serve.
+    // The replay history (DOCS.md, "Reconnecting and replay"): by age, a minimum count, a byte budget.
+    const history: ReplayPolicy = {
+      windowMs: options.replay_window_minutes * 60_000,
+      minEvents: options.replay_buffer_size,
+      maxBytes: options.replay_buffer_mb * 1024 * 1024,
+    };
     const cluster = options.redis_url
-      ? new RedisCluster({ ...overrides.cluster, url: options.redis_url, instanceId: this.instanceId, capacity: options.replay_buffer_size, logger })
+      ? new RedisCluster({ ...overrides.cluster, url: options.redis_url, instanceId: this.instanceId, history, logger })
       : undefined;
     this.cluster = cluster;
-    const transport: Transport = cluster?.transport ?? new MemoryTransport({ capacity: options.replay_buffer_size });
+    const transport: Transport = cluster?.transport ?? new MemoryTransport({ history });
     this.transport = transport;
     const collector = new MetricsCollector();
     const fileBudget = (this.fileBudget = new FileBudget({ maxClients: options.max_clients, logger }));
@@ -171,6 +177,7 @@ export class SseHubServer implements Lifecycle {
       monitor: cluster
         ? { handlerType: 'redis', instanceId: this.instanceId, global: () => cluster.figures() }
         : { handlerType: 'memory', instanceId: this.instanceId },
+      replay: transport,
       logger,
       timers,
     });

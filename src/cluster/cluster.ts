@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../base/log.ts';
 import type { EventInterest, HubEvent, UpstreamState, UpstreamStatus } from '../base/types.ts';
 import { FencedError, RedisTransport, redisClient } from '../transport/redis.ts';
+import type { ReplayPolicy } from '../transport/transport.ts';
 import { CommandChannel } from './commands.ts';
 import { LeaderLock } from './leader.ts';
 import { type GlobalFigures, GlobalRegistry, type RegistryEntry } from './registry.ts';
@@ -57,8 +58,8 @@ export interface RedisClusterOptions extends ClusterTimings {
   instanceId: string;
   /** Key prefix. Default `sse-hub`. */
   prefix?: string;
-  /** Events kept for replay. */
-  capacity: number;
+  /** What the event stream keeps for replay (the `replay_*` options). */
+  history: ReplayPolicy;
   logger: Logger;
 }
 
@@ -107,7 +108,7 @@ export class RedisCluster {
     this.transport = new RedisTransport({
       url: options.url,
       key: `${this.#prefix}:events`,
-      capacity: options.capacity,
+      history: options.history,
       fence: this.#lock,
       blockMs: options.blockMs,
       onListenerError: (err) => this.#log.error({ err }, 'event listener failed'),

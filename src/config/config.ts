@@ -85,8 +85,15 @@ export const optionsSchema = z.object({
   ha_sensor_interval: int(0, 3600).default(30),
   /** Maximum age of one stream in minutes before it is asked to reconnect; 0 = unlimited. Default 0. */
   max_connection_age: int(0, 1440).default(0),
-  /** Events kept for `Last-Event-ID` replay. Default 1000. */
+  /**
+   * The newest this many events stay in the replay history however old (within `replay_buffer_mb`).
+   * Before 0.2.0 it was the whole history; 0 now means no minimum, not "no replay". Default 1000.
+   */
   replay_buffer_size: int(0, 100000).default(1000),
+  /** Minutes of events the replay history keeps at least (within `replay_buffer_mb`); 0 = by count only. Default 10. */
+  replay_window_minutes: int(0, 1440).default(10),
+  /** MiB the replay history may hold (events' encoded size); the oldest go first; 0 = no replay. Default 16. */
+  replay_buffer_mb: int(0, 1024).default(16),
   /** Unwritten bytes (KiB) one subscriber may hold before it is closed as a slow consumer. Default 512. */
   slow_consumer_limit_kb: int(16, 65536).default(512),
   /** Days of metric history kept in SQLite. Default 30. */

@@ -31,6 +31,10 @@ export const statsDataSchema = z.strictObject({
   cpu_usage: z.number().describe('percent of one core'),
   uptime: z.string().describe('ISO 8601 duration'),
   event_backlog: z.number().describe('bytes waiting in socket buffers'),
+  // The replay history's fields (DOCS.md, "Reconnecting and replay"); in Redis mode the shared stream's.
+  replay_window_seconds: countField.describe('seconds a client may have been away and still resume exactly'),
+  replay_events: countField.describe('events the replay history holds'),
+  replay_bytes: countField.describe('their size as replay_buffer_mb counts it, bytes'),
   ...scope,
 });
 export type StatsData = z.infer<typeof statsDataSchema>;

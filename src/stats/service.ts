@@ -20,6 +20,11 @@ import { UpstreamSince, liveStatus, type LiveStatus } from './live-status.ts';
 import { historyPoint, summarize } from './summary.ts';
 import type { SystemSampler } from '../metrics/system.ts';
 
+/** What the replay history covers (the transport's `window()`, src/transport/transport.ts). */
+export interface ReplayWindowSource {
+  window(): { readonly seconds: number; readonly events: number; readonly bytes: number };
+}
+
 /** Connection counts across every instance (Redis mode). */
 export interface GlobalConnections {
   connections: number;
@@ -52,6 +57,8 @@ export interface StatsServiceOptions {
   memoryTrend?: MemoryTrendOptions;
   /** The upstream link's state, for {@link StatsService.live}; absent = reported as `unknown`. */
   upstream?: { readonly state: string };
+  /** The replay history; absent = reported as empty. */
+  replay?: ReplayWindowSource;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -85,8 +92,20 @@ export class StatsService {
       cpu_usage: round2(system.cpuPercent),
       uptime: isoDuration(this.#now() - (this.#options.startedAt ?? collector.startedAt)),
       event_backlog: registry.backlogBytes(),
+      ...this.#replayFields(),
       ...this.#scope(),
     };
+  }
+
+  /** What the replay history covers now. */
+  replayWindow(): { seconds: number; events: number; bytes: number } {
+    const window = this.#options.replay?.window();
+    return window ? { seconds: window.seconds, events: window.events, bytes: window.bytes } : { seconds: 0, events: 0, bytes: 0 };
+  }
+
+  #replayFields(): Pick<StatsData, 'replay_window_seconds' | 'replay_events' | 'replay_bytes'> {
+    const window = this.replayWindow();
+    return { replay_window_seconds: window.seconds, replay_events: window.events, replay_bytes: window.bytes };
   }
 
   /** In Redis mode, answers that hold only this instance's figures say so. */

@@ -4,12 +4,12 @@
  *
  * - `publish` appends with a Lua script that first checks the leader lock holds this instance's
  *   fencing token (when a fence is configured): a paused ex-leader cannot append after losing the
- *   lock. The stream is capped with `MAXLEN ~ capacity` (Redis trims whole nodes, so it keeps at
- *   least `capacity` entries).
+ *   lock. The same script trims the stream by the {@link ReplayPolicy}, as the memory transport
+ *   does (`replay-trim.ts`: by age on Redis's clock, a minimum count, a byte budget).
  * - Every instance reads the stream on its own connection (`XREAD BLOCK`) and delivers to its
  *   listeners in id order; delivery is asynchronous, after the append.
- * - `replay(since)` answers from the newest `capacity` entries (the history kept, as in the memory
- *   transport); older, trimmed, future or malformed ids are gaps.
+ * - `replay(since)` trims and reads in one transaction: an id older than what the trim dropped,
+ *   a future or a malformed id is a gap.
  * - Besides events the stream carries upstream status entries (field `s`), written by the leader,
  *   so every instance announces `upstream_unavailable` in order with the events around it.
  */
@@ -17,7 +17,16 @@ import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { HubEvent, StampedEvent, UpstreamState } from '../base/types.ts';
 import { ZERO_ID, compareStreamIds, isStreamId } from './redis-stream-id.ts';
-import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
+import { APPEND_SCRIPT, TRIM_SCRIPT, type TrimReply, trimArgs, windowOf } from './replay-trim.ts';
+import {
+  DEFAULT_REPLAY_POLICY,
+  type ReplayPolicy,
+  type ReplayResult,
+  type ReplayWindow,
+  type Transport,
+  type TransportListener,
+  TransportStoppedError,
+} from './transport.ts';
 
 /** The leader lock a fenced transport checks before every append. */
 export interface Fence {
@@ -30,8 +39,15 @@ export interface RedisTransportOptions {
   url: string;
   /** The stream's key. Default `sse-hub:events`. */
   key?: string;
-  /** Events kept for replay (`replay_buffer_size`). Default 1000. */
-  capacity?: number;
+  /** What the history keeps. Default {@link DEFAULT_REPLAY_POLICY}. */
+  history?: ReplayPolicy;
+  /** The local clock, to age the last known window between reads. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Milliseconds an entry stays however small the budget, so every instance reads it before it
+   * is trimmed (`replay-trim.ts`). Default 30000.
+   */
+  deliveryGraceMs?: number;
   /** Appends only while holding the leader lock. Default: unfenced (tests, a single writer). */
   fence?: Fence;
   /** Milliseconds one `XREAD BLOCK` waits. Default 1000. */
@@ -54,11 +70,11 @@ export class FencedError extends Error {
   }
 }
 
-const APPEND = `
-if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('FENCED') end
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4])`;
+/** See {@link RedisTransportOptions.deliveryGraceMs}. */
+const DELIVERY_GRACE_MS = 30_000;
 
-type Append = (stream: string, lock: string, token: string, maxlen: number, field: string, value: string) => Promise<string>;
+type Append = (stream: string, meta: string, lock: string, token: string, field: string, value: string, ...policy: number[]) => Promise<[string, ...TrimReply]>;
+type Trim = (stream: string, meta: string, ...policy: number[]) => Promise<TrimReply>;
 type Entry = [id: string, fields: string[]];
 
 /**
@@ -82,7 +98,14 @@ export function redisClient(url: string, extra: RedisOptions = {}): Redis {
 export class RedisTransport implements Transport {
   readonly key: string;
   readonly #o: RedisTransportOptions;
-  readonly #capacity: number;
+  /** The hash beside the stream that holds the history's byte count and the newest id it dropped. */
+  readonly #meta: string;
+  /** The policy and the delivery grace as the Lua scripts take them. */
+  readonly #trimArgs: readonly number[];
+  readonly #now: () => number;
+  /** The last window Redis reported, and the local time it was read at. */
+  #window: { reply: TrimReply; at: number } | undefined;
+  #windowRead: Promise<void> | undefined;
   readonly #listeners = new Set<TransportListener>();
   readonly #statusListeners = new Set<(state: UpstreamState) => void>();
   #client: Redis | undefined;
@@ -96,14 +119,17 @@ export class RedisTransport implements Transport {
   constructor(options: RedisTransportOptions) {
     this.#o = options;
     this.key = options.key ?? 'sse-hub:events';
-    this.#capacity = Math.max(0, Math.floor(options.capacity ?? 1000));
+    this.#meta = `${this.key}:replay`;
+    this.#trimArgs = trimArgs(options.history ?? DEFAULT_REPLAY_POLICY, options.deliveryGraceMs ?? DELIVERY_GRACE_MS);
+    this.#now = options.now ?? Date.now;
   }
 
   async start(): Promise<void> {
     if (this.#running) return;
     const client = redisClient(this.#o.url, this.#o.redis);
     client.on('error', () => {}); // reported through onReadable, once per change
-    client.defineCommand('sseHubAppend', { numberOfKeys: 2, lua: APPEND });
+    client.defineCommand('sseHubAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    client.defineCommand('sseHubTrim', { numberOfKeys: 2, lua: TRIM_SCRIPT });
     const reader = client.duplicate();
     reader.on('error', () => {});
     this.#client = client;
@@ -157,27 +183,32 @@ export class RedisTransport implements Transport {
 
   async replay(sinceId: string): Promise<ReplayResult> {
     if (!isStreamId(sinceId) || !this.#client) return { kind: 'gap' };
-    const results = await this.#client
-      .multi()
+    // One transaction: the trim drops what the policy no longer keeps (age counts at the moment of
+    // asking), then the read sees exactly what is left.
+    const multi = this.#client.multi();
+    (multi as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...this.#trimArgs);
+    const results = await multi
       .exists(this.key)
       .xinfo('STREAM', this.key)
-      .xrevrange(this.key, '+', `(${sinceId}`, 'COUNT', this.#capacity + 1)
+      .xrange(this.key, `(${sinceId}`, '+')
       .exec();
-    const [exists, info, range] = results ?? [];
+    const [trim, exists, info, range] = results ?? [];
+    if (trim?.[0]) throw trim[0];
+    this.#noteWindow(trim![1] as TrimReply);
     // No stream (nothing appended yet, or Redis lost its data): only the empty head replays.
     if (!exists || exists[1] !== 1) return sinceId === ZERO_ID ? { kind: 'events', events: [] } : { kind: 'gap' };
     if (info?.[0] || range?.[0]) throw (info?.[0] ?? range?.[0]) as Error;
     const fields = infoFields(info![1] as unknown[]);
     const lastGenerated = fields.get('last-generated-id');
     const maxDeleted = fields.get('max-deleted-entry-id');
+    const dropped = (trim![1] as TrimReply)[3];
     if (typeof lastGenerated === 'string' && compareStreamIds(sinceId, lastGenerated) > 0) return { kind: 'gap' };
+    // Entries after the id were dropped by the trim (or deleted by hand): the replay cannot be complete.
+    if (dropped !== '' && compareStreamIds(sinceId, dropped) < 0) return { kind: 'gap' };
     if (typeof maxDeleted === 'string' && compareStreamIds(sinceId, maxDeleted) < 0) return { kind: 'gap' };
-    const entries = range![1] as Entry[];
-    // More than `capacity` entries after the id: the first of them is older than the history kept.
-    if (entries.length > this.#capacity) return { kind: 'gap' };
     const events: StampedEvent[] = [];
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const stamped = decode(entries[i]!);
+    for (const entry of range![1] as Entry[]) {
+      const stamped = decode(entry);
       if (stamped) events.push(stamped);
     }
     return { kind: 'events', events };
@@ -187,13 +218,37 @@ export class RedisTransport implements Transport {
     return this.#last;
   }
 
+  /**
+   * The window Redis last reported (by an append, a replay or a read started here), aged by the
+   * local clock since. A read is started when the last report is over a second old, so the
+   * statistics, asked every second or so, are at most a read behind.
+   */
+  window(): ReplayWindow {
+    const now = this.#now();
+    const known = this.#window;
+    if (this.#running && this.#client && !this.#windowRead && (!known || now - known.at >= 1000)) {
+      const read = (this.#client as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...this.#trimArgs);
+      this.#windowRead = read.then(
+        (reply) => this.#noteWindow(reply),
+        () => {}, // Redis away: the read loop reports it; the window stays as last heard
+      ).finally(() => (this.#windowRead = undefined));
+    }
+    return known ? windowOf(known.reply, now - known.at) : { seconds: 0, events: 0, bytes: 0 };
+  }
+
+  #noteWindow(reply: TrimReply): void {
+    this.#window = { reply, at: this.#now() };
+  }
+
   async #appendEntry(field: 'e' | 's', value: string): Promise<string> {
     if (!this.#running || !this.#append) throw new TransportStoppedError();
     const fence = this.#o.fence;
     const token = fence ? fence.token() : '';
     if (token === undefined) throw new FencedError();
     try {
-      return await this.#append(this.key, fence?.lockKey ?? `${this.key}:unfenced`, token, Math.max(1, this.#capacity), field, value);
+      const [id, ...window] = await this.#append(this.key, this.#meta, fence?.lockKey ?? `${this.key}:unfenced`, token, field, value, ...this.#trimArgs);
+      this.#noteWindow(window);
+      return id;
     } catch (err) {
       if (err instanceof Error && /\bFENCED\b/.test(err.message)) throw new FencedError();
       throw err;

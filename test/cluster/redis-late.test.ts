@@ -8,6 +8,7 @@ import { RedisCluster } from '../../src/cluster/cluster.ts';
 import { captureLogger } from '../log-capture.ts';
 import { TestRedis, freePort } from '../redis-server.ts';
 import { until } from '../until.ts';
+import { keepLast } from '../transport/policies.ts';
 
 test('Redis absent at start: the instance starts, then leads once Redis is there', async () => {
   const redis = new TestRedis();
@@ -16,7 +17,7 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
   const cluster = new RedisCluster({
     url: redis.url,
     instanceId: 'late',
-    capacity: 10,
+    history: keepLast(10),
     logger: log.logger,
     lockTtlMs: 600,
     heartbeatMs: 200,

@@ -17,6 +17,7 @@ import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { ReplayPolicy } from '../../src/transport/transport.ts';
 import { InvalidTokenError } from '../../src/base/errors.ts';
 import { captureLogger } from '../log-capture.ts';
 import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/base/types.ts';
@@ -24,6 +25,7 @@ import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hu
 import { FakeClock } from '../metrics/helpers.ts';
 import { type Frame, FrameParser } from '../sse-frames.ts';
 import { until } from '../until.ts';
+import { keepLast } from '../transport/policies.ts';
 
 export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
 
@@ -43,6 +45,8 @@ export class FixedTokenResolver implements UserResolver {
 export interface HarnessOptions {
   limits?: Partial<HubLimits>;
   capacity?: number;
+  /** The replay history; default: the newest `capacity` events (100). With `clock`, aged by it. */
+  history?: ReplayPolicy;
   requestsPerMinute?: number;
   streamLimit?: number;
   streamWindowSeconds?: number;
@@ -77,7 +81,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { logger, chunks: logs } = captureLogger('debug');
-  const transport = new MemoryTransport({ capacity: options.capacity ?? 100, firstId: 1 });
+  const transport = new MemoryTransport({ history: options.history ?? keepLast(options.capacity ?? 100), firstId: 1, now: options.clock?.now });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();

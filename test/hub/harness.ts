@@ -16,6 +16,7 @@ import type { HubEvent, User } from '../../src/base/types.ts';
 import type { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
 import { FrameParser } from '../sse-frames.ts';
+import { keepLast } from '../transport/policies.ts';
 
 export const ADMIN: User = { id: 'a', name: 'A', isAdmin: true };
 export const USER: User = { id: 'u', name: 'U', isAdmin: false };
@@ -71,7 +72,7 @@ afterEach(async () => {
 
 /** With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's. */
 export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false) {
-  const transport = new RacingTransport({ capacity: 1000, firstId: 1 });
+  const transport = new RacingTransport({ history: keepLast(1000), firstId: 1 });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();

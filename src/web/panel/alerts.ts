@@ -115,7 +115,7 @@ export class AlertsView extends LightElement {
         </section>
         <section class="card">
           <h2>Thresholds</h2>
-          <p class="muted">0 turns an alert off. Saved values override the add-on options and survive restarts.</p>
+          <p class="muted">A threshold of 0 turns its alert off; a hold time or cooldown of 0 means no wait. Saved values override the add-on options and survive restarts.</p>
           ${!t
             ? html`<p class="muted">Loading…</p>`
             : html`<form class="thresholds" @submit=${(e: SubmitEvent) => void this.#save(e)} novalidate>
