@@ -1,6 +1,6 @@
 /**
  * Keeps the registry part of every stream's selection (`selection.ts`) in step with core's
- * registries (DOCS.md, "Selecting entities"; docs/home-assistant.md §17): a stream's selectors are
+ * registries (DOCS.md, "Selecting entities"; docs/home-assistant.md §18): a stream's selectors are
  * resolved when it opens, and again for every stream after each registry change, once per distinct
  * set of selectors. The routing index is re-filed with the difference; a stream that asked for
  * `initial_state` receives the current state of each entity that entered its selection, as the

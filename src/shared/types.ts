@@ -97,7 +97,7 @@ export interface StateSource {
 
 /**
  * Registry selectors of one stream (`area_id`, `floor_id`, `label_id`, `device_id`, `integration`;
- * DOCS.md), resolved to entity ids the way core resolves a service target (docs/home-assistant.md §17).
+ * DOCS.md), resolved to entity ids the way core resolves a service target (docs/home-assistant.md §18).
  */
 export interface EntitySelectors {
   readonly areas: readonly string[];

@@ -29,7 +29,7 @@ export class SimulatedCore {
   readonly bus = new EventBus();
   readonly states = new StateMachine(this.bus, this.clock);
   readonly services = new ServiceRegistry(this.bus, this.clock);
-  /** Floors, areas, labels, devices and entities (docs/home-assistant.md §16). */
+  /** Floors, areas, labels, devices and entities (docs/home-assistant.md §17). */
   readonly registries = new SimRegistries(this.bus, this.clock, () => this.context());
   readonly #tokens = new Map<string, SimUser>();
   /** Failed logins, as core counts them for its IP ban (docs/home-assistant.md §15). */

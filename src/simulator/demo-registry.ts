@@ -1,6 +1,6 @@
 /**
  * The demo home's registries: two floors, six areas, three labels, devices with their entities.
- * It holds the cases target resolution must get right (docs/home-assistant.md §17): an entity whose
+ * It holds the cases target resolution must get right (docs/home-assistant.md §18): an entity whose
  * own area overrides its device's (`light.hallway` on the kitchen relay), device-less entities with
  * their own area, diagnostic and hidden entities on devices, labels on an entity, a device and an
  * area. Ids are derived from names, so every simulator has the same ones.

@@ -223,7 +223,7 @@ export class SimRegistries {
   }
 }
 
-/** `RegistryEntry._as_display_dict`: compact keys, omitted when empty (docs/home-assistant.md §16). */
+/** `RegistryEntry._as_display_dict`: compact keys, omitted when empty (docs/home-assistant.md §17). */
 export function compactEntry(entity: SimEntity): Record<string, unknown> {
   const out: Record<string, unknown> = { ei: entity.entity_id, pl: entity.platform };
   if (entity.area_id) out.ai = entity.area_id;

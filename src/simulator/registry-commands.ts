@@ -1,5 +1,5 @@
 /**
- * The registry commands of the simulated core (docs/home-assistant.md §16): the six list commands
+ * The registry commands of the simulated core (docs/home-assistant.md §17): the six list commands
  * (no admin needed) and the updates tests use to move entities and devices between areas (admin
  * only, as in core). Results and errors as core's `config/*_registry.py` send them.
  */

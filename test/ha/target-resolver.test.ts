@@ -1,6 +1,6 @@
 /**
  * Target resolution on the fixture home (test/fixtures/ha-ws/registry_*.json), against core's rules
- * (docs/home-assistant.md §17): the worked examples, from both entity list forms.
+ * (docs/home-assistant.md §18): the worked examples, from both entity list forms.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * Entity selectors on `GET /subscribe_events` against the real server in demo mode (SseHubServer
  * with its simulator, real sockets, EventSource clients): each selector picks the entities core's
- * target rules pick in the demo home (docs/home-assistant.md §17), the selectors and `entity_id`
+ * target rules pick in the demo home (docs/home-assistant.md §18), the selectors and `entity_id`
  * globs form a union with `events=` on top, selections follow registry changes (gained entities
  * arrive with their state when `initial_state=true`), unknown ids are fine and malformed ones 400.
  */

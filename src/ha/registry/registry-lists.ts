@@ -1,6 +1,6 @@
 /**
  * Core's registry list commands and their results, reduced to what target resolution needs
- * (docs/home-assistant.md §16–§17). Pure: builders and parsers, no I/O (docs/ARCHITECTURE.md §5.7).
+ * (docs/home-assistant.md §17–§18). Pure: builders and parsers, no I/O (docs/ARCHITECTURE.md §5.7).
  *
  * The entity list is `config/entity_registry/list_for_display`: the smallest form, free for
  * non-admins, and it already leaves out disabled entities, which a target never selects. Its keys

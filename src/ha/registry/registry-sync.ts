@@ -1,5 +1,5 @@
 /**
- * Keeps a copy of core's registries for target resolution (docs/home-assistant.md §16–§17).
+ * Keeps a copy of core's registries for target resolution (docs/home-assistant.md §17–§18).
  *
  * The five `*_registry_updated` subscriptions are durable (re-created on every socket,
  * docs/ARCHITECTURE.md §5.8) and sent before the lists are read, so no change falls between. The

@@ -1,6 +1,6 @@
 /**
  * Resolves registry selectors to entity ids the way core resolves a service target
- * (`helpers/target.py`; docs/home-assistant.md §17). Pure: built once per read of the registries,
+ * (`helpers/target.py`; docs/home-assistant.md §18). Pure: built once per read of the registries,
  * then asked for any number of selector sets.
  *
  * - `label_id`: the labelled entities (hidden ones skipped; config/diagnostic kept), plus the
