@@ -60,7 +60,7 @@ export class SelectionSync {
   attach(sub: Subscriber, initialState: boolean): void {
     const selectors = sub.filter.selection.selectors;
     if (!selectors) return;
-    sub.filter.selection.setResolved(this.#ctx.targets.resolve(selectors));
+    sub.filter.selection.setResolved(this.#ctx.targets.resolve(selectors), false);
     this.#streams.set(sub, initialState);
   }
 

@@ -123,17 +123,19 @@ export class Selection implements EntitySelection {
   }
 
   /**
-   * Replaces the resolved part. Returns (and tells the listeners) the entities that entered and
-   * left the selection; an entity also selected by id, domain or glob does neither.
+   * Replaces the resolved part. Returns (and, with `notify`, tells the listeners) the entities that
+   * entered and left the selection; an entity also selected by id, domain or glob does neither.
+   * The first resolution, when the stream opens, is its starting selection, not a change: the hub
+   * sets it with `notify` false.
    */
-  setResolved(next: ReadonlySet<string>): { added: string[]; removed: string[] } {
+  setResolved(next: ReadonlySet<string>, notify = true): { added: string[]; removed: string[] } {
     const previous = this.#resolved;
     this.#resolved = next.size > 0 ? next : NONE;
     const added: string[] = [];
     const removed: string[] = [];
     for (const id of next) if (!previous.has(id) && !this.#staticHas(id)) added.push(id);
     for (const id of previous) if (!next.has(id) && !this.#staticHas(id)) removed.push(id);
-    if ((added.length > 0 || removed.length > 0) && this.#listeners) {
+    if (notify && (added.length > 0 || removed.length > 0) && this.#listeners) {
       for (const listener of [...this.#listeners]) listener(added, removed);
     }
     return { added, removed };

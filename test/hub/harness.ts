@@ -11,7 +11,7 @@ import type { EventFilter } from '../../src/hub/filter.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { ReplayResult } from '../../src/transport/transport.ts';
-import type { HubEvent, User } from '../../src/shared/types.ts';
+import type { HubEvent, TargetSource, User } from '../../src/shared/types.ts';
 import type { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
 import { FrameParser } from './sse-parser.ts';
@@ -68,8 +68,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's. */
-export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false) {
+/**
+ * With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's;
+ * `targets` resolves registry selectors.
+ */
+export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false, targets?: TargetSource) {
   const transport = new RacingTransport({ capacity: 1000, firstId: 1 });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
@@ -86,6 +89,7 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     now: clock?.now,
     timers: clock,
     recordsEverything,
+    targets,
   });
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
