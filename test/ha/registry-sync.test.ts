@@ -5,8 +5,11 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { HaConnection } from '../../src/ha/connection.ts';
-import { RegistrySync } from '../../src/ha/registry/registry-sync.ts';
+import { HaCommandError } from '../../src/ha/errors.ts';
+import type { HaCommand } from '../../src/ha/messages.ts';
+import { type RegistryConnection, RegistrySync } from '../../src/ha/registry/registry-sync.ts';
 import type { EntitySelectors } from '../../src/shared/types.ts';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { demoDeviceId } from '../../src/simulator/demo-registry.ts';
@@ -100,4 +103,34 @@ test('re-reads after every reconnect (events are not replayed)', async () => {
   sim.core.registries.updateEntity('switch.tv', { area_id: 'bedroom' });
   await waitFor('read after reconnect', () => sync.reads === 2, 8000);
   assert.ok(sync.resolve({ ...NONE, areas: ['bedroom'] }).has('switch.tv'));
+});
+
+test('a list core refuses reads as empty (a core without floors); the other selectors still work', async () => {
+  const fixture = (name: string): unknown =>
+    (JSON.parse(readFileSync(new URL(`../fixtures/ha-ws/${name}.json`, import.meta.url), 'utf8')) as { result: unknown }).result;
+  const answers: Record<string, unknown> = {
+    'config/entity_registry/list_for_display': fixture('registry_entity_list_for_display'),
+    'config/device_registry/list': fixture('registry_device_list'),
+    'config/area_registry/list': fixture('registry_area_list'),
+    'config/label_registry/list': fixture('registry_label_list'),
+  };
+  const connection: RegistryConnection = {
+    connected: true,
+    subscribe: () => ({ active: true, id: 1, unsubscribe: async () => {} }),
+    onConnected: () => () => {},
+    command: async <T>(command: HaCommand) => {
+      if (!(command.type in answers)) throw new HaCommandError('unknown_command', 'Unknown command.');
+      return answers[command.type] as T;
+    },
+  };
+  const { logger, chunks } = captureLogger();
+  const sync = new RegistrySync({ connection, logger, timers: new FakeClock(0) });
+  await sync.start();
+  await waitFor('the read', () => sync.reads === 1);
+  assert.deepEqual(sync.lists.floors, []);
+  // Floors resolve through the areas' floor_id; the floor list itself is not needed for that.
+  assert.deepEqual(sorted(sync.resolve({ ...NONE, floors: ['ground_floor'] })), ['automation.kitchen_lights', 'light.kitchen', 'sensor.washer_power', 'switch.coffee_maker', 'switch.washer']);
+  assert.deepEqual(sorted(sync.resolve({ ...NONE, areas: ['bedroom'] })), ['light.bedroom_ceiling', 'sensor.bedroom_temperature']);
+  assert.ok(chunks.join('').includes('config/floor_registry/list'), 'the refusal is logged');
+  await sync.stop();
 });

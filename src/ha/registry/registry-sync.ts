@@ -7,12 +7,14 @@
  * events, debounced: the events carry ids, not the new values, and come in bursts (an area
  * deletion updates every device and entity in it; integrations rewrite entries at start-up).
  * Listeners hear about every completed read; a read that fails (the socket dropped) is retried at
- * the next connect.
+ * the next connect. A list core refuses (a core older than the floor and label registries answers
+ * `unknown_command`) reads as empty, so the other selectors still work.
  */
 import type { EntitySelectors, TargetSource } from '../../shared/types.ts';
 import type { Logger } from '../../shared/log.ts';
 import { systemTimers, type TimerHandle, type Timers } from '../../shared/timers.ts';
 import type { HaConnection, HaSubscription } from '../connection.ts';
+import { HaCommandError } from '../errors.ts';
 import { subscribeEvents } from '../messages.ts';
 import {
   EMPTY_LISTS,
@@ -107,7 +109,12 @@ export class RegistrySync implements TargetSource {
 
   async #read(): Promise<void> {
     const generation = ++this.#generation;
-    const command = (type: string) => this.#connection.command(listCommand(type));
+    const command = (type: string) =>
+      this.#connection.command(listCommand(type)).catch((err: unknown) => {
+        if (!(err instanceof HaCommandError)) throw err;
+        this.#log.warn({ command: type, code: err.code }, 'Home Assistant refused a registry list; reading it as empty');
+        return [];
+      });
     let results: unknown[];
     try {
       results = await Promise.all([
