@@ -2,8 +2,8 @@
  * The simulated core's floor, area, label, device and entity registries (docs/home-assistant.md
  * §16): entries in core's key order, the list answers (full and compact display forms), updates
  * that fire `*_registry_updated` with core's payloads (ids only, plus the OLD values in `changes`
- * for entities and devices), and the cascade of an area deletion. Registry changes never touch
- * the state machine, as in core.
+ * for entities and devices), and the cascades of an area deletion and of disabling a device.
+ * Registry changes never touch the state machine, as in core.
  */
 import type { EventBus } from './event-bus.ts';
 import type { HaContext } from '../ha/messages.ts';
@@ -166,9 +166,16 @@ export class SimRegistries {
     const device = this.devices.get(deviceId);
     if (!device) throw new RegistryNotFoundError('Device');
     const old = apply(device, changes);
-    if (Object.keys(old).length > 0) {
-      device.modified_at = this.#now();
-      this.#fire('device_registry_updated', { action: 'update', device_id: deviceId, changes: old });
+    if (Object.keys(old).length === 0) return device;
+    device.modified_at = this.#now();
+    this.#fire('device_registry_updated', { action: 'update', device_id: deviceId, changes: old });
+    // The entity registry follows a device's disabling (core: entities disabled "by device").
+    if ('disabled_by' in old) {
+      for (const entity of this.entities.values()) {
+        if (entity.device_id !== deviceId) continue;
+        if (device.disabled_by !== null && entity.disabled_by === null) this.updateEntity(entity.entity_id, { disabled_by: 'device' });
+        else if (device.disabled_by === null && entity.disabled_by === 'device') this.updateEntity(entity.entity_id, { disabled_by: null });
+      }
     }
     return device;
   }

@@ -148,8 +148,23 @@ test('updates fire *_registry_updated with ids and the old values, as core does'
   const unknown = await command(c, { id: 19, type: 'config/entity_registry/update', entity_id: 'light.nope', area_id: 'office' });
   assert.deepEqual(unknown.error, { code: 'not_found', message: 'Entity not found' });
 
+  // Disabling a device disables its entities (by device), and enabling it enables them again.
+  const meter = demoDeviceId('energy_meter');
+  await command(c, { id: 22, type: 'config/device_registry/update', device_id: meter, disabled_by: 'user' });
+  const disabling = [await nextEvent(c), await nextEvent(c), await nextEvent(c)].map((e) => e.event.data);
+  assert.deepEqual(disabling, [
+    { action: 'update', device_id: meter, changes: { disabled_by: null } },
+    { action: 'update', entity_id: 'sensor.house_power', changes: { disabled_by: null } },
+    { action: 'update', entity_id: 'sensor.energy_today', changes: { disabled_by: null } },
+  ]);
+  const display = (await command(c, { id: 23, type: 'config/entity_registry/list_for_display' })).result as { entities: { ei: string }[] };
+  assert.ok(!display.entities.some((e) => e.ei === 'sensor.house_power'));
+  await command(c, { id: 24, type: 'config/device_registry/update', device_id: meter, disabled_by: null });
+  const enabling = [await nextEvent(c), await nextEvent(c), await nextEvent(c)].map((e) => e.event.data);
+  assert.deepEqual(enabling[1], { action: 'update', entity_id: 'sensor.house_power', changes: { disabled_by: 'device' } });
+
   // Restore the demo home for the other tests in this file.
-  await command(c, { id: 20, type: 'config/entity_registry/update', entity_id: 'light.kitchen', area_id: null });
-  await command(c, { id: 21, type: 'config/device_registry/update', device_id: plug, area_id: 'kitchen' });
+  assert.ok((await command(c, { id: 25, type: 'config/entity_registry/update', entity_id: 'light.kitchen', area_id: null })).success);
+  assert.ok((await command(c, { id: 26, type: 'config/device_registry/update', device_id: plug, area_id: 'kitchen' })).success);
   c.close();
 });
