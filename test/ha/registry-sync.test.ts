@@ -50,8 +50,12 @@ test('reads the five lists at connect (as a non-admin) and resolves the demo hom
   assert.equal(changes(), 1);
   const subscribed = sim.activeSubscriptions().flatMap((s) => s.eventTypes).sort();
   assert.deepEqual(subscribed, ['area_registry_updated', 'device_registry_updated', 'entity_registry_updated', 'floor_registry_updated', 'label_registry_updated']);
-  assert.equal(sync.lists.floors.length, 2);
-  assert.equal(sync.lists.labels.length, 3);
+  // Ids with the names Home Assistant shows, for pickers.
+  assert.deepEqual(sync.lists.floors, [{ id: 'ground_floor', name: 'Ground Floor' }, { id: 'first_floor', name: 'First Floor' }]);
+  assert.deepEqual(sync.lists.labels.map((l) => l.name), ['Energy', 'Night mode', 'Security']);
+  assert.equal(sync.lists.areas.find((a) => a.id === 'living_room')?.name, 'Living Room');
+  assert.equal(sync.lists.devices.find((d) => d.id === demoDeviceId('kitchen_relay'))?.name, 'Kitchen relay', "the user's name first");
+  assert.equal(sync.lists.devices.find((d) => d.id === demoDeviceId('front_door'))?.name, 'Front door contact');
   // light.kitchen follows the kitchen relay; light.hallway (same relay) has its own area; the
   // relay's diagnostic sensor and the plug's hidden one stay out.
   assert.deepEqual(sorted(sync.resolve({ ...NONE, areas: ['kitchen'] })), ['automation.kitchen_motion_lights', 'binary_sensor.kitchen_motion', 'light.kitchen', 'switch.coffee_maker']);

@@ -45,12 +45,15 @@ export interface RegistryEntity {
 
 export interface RegistryDevice {
   id: string;
+  /** What Home Assistant shows: the user's name, else the integration's. */
+  name: string;
   areaId: string | null;
   labels: readonly string[];
 }
 
 export interface RegistryArea {
   id: string;
+  name: string;
   floorId: string | null;
   labels: readonly string[];
 }
@@ -60,8 +63,14 @@ export interface RegistryLists {
   entities: readonly RegistryEntity[];
   devices: readonly RegistryDevice[];
   areas: readonly RegistryArea[];
-  floors: readonly string[];
-  labels: readonly string[];
+  floors: readonly RegistryName[];
+  labels: readonly RegistryName[];
+}
+
+/** A floor or label: its id and the name Home Assistant shows (for pickers). */
+export interface RegistryName {
+  id: string;
+  name: string;
 }
 
 export const EMPTY_LISTS: RegistryLists = Object.freeze({ entities: [], devices: [], areas: [], floors: [], labels: [] });
@@ -114,15 +123,24 @@ function parseFullEntities(result: unknown[]): RegistryEntity[] {
 export function parseDeviceList(result: unknown): RegistryDevice[] {
   return records(result)
     .filter((entry) => str(entry.id) !== null)
-    .map((entry) => ({ id: str(entry.id)!, areaId: str(entry.area_id), labels: strings(entry.labels) }));
+    .map((entry) => ({ id: str(entry.id)!, name: str(entry.name_by_user) ?? str(entry.name) ?? str(entry.id)!, areaId: str(entry.area_id), labels: strings(entry.labels) }));
 }
 
 export function parseAreaList(result: unknown): RegistryArea[] {
   return records(result)
     .filter((entry) => str(entry.area_id) !== null)
-    .map((entry) => ({ id: str(entry.area_id)!, floorId: str(entry.floor_id), labels: strings(entry.labels) }));
+    .map((entry) => ({ id: str(entry.area_id)!, name: str(entry.name) ?? str(entry.area_id)!, floorId: str(entry.floor_id), labels: strings(entry.labels) }));
 }
 
-export const parseFloorList = (result: unknown): string[] => records(result).map((entry) => str(entry.floor_id)).filter((id): id is string => id !== null);
+function names(result: unknown, idKey: string): RegistryName[] {
+  const out: RegistryName[] = [];
+  for (const entry of records(result)) {
+    const id = str(entry[idKey]);
+    if (id) out.push({ id, name: str(entry.name) ?? id });
+  }
+  return out;
+}
 
-export const parseLabelList = (result: unknown): string[] => records(result).map((entry) => str(entry.label_id)).filter((id): id is string => id !== null);
+export const parseFloorList = (result: unknown): RegistryName[] => names(result, 'floor_id');
+
+export const parseLabelList = (result: unknown): RegistryName[] => names(result, 'label_id');
