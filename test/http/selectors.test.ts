@@ -126,6 +126,33 @@ test('a selection follows registry changes: gained with its state, lost after mo
   demo.sim.setState('switch.coffee_maker', 'off');
 });
 
+test('labels and floors follow too: a labelled entity, an area moved onto a floor', async () => {
+  const registries = demo.sim.core.registries;
+  // State changes only: the registry's own events name the entities too, and reach a stream that takes every type.
+  const labelled = open('type=state&label=night_mode&initial_state=true');
+  const floor = open('type=state&floor=ground_floor&initial_state=true');
+  await labelled.waitFor((e) => stateIds(e).includes('script.good_night'), 'the label snapshot');
+  await floor.waitFor((e) => stateIds(e).includes('light.kitchen'), 'the floor snapshot');
+  registries.updateEntity('light.office_desk', { labels: ['night_mode'] });
+  registries.updateArea('garden', { floor_id: 'ground_floor' });
+  await labelled.waitFor((e) => stateIds(e).includes('light.office_desk'), 'light.office_desk gained by its label');
+  await floor.waitFor((e) => stateIds(e).includes('switch.garden_pump'), 'the garden pump gained with its area');
+  const before = reads();
+  registries.updateEntity('light.office_desk', { labels: [] });
+  registries.updateArea('garden', { floor_id: null });
+  await until(() => reads() > before, 'the re-read');
+  const seen = { labelled: labelled.messages.length, floor: floor.messages.length };
+  demo.sim.setState('light.office_desk', 'on');
+  demo.sim.setState('switch.garden_pump', 'on');
+  demo.sim.setState('script.good_night', 'on'); // markers: still selected
+  demo.sim.setState('light.kitchen', 'on');
+  await labelled.waitFor((e) => e.messages.length > seen.labelled, 'the label marker');
+  await floor.waitFor((e) => e.messages.length > seen.floor, 'the floor marker');
+  assert.deepEqual(labelled.messages.slice(seen.labelled).map((m) => data(m).entity_id), ['script.good_night']);
+  assert.deepEqual(floor.messages.slice(seen.floor).map((m) => data(m).entity_id), ['light.kitchen']);
+  for (const id of ['light.office_desk', 'switch.garden_pump', 'script.good_night', 'light.kitchen']) demo.sim.setState(id, 'off');
+});
+
 test('an unknown id is not an error: the stream gains entities when the area is created', async () => {
   const registries = demo.sim.core.registries;
   const es = open('area=garage&label=nope&initial_state=true');
