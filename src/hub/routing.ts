@@ -172,13 +172,14 @@ export class RoutingIndex<T extends Routable> {
           if (set) for (const item of set) step(item);
         }
       }
-      if (event.entityIds.length > 0) {
-        if (bucket.byGlobDomain.size > 0) {
-          for (const domain of event.domains) {
-            const set = bucket.byGlobDomain.get(domain);
-            if (set) for (const item of set) if (globHit(item, event.entityIds)) step(item);
-          }
+      // Size checks first: iterating even an empty collection allocates an iterator per event.
+      if (bucket.byGlobDomain.size > 0 && event.entityIds.length > 0) {
+        for (const domain of event.domains) {
+          const set = bucket.byGlobDomain.get(domain);
+          if (set) for (const item of set) if (globHit(item, event.entityIds)) step(item);
         }
+      }
+      if (bucket.anyDomainGlob.size > 0 && event.entityIds.length > 0) {
         for (const item of bucket.anyDomainGlob) if (globHit(item, event.entityIds)) step(item);
       }
     }
