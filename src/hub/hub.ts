@@ -113,7 +113,6 @@ export class Hub implements ConnectionRegistry {
   readonly #batch: TickCork;
   readonly #batches: BatchWindows;
   readonly #opening: OpeningContext;
-  /** Follows the registries for streams with registry selectors (`selection-sync.ts`). */
   readonly #selections: SelectionSync;
   #running = false;
   #upstreamDown = false;
