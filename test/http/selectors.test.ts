@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type DemoServer, startDemoServer } from '../demo-server.ts';
 import { demoDeviceId } from '../../src/simulator/demo-registry.ts';
-import { RecordingEventSource, request, until } from './subscribe-harness.ts';
+import { RecordingEventSource, openStream, request, until } from './subscribe-harness.ts';
 
 let demo: DemoServer;
 before(async () => {
@@ -39,7 +39,8 @@ const stateIds = (es: RecordingEventSource) => es.ofType('state_changed').map((m
 /** Opens a stream with `initial_state=true` and returns the entities whose states it started with. */
 async function initialEntities(query: string): Promise<string[]> {
   const es = open(`${query}&initial_state=true`);
-  // The snapshot's last frame carries the stream position (an id); nothing else comes first.
+  // With a snapshot to send, the connection frame and the snapshot's frames carry no id but the
+  // last, which carries the stream position (DOCS.md): an id means the snapshot is complete.
   await es.waitFor((e) => e.messages.length > 1 && e.messages.at(-1)!.id !== '', 'the snapshot');
   es.close();
   return stateIds(es).sort();
@@ -71,6 +72,18 @@ describe('each selector picks what core would', () => {
   ];
   for (const [query, entities] of cases) {
     test(query, async () => assert.deepEqual(await initialEntities(query), entities));
+  }
+});
+
+test('POST bodies take the selectors as JSON arrays', async () => {
+  const body = JSON.stringify({ token: demo.sim.adminToken, area_id: ['office'], label: ['night_mode'], entity_id: ['sensor.*_co2'], initial_state: true, events: ['state_changed'] });
+  const stream = await openStream(`${demo.base}/subscribe_events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  try {
+    await stream.waitFor((s) => s.frames.length > 1 && s.frames.at(-1)!.id !== undefined, 'the snapshot');
+    const ids = stream.frames.filter((f) => f.json.type === 'state_changed').map((f) => (f.json.data as Data).entity_id);
+    assert.deepEqual(ids.sort(), ['binary_sensor.back_window', 'climate.bedroom', 'light.bedroom', 'light.office_desk', 'script.good_night', 'sensor.bedroom_temperature', 'sensor.office_co2', 'switch.dehumidifier']);
+  } finally {
+    stream.close();
   }
 });
 
