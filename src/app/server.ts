@@ -14,6 +14,7 @@ import type Koa from 'koa';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../base/log.ts';
 import { HaBridge } from '../ha/bridge.ts';
+import { RegistrySync } from '../ha/registry/registry-sync.ts';
 import { HaUpstream, type HaUpstreamOptions } from '../ha/upstream.ts';
 import { supervisorPeerAddress } from '../ha/supervisor.ts';
 import { HaSimulator, type HaSimulatorOptions } from '../simulator/index.ts';
@@ -92,6 +93,8 @@ export class SseHubServer implements Lifecycle {
   /** The embedded Home Assistant simulator in demo mode. */
   readonly simulator: HaSimulator | undefined;
   readonly bridge: HaBridge;
+  /** Core's registries, for the area/floor/label/device/integration selectors. */
+  readonly registries: RegistrySync;
   readonly transport: Transport;
   readonly hub: Hub;
   /** Streams the open-file limit leaves room for (read after the listeners opened). */
@@ -148,8 +151,10 @@ export class SseHubServer implements Lifecycle {
         : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
       onCoreEvent: () => collector.coreEventReceived(),
     });
+    this.registries = new RegistrySync({ connection: this.upstream.connection, logger });
     this.hub = new Hub({
       transport,
+      targets: this.registries,
       interest: cluster?.interest ?? this.bridge,
       states: this.bridge,
       upstream: cluster?.status ?? this.bridge,
@@ -232,6 +237,7 @@ export class SseHubServer implements Lifecycle {
       { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
       // The bridge registers its connection listeners before the connection first connects.
       { name: 'bridge', start: () => this.bridge.start(), stop: () => this.bridge.stop() },
+      { name: 'registries', start: () => this.registries.start(), stop: () => this.registries.stop() },
       // In Redis mode the connection to core runs only while this instance leads (src/cluster/cluster.ts).
       cluster
         ? { name: 'upstream', start: () => this.upstream.localCore?.start(), stop: () => this.upstream.stop() }
@@ -246,7 +252,7 @@ export class SseHubServer implements Lifecycle {
       { name: 'sensors', start: () => this.metrics.startSensors(), stop: () => this.metrics.stopSensors() },
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
-    this.#stopOrder = ['sensors', 'ws-api', 'file-budget', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
+    this.#stopOrder = ['sensors', 'ws-api', 'file-budget', 'hub', 'lan', 'ingress', 'cluster', 'registries', 'bridge', 'upstream', 'transport', 'metrics'];
   }
 
   async start(): Promise<void> {

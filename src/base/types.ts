@@ -95,6 +95,27 @@ export interface StateSource {
   getStates(): readonly HaState[];
 }
 
+/**
+ * Registry selectors of one stream (`area_id`, `floor_id`, `label_id`, `device_id`, `integration`;
+ * DOCS.md), resolved to entity ids the way core resolves a service target (docs/home-assistant.md §18).
+ */
+export interface EntitySelectors {
+  readonly areas: readonly string[];
+  readonly floors: readonly string[];
+  readonly labels: readonly string[];
+  readonly devices: readonly string[];
+  /** Integration domains: entities whose registry `platform` is one of them. */
+  readonly integrations: readonly string[];
+}
+
+/** Resolves registry selectors to entity ids (implemented by ha/registry's sync of core's registries). */
+export interface TargetSource {
+  /** The entity ids the selectors select now; unknown ids select nothing. */
+  resolve(selectors: EntitySelectors): ReadonlySet<string>;
+  /** Called after the registries changed (a re-list finished); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}
+
 export type UpstreamState = 'connected' | 'disconnected';
 
 /** The upstream link status, announced to subscribers (`upstream_unavailable`). */

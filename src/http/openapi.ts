@@ -76,7 +76,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /subscribe_events': {
     summary: 'Open an event stream (parameters in the query)',
     access: 'user',
-    query: Object.fromEntries(Object.keys(paramsSchema.shape).map((k) => [k, `See the SubscribeParams schema (${k}).`])),
+    query: Object.fromEntries(Object.entries(paramsSchema.shape).map(([k, field]) => [k, field.unwrap().description ?? `See the SubscribeParams schema (${k}).`])),
     contentType: 'text/event-stream',
     description: STREAM_FRAMES,
   },

@@ -16,6 +16,7 @@ import type {
   HubObserver,
   StampedEvent,
   StateSource,
+  TargetSource,
   UpstreamState,
   UpstreamStatus,
   User,
@@ -34,6 +35,7 @@ import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
 import { type OpeningContext, UPSTREAM_MESSAGE, openStream } from './opening.ts';
 import { RoutingIndex } from './routing.ts';
+import { NO_TARGETS, SelectionSync } from './selection-sync.ts';
 import type { StreamSink } from './sink.ts';
 import { Subscriber, type SubscriberMeta, type SubscriberOwner } from './subscriber.ts';
 
@@ -44,6 +46,8 @@ export interface HubOptions {
   interest: EventInterest;
   /** Current states for `initial_state=true`. */
   states: StateSource;
+  /** Resolves registry selectors (`area_id`, `label_id`, …) and tells when the registries changed. Default: resolves nothing. */
+  targets?: TargetSource;
   /** Core's link status; a drop sends `upstream_unavailable` to every stream once. */
   upstream: UpstreamStatus;
   /** Receives the hub's counters. Default: a no-op observer. */
@@ -112,6 +116,7 @@ export class Hub implements ConnectionRegistry {
   readonly #batch: TickCork;
   readonly #batches: BatchWindows;
   readonly #opening: OpeningContext;
+  readonly #selections: SelectionSync;
   #running = false;
   #upstreamDown = false;
   #whenEmpty: (() => void) | undefined;
@@ -141,6 +146,14 @@ export class Hub implements ConnectionRegistry {
         for (const sub of subs) this.#close(sub, 'slow_consumer');
       },
     });
+    this.#selections = new SelectionSync({
+      targets: options.targets ?? NO_TARGETS,
+      states: this.#states,
+      routing: this.#routing,
+      now: this.#now,
+      flushQueued: (sub, now) => this.#batches.flush(sub, now),
+      overflowed: (sub) => this.#close(sub, 'slow_consumer'),
+    });
     this.#owner = { subscriberClosed: (sub, wasOpen) => this.#onSinkClosed(sub, wasOpen) };
     this.#opening = {
       transport: this.#transport,
@@ -161,6 +174,8 @@ export class Hub implements ConnectionRegistry {
     this.#upstreamDown = this.#upstream.state === 'disconnected';
     this.#cleanups.push(this.#transport.subscribe((stamped) => this.#onEvent(stamped)));
     this.#cleanups.push(this.#upstream.onChange((state) => this.#onUpstream(state)));
+    this.#selections.start();
+    this.#cleanups.push(() => this.#selections.stop());
     const timers = this.#timers;
     const ping = timers.setInterval(() => this.#ping(), this.limits.pingIntervalMs);
     const sweep = timers.setInterval(() => this.#sweep(), this.limits.sweepIntervalMs);
@@ -223,6 +238,7 @@ export class Hub implements ConnectionRegistry {
       batchMs: request.batchMs ?? 0,
     });
     this.#subs.set(sub.id, sub);
+    this.#selections.attach(sub, request.initialState === true);
     this.#routing.add(sub);
     for (const type of typesOf(sub.filter)) this.#interests.retain(type);
     this.#observer.connectionOpened(sub.snapshot());
@@ -341,6 +357,7 @@ export class Hub implements ConnectionRegistry {
   }
 
   #unroute(sub: Subscriber): void {
+    this.#selections.detach(sub);
     this.#routing.remove(sub);
     for (const type of typesOf(sub.filter)) this.#interests.release(type);
   }

@@ -12,7 +12,7 @@ import type { EventFilter } from '../../src/hub/filter.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { ReplayResult } from '../../src/transport/transport.ts';
-import type { HubEvent, User } from '../../src/base/types.ts';
+import type { HubEvent, TargetSource, User } from '../../src/base/types.ts';
 import type { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
 import { FrameParser } from '../sse-frames.ts';
@@ -70,8 +70,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's. */
-export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false) {
+/**
+ * With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's;
+ * `targets` resolves registry selectors.
+ */
+export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false, targets?: TargetSource) {
   const transport = new RacingTransport({ history: keepLast(1000), firstId: 1 });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
@@ -88,6 +91,7 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     now: clock?.now,
     timers: clock,
     recordsEverything,
+    targets,
   });
   const encoder = new StreamEncoder();
   const server = net.createServer();

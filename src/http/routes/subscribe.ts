@@ -16,7 +16,8 @@ import type { Hub } from '../../hub/hub.ts';
 import { FileLimitError, HubFullError, HubStoppedError } from '../../hub/errors.ts';
 import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
 import { encodeFrame, errorPayload } from '../../hub/frame.ts';
-import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../base/types.ts';
+import { isGlob } from '../../hub/selection.ts';
+import { type EntitySelectors, type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../base/types.ts';
 import { type Authenticator, tokenOf } from '../auth.ts';
 import { clientAddress } from '../client-address.ts';
 import { readJsonBody } from '../body.ts';
@@ -46,6 +47,10 @@ export interface SubscribeParams {
   events?: string[];
   entityIds: string[];
   domains: string[];
+  /** `entity_id` values with `*` or `?` (DOCS.md, "Selecting entities"). */
+  entityGlobs: string[];
+  /** The registry selectors (`area_id`, `floor_id`, `label_id`, `device_id`, `integration`). */
+  selectors: EntitySelectors;
   initialState: boolean;
   lastEventId?: string;
   /** Coalesce live events into one `batch` frame per this many milliseconds; 0: one frame per event. */
@@ -57,9 +62,15 @@ const MAX_ITEMS = 500;
 export const MAX_BATCH_MS = 10_000;
 const SLUG = /^[a-z0-9_]{1,64}$/;
 const ENTITY_ID = /^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/;
+/** An `entity_id` glob: entity id characters plus `*` and `?`, with at least one wildcard. */
+const ENTITY_GLOB = /^(?=.*[*?])[a-z0-9_.*?]{1,320}$/;
+/** Area, floor, label and device ids and integration domains: core's slugs (device ids are 32 hex digits). */
+const REGISTRY_ID = /^[a-z0-9_]{1,64}$/;
+/** The registry selector fields and their aliases (DOCS.md, "Selecting entities"); their problems answer `invalid_filter`. */
+const SELECTOR_FIELDS: ReadonlySet<string> = new Set(['area_id', 'area', 'floor_id', 'floor', 'label_id', 'label', 'device_id', 'integration']);
 
 /** A comma list (query or body) or a JSON array of strings; empty items are dropped. */
-const list = (pattern: RegExp, what: string) =>
+const list = (pattern: Pick<RegExp, 'test'>, what: string) =>
   z
     .union([z.string(), z.array(z.string())])
     .transform((value) =>
@@ -81,8 +92,18 @@ const single = <T extends z.ZodType>(schema: T) =>
 export const paramsSchema = z.strictObject({
   token: single(z.string()).optional(),
   events: list(SLUG, 'event type').optional(),
-  entity_id: list(ENTITY_ID, 'entity id (domain.object_id)').optional(),
+  entity_id: list({ test: (item: string) => ENTITY_ID.test(item) || ENTITY_GLOB.test(item) }, 'entity id (domain.object_id, or a glob with * and ?)')
+    .describe('Entity ids, or globs with `*` and `?` (`sensor.*_power`).')
+    .optional(),
   domain: list(SLUG, 'domain').optional(),
+  area_id: list(REGISTRY_ID, 'area id').describe('Areas: their entities, and the entities of their devices that have no area of their own.').optional(),
+  area: list(REGISTRY_ID, 'area id').describe('Alias of area_id.').optional(),
+  floor_id: list(REGISTRY_ID, 'floor id').describe('Floors: the entities of their areas.').optional(),
+  floor: list(REGISTRY_ID, 'floor id').describe('Alias of floor_id.').optional(),
+  label_id: list(REGISTRY_ID, 'label id').describe('Labels: labelled entities, and the entities of labelled devices and areas.').optional(),
+  label: list(REGISTRY_ID, 'label id').describe('Alias of label_id.').optional(),
+  device_id: list(REGISTRY_ID, 'device id').describe('Devices: their entities.').optional(),
+  integration: list(REGISTRY_ID, 'integration domain').describe('Integrations: the entities they provide (registry platform).').optional(),
   type: single(z.literal('state', { error: 'the only type is "state"' })).optional(),
   initial_state: single(
     z.union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' })]),
@@ -99,20 +120,32 @@ export const paramsSchema = z.strictObject({
 export function parseSubscribeParams(input: Record<string, unknown>): SubscribeParams {
   const result = paramsSchema.safeParse(input);
   if (!result.success) {
+    // The selectors answer `invalid_filter`; the older parameters keep `invalid_parameter` (DOCS.md, "Errors").
+    const code = result.error.issues.some((issue) => SELECTOR_FIELDS.has(String(issue.path[0]))) ? 'invalid_filter' : 'invalid_parameter';
     const problems = result.error.issues.map((issue) =>
       issue.code === 'unrecognized_keys'
         ? `unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
         : `${String(issue.path[0] ?? '(root)')}: ${issue.message}`,
     );
-    throw badRequest(problems.join('; '), 'invalid_parameter');
+    throw badRequest(problems.join('; '), code);
   }
   const params = result.data;
+  const both = (a: string[] | undefined, b: string[] | undefined) => [...new Set([...(a ?? []), ...(b ?? [])])];
+  const entityIds = params.entity_id ?? [];
   const events = [...(params.events ?? []), ...(params.type === 'state' ? ['state_changed'] : [])];
   return {
     token: params.token,
     events: events.length > 0 ? [...new Set(events)] : undefined,
-    entityIds: params.entity_id ?? [],
+    entityIds: entityIds.filter((id) => !isGlob(id)),
     domains: params.domain ?? [],
+    entityGlobs: entityIds.filter(isGlob),
+    selectors: {
+      areas: both(params.area_id, params.area),
+      floors: both(params.floor_id, params.floor),
+      labels: both(params.label_id, params.label),
+      devices: both(params.device_id, undefined),
+      integrations: both(params.integration, undefined),
+    },
     initialState: params.initial_state === true || params.initial_state === 'true' || params.initial_state === '1',
     lastEventId: params.last_event_id || undefined,
     batchMs: params.batch ?? 0,
@@ -121,14 +154,15 @@ export function parseSubscribeParams(input: Record<string, unknown>): SubscribeP
 
 /** Applies the permission rules: admins take any type; other users only core's allowlist (docs/home-assistant.md §11). */
 export function filterFor(user: User, params: SubscribeParams): EventFilter {
-  if (!params.events) return createFilter(user.isAdmin ? ALL_TYPES : NON_ADMIN_EVENT_TYPES, params.entityIds, params.domains);
+  const selectors = { globs: params.entityGlobs, selectors: params.selectors };
+  if (!params.events) return createFilter(user.isAdmin ? ALL_TYPES : NON_ADMIN_EVENT_TYPES, params.entityIds, params.domains, selectors);
   if (!user.isAdmin) {
     const denied = params.events.filter((type) => !NON_ADMIN_EVENT_TYPES.has(type));
     if (denied.length > 0) {
       throw forbidden(`Only administrators may subscribe to ${denied.join(', ')}`, 'forbidden_event_type');
     }
   }
-  return createFilter(params.events, params.entityIds, params.domains);
+  return createFilter(params.events, params.entityIds, params.domains, selectors);
 }
 
 function wantsEventStream(ctx: Koa.Context): boolean {
