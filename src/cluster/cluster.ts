@@ -1,24 +1,26 @@
 /**
  * Multi-instance mode (docs/redis.md), composed for the server: the Redis transport, the leader
- * lock, the global registry and the command channel.
+ * lock, the registry (written through), the cluster-wide stream slots and the command channel.
  *
  * - Only the leader runs the Home Assistant connection. Its bridge retains `*` (subscribe to
  *   everything: no interest bookkeeping across instances; the cost is measured in
  *   bench/hub/redis.ts) and its events go to the stream through fenced appends.
- * - Every instance (the leader too) feeds its bridge's state cache from the stream, so one that
- *   takes over diffs core's states against what the cluster last saw: state changes fired while
- *   nobody led are published as resync events and counted in the log.
- * - The upstream status every instance announces comes from the stream: the leader appends
- *   `disconnected` when it takes over and its bridge's status changes; while Redis is unreachable
- *   every instance reports `disconnected`.
+ * - Every instance (the leader too) feeds its state cache from the stream, so one that takes over
+ *   diffs core's states against what the cluster last saw: state changes fired while nobody led
+ *   are published as resync events and counted in the log.
+ * - The upstream status every instance announces comes from the stream (src/cluster/status.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/log.ts';
-import type { EventInterest, HubEvent, UpstreamState, UpstreamStatus } from '../shared/types.ts';
-import { FencedError, RedisTransport, redisClient } from '../transport/redis.ts';
+import type { ConnectionSnapshot, HubEvent, UpstreamState, UpstreamStatus } from '../shared/types.ts';
+import { type Timers, systemTimers } from '../shared/timers.ts';
+import { FencedError, RedisTransport } from '../transport/redis.ts';
+import { redisClient } from '../transport/redis-client.ts';
 import { CommandChannel } from './commands.ts';
 import { LeaderLock } from './leader.ts';
-import { type GlobalFigures, GlobalRegistry, type RegistryEntry } from './registry.ts';
+import { type GlobalFigures, GlobalRegistry, type RegisteredStream } from './registry.ts';
+import { ClusterStatus } from './status.ts';
+import { StreamSlots } from './stream-slots.ts';
 
 export interface ClusterTimings {
   /** Leader lock TTL in ms. Default 10000. */
@@ -31,11 +33,9 @@ export interface ClusterTimings {
   blockMs?: number;
 }
 
-/** What the cluster drives on the Home Assistant side (ha/bridge and its connection). */
+/** What the cluster drives on the Home Assistant side (ha/bridge). */
 export interface ClusterBridge extends UpstreamStatus {
   retain(type: string): () => void;
-  /** Applies an event another instance published to the state cache. */
-  follow(event: HubEvent): void;
 }
 
 export interface ClusterUpstream {
@@ -48,8 +48,18 @@ export type SeedStates = () => Promise<void>;
 
 /** What the cluster needs of the hub. */
 export interface ClusterHub {
-  list(): { id: string; userId: string }[];
+  list(): ConnectionSnapshot[];
   close(id: string, reason: 'admin_closed'): boolean;
+}
+
+/** What {@link RedisCluster.attach} connects. */
+export interface ClusterParts {
+  bridge: ClusterBridge;
+  upstream: ClusterUpstream;
+  hub: ClusterHub;
+  /** Applies every event read from the shared stream to this instance's state cache. */
+  follow: (event: HubEvent) => void;
+  seed?: SeedStates;
 }
 
 export interface RedisClusterOptions extends ClusterTimings {
@@ -57,41 +67,40 @@ export interface RedisClusterOptions extends ClusterTimings {
   instanceId: string;
   /** Key prefix. Default `sse-hub`. */
   prefix?: string;
-  /** Events kept for replay. */
+  /** Events kept for replay (`replay_buffer_size`). */
   capacity: number;
+  /** `max_clients`, applied across every instance. */
+  maxClients: number;
   logger: Logger;
+  /** Lock and heartbeat ticks. Default: Node's timers, unref'd. */
+  timers?: Timers;
+  /** The clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
 }
-
-const NO_INTEREST: EventInterest = { retain: () => () => {} };
 
 export class RedisCluster {
   readonly transport: RedisTransport;
-  /** The hub's interest: nothing to track, the leader subscribes to everything. */
-  readonly interest = NO_INTEREST;
-  readonly status: UpstreamStatus;
+  readonly status: ClusterStatus;
   readonly instanceId: string;
+  readonly slots: StreamSlots;
   readonly #log: Logger;
   readonly #prefix: string;
   readonly #client: Redis;
   readonly #lock: LeaderLock;
-  readonly #statusListeners = new Set<(state: UpstreamState) => void>();
+  readonly #registry: GlobalRegistry;
+  readonly #commands: CommandChannel;
   readonly #cleanups: (() => void)[] = [];
-  #registry: GlobalRegistry | undefined;
-  #commands: CommandChannel | undefined;
-  #bridge: ClusterBridge | undefined;
-  #upstream: ClusterUpstream | undefined;
-  #seed: SeedStates | undefined;
-  #streamStatus: UpstreamState = 'disconnected';
-  #redisUp = true;
+  #parts: ClusterParts | undefined;
   #publishFailing = false;
   #stopping = false;
-  readonly #o: RedisClusterOptions;
 
   constructor(options: RedisClusterOptions) {
-    this.#o = options;
+    const timers = options.timers ?? systemTimers();
+    const expiryMs = options.expiryMs ?? 15_000;
     this.instanceId = options.instanceId;
     this.#prefix = options.prefix ?? 'sse-hub';
     this.#log = options.logger.child({ component: 'redis', instanceId: options.instanceId });
+    this.status = new ClusterStatus((err) => this.#log.error({ err }, 'upstream status listener failed'));
     this.#client = redisClient(options.url);
     this.#client.on('error', () => {});
     // One log line per change: the command connection's own events say when Redis goes and comes back.
@@ -103,6 +112,7 @@ export class RedisCluster {
       instanceId: options.instanceId,
       ttlMs: options.lockTtlMs ?? 10_000,
       onChange: (leader) => this.#onLeadership(leader),
+      timers,
     });
     this.transport = new RedisTransport({
       url: options.url,
@@ -110,18 +120,30 @@ export class RedisCluster {
       capacity: options.capacity,
       fence: this.#lock,
       blockMs: options.blockMs,
+      timers,
       onListenerError: (err) => this.#log.error({ err }, 'event listener failed'),
     });
-    const state = () => this.#state();
-    this.status = {
-      get state() {
-        return state();
-      },
-      onChange: (listener) => {
-        this.#statusListeners.add(listener);
-        return () => this.#statusListeners.delete(listener);
-      },
-    };
+    this.slots = new StreamSlots({ client: this.#client, prefix: this.#prefix, instanceId: this.instanceId, maxClients: options.maxClients, expiryMs, now: options.now });
+    this.#registry = new GlobalRegistry({
+      client: this.#client,
+      prefix: this.#prefix,
+      instanceId: this.instanceId,
+      heartbeatMs: options.heartbeatMs ?? 5000,
+      expiryMs,
+      local: () => this.#parts?.hub.list() ?? [],
+      reserved: () => this.slots.pending(),
+      timers,
+      now: options.now,
+    });
+    const subscriber = this.#client.duplicate();
+    subscriber.on('error', () => {});
+    this.#commands = new CommandChannel({
+      subscriber,
+      client: this.#client,
+      prefix: this.#prefix,
+      instanceId: this.instanceId,
+      closeLocal: (id) => this.#parts?.hub.close(id, 'admin_closed') ?? false,
+    });
   }
 
   /** The command connection and key prefix, for the shared rate limits. */
@@ -134,46 +156,26 @@ export class RedisCluster {
   }
 
   /** Connects the cluster to this instance's parts; call before `start()`. */
-  attach(parts: { bridge: ClusterBridge; upstream: ClusterUpstream; hub: ClusterHub; seed?: SeedStates }): void {
-    this.#bridge = parts.bridge;
-    this.#seed = parts.seed;
-    this.#upstream = parts.upstream;
-    const local = (): RegistryEntry[] => parts.hub.list().map((c) => ({ id: c.id, userId: c.userId }));
-    this.#registry = new GlobalRegistry({
-      client: this.#client,
-      prefix: this.#prefix,
-      instanceId: this.instanceId,
-      heartbeatMs: this.#o.heartbeatMs ?? 5000,
-      expiryMs: this.#o.expiryMs ?? 15_000,
-      local,
-    });
-    const subscriber = this.#client.duplicate();
-    subscriber.on('error', () => {});
-    this.#commands = new CommandChannel({
-      subscriber,
-      client: this.#client,
-      prefix: this.#prefix,
-      instanceId: this.instanceId,
-      closeLocal: (id) => parts.hub.close(id, 'admin_closed'),
-    });
+  attach(parts: ClusterParts): void {
+    this.#parts = parts;
   }
 
   /** Starts after the transport and the bridge: reads the status, joins the registry, competes for the lock. */
   async start(): Promise<void> {
-    const bridge = this.#bridge!;
+    const { bridge, follow, seed } = this.#parts!;
     await this.#client.connect().catch(() => this.#onRedis(false));
     this.#cleanups.push(
-      this.transport.onStatus((state) => this.#setStreamStatus(state)),
-      this.transport.subscribe((stamped) => bridge.follow(stamped.event)),
+      this.transport.onStatus((state) => this.status.setStream(state)),
+      this.transport.subscribe((stamped) => follow(stamped.event)),
       bridge.onChange((state) => void this.#announce(state)),
       bridge.retain('*'),
     );
     await this.#readStatus();
-    await this.#registry!.start();
-    await this.#commands!.start();
+    await this.#registry.start();
+    await this.#commands.start();
     await this.#lock.start();
     if (!this.#lock.leader) {
-      await this.#seed?.().catch((err: unknown) =>
+      await seed?.().catch((err: unknown) =>
         this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'reading the current states failed; initial_state fills as events arrive'),
       );
     }
@@ -184,9 +186,9 @@ export class RedisCluster {
     this.#stopping = true;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     await this.#lock.stop();
-    await this.#upstream?.stop();
-    await this.#registry?.stop();
-    await this.#commands?.stop();
+    await this.#parts?.upstream.stop();
+    await this.#registry.stop();
+    await this.#commands.stop();
     this.#client.disconnect();
   }
 
@@ -207,27 +209,42 @@ export class RedisCluster {
     );
   }
 
-  /** Global figures from the registry (this instance's streams as of its last heartbeat). */
+  /** A local stream opened: its registry entry replaces its reservation (one HSET). */
+  streamOpened(connection: ConnectionSnapshot): void {
+    this.slots.opened(connection.id);
+    void this.#registry.opened(connection);
+  }
+
+  /** A local stream closed: its entry (and its `max_clients` slot) goes (one HDEL). */
+  streamClosed(connection: ConnectionSnapshot): void {
+    void this.#registry.closed(connection.id);
+  }
+
+  /** Global figures from the registry hashes. */
   async figures(): Promise<GlobalFigures> {
-    await this.#registry!.beat();
-    return this.#registry!.figures();
+    return this.#registry.figures();
+  }
+
+  /** Every instance's streams, with the instance holding each. */
+  async streams(): Promise<RegisteredStream[]> {
+    return this.#registry.streams();
   }
 
   /** Closes a stream held by another instance; false when no live instance holds it. */
   async closeRemote(connectionId: string): Promise<boolean> {
-    const owner = await this.#registry!.ownerOf(connectionId);
+    const owner = await this.#registry.ownerOf(connectionId);
     if (!owner || owner === this.instanceId) return false;
-    return this.#commands!.close(owner, connectionId);
+    return this.#commands.close(owner, connectionId);
   }
 
   #onLeadership(leader: boolean): void {
     if (leader) {
       this.#log.info('this instance is now the leader');
       // Whatever core fired since the last leader stopped is announced, then resynced by the bridge.
-      void this.#announce('disconnected').then(() => this.#upstream?.start());
+      void this.#announce('disconnected').then(() => this.#parts?.upstream.start());
     } else if (!this.#stopping) {
       this.#log.warn('this instance lost the leader lock: it stops its Home Assistant subscription');
-      void this.#upstream?.stop();
+      void this.#parts?.upstream.stop();
     }
   }
 
@@ -244,44 +261,21 @@ export class RedisCluster {
   async #readStatus(): Promise<void> {
     try {
       const stored = await this.#client.get(`${this.#prefix}:upstream`);
-      this.#setStreamStatus(stored === 'connected' ? 'connected' : 'disconnected');
+      this.status.setStream(stored === 'connected' ? 'connected' : 'disconnected');
     } catch {
-      this.#setStreamStatus('disconnected');
+      this.status.setStream('disconnected');
     }
-  }
-
-  #state(): UpstreamState {
-    return this.#redisUp && this.#streamStatus === 'connected' ? 'connected' : 'disconnected';
-  }
-
-  #setStreamStatus(state: UpstreamState): void {
-    const before = this.#state();
-    this.#streamStatus = state;
-    this.#notify(before);
   }
 
   #onRedis(readable: boolean): void {
-    if (readable === this.#redisUp) return;
-    const before = this.#state();
-    this.#redisUp = readable;
+    if (readable === this.status.redisUp) return;
     if (readable) {
       this.#log.info('Redis is reachable again');
       void this.#readStatus();
+      void this.#registry.beat(); // a restarted Redis is empty: the streams are written again at once
     } else {
       this.#log.error('Redis is unreachable; streams stay open and resume when it is back');
     }
-    this.#notify(before);
-  }
-
-  #notify(before: UpstreamState): void {
-    const after = this.#state();
-    if (after === before) return;
-    for (const listener of this.#statusListeners) {
-      try {
-        listener(after);
-      } catch (err) {
-        this.#log.error({ err }, 'upstream status listener failed');
-      }
-    }
+    this.status.setRedisUp(readable);
   }
 }

@@ -8,6 +8,7 @@
  * TTL): the instance stops its upstream before anyone else can start one.
  */
 import type { Redis } from 'ioredis';
+import { type TimerHandle, type Timers, systemTimers } from '../shared/timers.ts';
 
 export interface LeaderLockOptions {
   client: Redis;
@@ -18,24 +19,32 @@ export interface LeaderLockOptions {
   ttlMs: number;
   /** Told when this instance becomes or stops being the leader. */
   onChange: (leader: boolean) => void;
+  /** Renewal and acquisition ticks. Default: Node's timers, unref'd. */
+  timers?: Timers;
 }
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 export class LeaderLock {
-  readonly #o: LeaderLockOptions;
+  readonly lockKey: string;
+  readonly #client: Redis;
+  readonly #instanceId: string;
+  readonly #ttlMs: number;
+  readonly #onChange: (leader: boolean) => void;
+  readonly #timers: Timers;
   #token: string | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #running = false;
   #busy = false;
 
   constructor(options: LeaderLockOptions) {
-    this.#o = options;
-  }
-
-  get lockKey(): string {
-    return this.#o.key;
+    this.lockKey = options.key;
+    this.#client = options.client;
+    this.#instanceId = options.instanceId;
+    this.#ttlMs = options.ttlMs;
+    this.#onChange = options.onChange;
+    this.#timers = options.timers ?? systemTimers();
   }
 
   /** The fencing token while this instance leads. */
@@ -51,18 +60,18 @@ export class LeaderLock {
     if (this.#running) return;
     this.#running = true;
     await this.#tick();
-    this.#timer = setInterval(() => void this.#tick(), Math.max(10, Math.floor(this.#o.ttlMs / 3)));
-    this.#timer.unref();
+    this.#timer = this.#timers.setInterval(() => void this.#tick(), Math.max(10, Math.floor(this.#ttlMs / 3)));
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearInterval(this.#timer);
+    this.#timer = undefined;
     const token = this.#token;
     if (token === undefined) return;
     this.#lose();
     try {
-      await this.#o.client.eval(RELEASE, 1, this.#o.key, token);
+      await this.#client.eval(RELEASE, 1, this.lockKey, token);
     } catch {
       // Redis is away: the lock expires by itself.
     }
@@ -82,7 +91,7 @@ export class LeaderLock {
   async #renew(token: string): Promise<void> {
     let renewed = false;
     try {
-      renewed = (await this.#o.client.eval(RENEW, 1, this.#o.key, token, String(this.#o.ttlMs))) === 1;
+      renewed = (await this.#client.eval(RENEW, 1, this.lockKey, token, String(this.#ttlMs))) === 1;
     } catch {
       renewed = false;
     }
@@ -90,14 +99,15 @@ export class LeaderLock {
   }
 
   async #acquire(): Promise<void> {
-    const { client, key, instanceId, ttlMs } = this.#o;
+    const client = this.#client;
+    const key = this.lockKey;
     try {
       if ((await client.exists(key)) === 1) return;
       const term = await client.incr(`${key}:term`);
-      const token = `${instanceId}:${term}`;
-      if ((await client.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK' || !this.#running) return;
+      const token = `${this.#instanceId}:${term}`;
+      if ((await client.set(key, token, 'PX', this.#ttlMs, 'NX')) !== 'OK' || !this.#running) return;
       this.#token = token;
-      this.#o.onChange(true);
+      this.#onChange(true);
     } catch {
       // Redis is away: try again on the next tick.
     }
@@ -105,6 +115,6 @@ export class LeaderLock {
 
   #lose(): void {
     this.#token = undefined;
-    this.#o.onChange(false);
+    this.#onChange(false);
   }
 }

@@ -32,11 +32,11 @@ export interface HaBridgeOptions {
   /** Clock in epoch ms (receive times, vanished-entity times). Default Date.now. */
   now?: () => number;
   /**
-   * Redis mode: the state cache follows what was published to the shared stream ({@link HaBridge.follow}),
-   * not what this connection received, so a takeover diffs core against what the cluster saw
-   * (an ex-leader's connection may still deliver events it can no longer publish). Default false.
+   * Whether core's own state_changed events update the state cache (besides being published).
+   * Default true. The Redis topology keeps the cache from the shared stream instead ({@link HaBridge.follow},
+   * src/app/redis-topology.ts), so a takeover diffs core against what the cluster saw.
    */
-  cacheFromPublished?: boolean;
+  cacheCoreStates?: boolean;
 }
 
 /** Core's `*` subscribers never get these (core `EVENTS_EXCLUDED_FROM_MATCH_ALL`). */
@@ -51,6 +51,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   readonly #onCoreEvent: () => void;
   readonly #now: () => number;
   readonly #cache = new StateCache();
+  readonly #cacheCoreStates: boolean;
   /** Interest per core event type (`*` included). */
   readonly #interest = new Map<string, number>();
   /** Core subscriptions per core event type, except state_changed (see #stateSubscription). */
@@ -60,7 +61,6 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   #stateSubscription: HaSubscription | undefined;
   #state: UpstreamState = 'disconnected';
   #hasSnapshot = false;
-  readonly #cacheFromPublished: boolean;
   #generation = 0;
 
   constructor(options: HaBridgeOptions) {
@@ -69,7 +69,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#publish = options.publish;
     this.#onCoreEvent = options.onCoreEvent ?? (() => {});
     this.#now = options.now ?? Date.now;
-    this.#cacheFromPublished = options.cacheFromPublished ?? false;
+    this.#cacheCoreStates = options.cacheCoreStates ?? true;
   }
 
   async start(): Promise<void> {
@@ -192,7 +192,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     const event = this.#parse(payload);
     if (!event) return;
     this.#onCoreEvent();
-    if (!this.#cacheFromPublished) this.#cache.apply(event);
+    if (this.#cacheCoreStates) this.#cache.apply(event);
     if (this.#interest.has(STATE_CHANGED) && !this.#starLive()) this.#emit(event);
   }
 

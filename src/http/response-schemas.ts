@@ -159,12 +159,15 @@ const connection = z.strictObject({
   user_name: z.string(),
   bytes_sent: count,
   listener: z.enum(['lan', 'ingress']),
+  /** Redis mode: the instance holding the stream. */
+  instance_id: z.string().optional(),
 }) satisfies z.ZodType<ConnectionView>;
 
 export const connectionsData = z.strictObject({
   connections: z.array(connection),
   total: count,
-  scope: z.literal('local').optional(),
+  /** Redis mode: `cluster` (every instance's streams, the default) or `local` (`?scope=local`). */
+  scope: z.enum(['local', 'cluster']).optional(),
   instance_id: z.string().optional(),
 });
 export const connectionData = z.strictObject({ connection });

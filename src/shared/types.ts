@@ -88,6 +88,11 @@ export interface EventInterest {
    * Returns a release function; the bridge holds one core subscription per type while any interest remains.
    */
   retain(type: string): () => void;
+  /**
+   * True when every event type is recorded whoever retains it (Redis mode: the leader subscribes
+   * to everything), so a resume never needs the per-type recording check. Default false.
+   */
+  readonly recordsEverything?: boolean;
 }
 
 /** Current states, for `initial_state=true` (implemented by ha/bridge's state cache). */

@@ -17,6 +17,8 @@ export interface ConnectionView {
   user_name: string;
   bytes_sent: number;
   listener: 'lan' | 'ingress';
+  /** Redis mode: the instance holding the stream. */
+  instance_id?: string;
 }
 
 export function connectionView(c: ConnectionSnapshot): ConnectionView {

@@ -3,7 +3,7 @@
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
  * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
  */
-import type { ConnectionRegistry } from '../shared/types.ts';
+import type { ConnectionRegistry, ConnectionSnapshot } from '../shared/types.ts';
 import { connectionView, type ConnectionView } from './connection-view.ts';
 import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
@@ -73,6 +73,16 @@ export interface MonitorOptions {
   instanceId: string;
   /** Counts across instances; omitted in memory mode, where global = local. */
   global?: () => Promise<GlobalConnections>;
+  /** Every instance's streams with the instance holding each; omitted in memory mode. */
+  streams?: () => Promise<{ instanceId: string; connection: ConnectionSnapshot }[]>;
+}
+
+/** `GET /api/sse/connections`. */
+export interface ConnectionsData {
+  connections: ConnectionView[];
+  total: number;
+  scope?: 'local' | 'cluster';
+  instance_id?: string;
 }
 
 export interface StatsServiceOptions {
@@ -133,9 +143,24 @@ export class StatsService {
     return monitor.handlerType === 'redis' ? { scope: 'local', instance_id: monitor.instanceId } : {};
   }
 
-  connections(): { connections: ConnectionView[]; total: number; scope?: 'local'; instance_id?: string } {
+  /** This instance's streams (in Redis mode marked `scope: local`). */
+  connections(): ConnectionsData {
     const connections = this.#options.registry.list().map(connectionView);
     return { connections, total: connections.length, ...this.#scope() };
+  }
+
+  /**
+   * Redis mode: every instance's streams, each with the instance holding it; this instance's come
+   * from the hub (fresh counters), the others' from the registry. Undefined in memory mode.
+   */
+  async clusterConnections(): Promise<ConnectionsData | undefined> {
+    const { streams, instanceId } = this.#options.monitor;
+    if (!streams) return undefined;
+    const connections = this.#options.registry.list().map((c) => ({ ...connectionView(c), instance_id: instanceId }));
+    for (const remote of await streams()) {
+      if (remote.instanceId !== instanceId) connections.push({ ...connectionView(remote.connection), instance_id: remote.instanceId });
+    }
+    return { connections, total: connections.length, scope: 'cluster' };
   }
 
   connection(id: string): ConnectionView | undefined {

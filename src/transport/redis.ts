@@ -13,9 +13,11 @@
  * - Besides events the stream carries upstream status entries (field `s`), written by the leader,
  *   so every instance announces `upstream_unavailable` in order with the events around it.
  */
-import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { HubEvent, StampedEvent, UpstreamState } from '../shared/types.ts';
+import { type Timers, systemTimers } from '../shared/timers.ts';
+import { redisClient } from './redis-client.ts';
+import { type Entry, decode, fieldOf, infoFields } from './redis-entry.ts';
 import { ZERO_ID, compareStreamIds, isStreamId } from './redis-stream-id.ts';
 import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
 
@@ -44,6 +46,8 @@ export interface RedisTransportOptions {
   onReadable?: (readable: boolean, err?: unknown) => void;
   /** Extra ioredis options (tests). */
   redis?: RedisOptions;
+  /** The retry delay while Redis is unreachable. Default: Node's timers, unref'd. */
+  timers?: Timers;
 }
 
 /** Thrown by a fenced publish when this instance does not hold the leader lock. */
@@ -59,29 +63,17 @@ if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.err
 return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4])`;
 
 type Append = (stream: string, lock: string, token: string, maxlen: number, field: string, value: string) => Promise<string>;
-type Entry = [id: string, fields: string[]];
-
-/**
- * ioredis is loaded on the first Redis client, not with this module: without `redis_url` the
- * process never pays its load cost (several MiB of RSS on a Raspberry Pi).
- */
-let RedisClass: typeof Redis | undefined;
-
-export function redisClient(url: string, extra: RedisOptions = {}): Redis {
-  RedisClass ??= (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
-  return new RedisClass(url, {
-    lazyConnect: true,
-    // Fail fast while Redis is away; the callers retry or degrade (no unbounded queue in memory).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    ...extra,
-  });
-}
 
 export class RedisTransport implements Transport {
   readonly key: string;
-  readonly #o: RedisTransportOptions;
+  readonly #url: string;
+  readonly #redisOptions: RedisOptions | undefined;
+  readonly #fence: Fence | undefined;
+  readonly #blockMs: number;
+  readonly #retryMs: number;
+  readonly #timers: Timers;
+  readonly #onListenerError: (err: unknown) => void;
+  readonly #onReadable: (readable: boolean, err?: unknown) => void;
   readonly #capacity: number;
   readonly #listeners = new Set<TransportListener>();
   readonly #statusListeners = new Set<(state: UpstreamState) => void>();
@@ -94,14 +86,21 @@ export class RedisTransport implements Transport {
   #loop: Promise<void> | undefined;
 
   constructor(options: RedisTransportOptions) {
-    this.#o = options;
     this.key = options.key ?? 'sse-hub:events';
+    this.#url = options.url;
+    this.#redisOptions = options.redis;
+    this.#fence = options.fence;
+    this.#blockMs = options.blockMs ?? 1000;
+    this.#retryMs = options.retryMs ?? 250;
+    this.#timers = options.timers ?? systemTimers();
+    this.#onListenerError = options.onListenerError ?? (() => {});
+    this.#onReadable = options.onReadable ?? (() => {});
     this.#capacity = Math.max(0, Math.floor(options.capacity ?? 1000));
   }
 
   async start(): Promise<void> {
     if (this.#running) return;
-    const client = redisClient(this.#o.url, this.#o.redis);
+    const client = redisClient(this.#url, this.#redisOptions);
     client.on('error', () => {}); // reported through onReadable, once per change
     client.defineCommand('sseHubAppend', { numberOfKeys: 2, lua: APPEND });
     const reader = client.duplicate();
@@ -189,7 +188,7 @@ export class RedisTransport implements Transport {
 
   async #appendEntry(field: 'e' | 's', value: string): Promise<string> {
     if (!this.#running || !this.#append) throw new TransportStoppedError();
-    const fence = this.#o.fence;
+    const fence = this.#fence;
     const token = fence ? fence.token() : '';
     if (token === undefined) throw new FencedError();
     try {
@@ -204,14 +203,14 @@ export class RedisTransport implements Transport {
     while (this.#running) {
       let reply: [string, Entry[]][] | null;
       try {
-        reply = (await this.#reader!.xread('COUNT', 1000, 'BLOCK', this.#o.blockMs ?? 1000, 'STREAMS', this.key, this.#last)) as
+        reply = (await this.#reader!.xread('COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', this.key, this.#last)) as
           | [string, Entry[]][]
           | null;
         this.#setReadable(true);
       } catch (err) {
         if (!this.#running) return;
         this.#setReadable(false, err);
-        await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs ?? 250));
+        await new Promise<void>((resolve) => this.#timers.setTimeout(resolve, this.#retryMs));
         continue;
       }
       for (const [, entries] of reply ?? []) for (const entry of entries) this.#deliver(entry);
@@ -235,34 +234,13 @@ export class RedisTransport implements Transport {
     try {
       fn();
     } catch (err) {
-      this.#o.onListenerError?.(err);
+      this.#onListenerError(err);
     }
   }
 
   #setReadable(readable: boolean, err?: unknown): void {
     if (this.#readable === readable) return;
     this.#readable = readable;
-    this.#o.onReadable?.(readable, err);
+    this.#onReadable(readable, err);
   }
-}
-
-function fieldOf(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
-function decode([id, fields]: Entry): StampedEvent | undefined {
-  const raw = fieldOf(fields, 'e');
-  if (raw === undefined) return undefined;
-  try {
-    return { id, event: JSON.parse(raw) as HubEvent };
-  } catch {
-    return undefined;
-  }
-}
-
-function infoFields(flat: unknown[]): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
-  return map;
 }

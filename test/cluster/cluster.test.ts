@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { RecordingEventSource, until } from '../http/subscribe-harness.ts';
 import { type Run, childEnv, findLine, killLeftovers, start, waitFor } from '../process-harness.ts';
-import { redisClient } from '../../src/transport/redis.ts';
+import { redisClient } from '../../src/transport/redis-client.ts';
 import { TestRedis } from '../redis-server.ts';
 
 const TIMINGS = { lockTtlMs: 1500, heartbeatMs: 250, expiryMs: 1000, blockMs: 300 };

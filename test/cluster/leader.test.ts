@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { LeaderLock } from '../../src/cluster/leader.ts';
-import { FencedError, RedisTransport, redisClient } from '../../src/transport/redis.ts';
+import { FencedError, RedisTransport } from '../../src/transport/redis.ts';
+import { redisClient } from '../../src/transport/redis-client.ts';
 import { TestRedis } from '../redis-server.ts';
 import { sampleEvent, waitFor } from '../transport/suite.ts';
 

@@ -71,7 +71,7 @@ afterEach(async () => {
 /** With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's. */
 export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false) {
   const transport = new RacingTransport({ capacity: 1000, firstId: 1 });
-  const interest = new FakeInterest();
+  const interest = new FakeInterest(recordsEverything);
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();
   const states = new FakeStates();
@@ -85,7 +85,6 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     random: () => 0.5,
     now: clock?.now,
     timers: clock,
-    recordsEverything,
   });
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
