@@ -2,9 +2,14 @@
  * Multi-instance mode (docs/redis.md), composed for the server: the Redis transport, the leader
  * lock, the registry (written through), the cluster-wide stream slots and the command channel.
  *
- * - Only the leader runs the Home Assistant connection. Its bridge retains `*` (subscribe to
- *   everything: no interest bookkeeping across instances; the cost is measured in
- *   bench/hub/redis.ts) and its events go to the stream through fenced appends.
+ * - The leader and one standby (the next in line, holding the standby lock) run a Home Assistant
+ *   connection; the others do not, so core carries at most two subscriptions. Their bridges retain
+ *   `*` (subscribe to everything: no interest bookkeeping across instances; the cost is measured
+ *   in bench/hub/redis.ts). The leader's events go to the stream through fenced appends; the
+ *   standby holds its own copies until the stream shows them (src/cluster/core-feed.ts).
+ * - Only the standby may take the leader lock while it holds its own (nobody else while a standby
+ *   lives). On winning it, it reads the stream to its end, appends what the dead leader never did
+ *   (in core's order, after any resync events), then appends live; another instance becomes standby.
  * - Every instance (the leader too) feeds its state cache from the stream, so one that takes over
  *   diffs core's states against what the cluster last saw: state changes fired while nobody led
  *   are published as resync events and counted in the log.
@@ -19,11 +24,12 @@ import { redisClient } from '../transport/redis-client.ts';
 import { CommandChannel } from './commands.ts';
 import { LeaderLock } from './leader.ts';
 import { type GlobalFigures, GlobalRegistry, type RegisteredStream } from './registry.ts';
+import { CoreFeed } from './core-feed.ts';
 import { ClusterStatus } from './status.ts';
 import { StreamSlots } from './stream-slots.ts';
 
 export interface ClusterTimings {
-  /** Leader lock TTL in ms. Default 10000. */
+  /** Leader (and standby) lock TTL in ms: a dead leader is replaced within about this long plus a third. Default 1500. */
   lockTtlMs?: number;
   /** Registry heartbeat in ms. Default 5000. */
   heartbeatMs?: number;
@@ -87,12 +93,17 @@ export class RedisCluster {
   readonly #prefix: string;
   readonly #client: Redis;
   readonly #lock: LeaderLock;
+  readonly #standby: LeaderLock;
+  readonly #feed: CoreFeed;
   readonly #registry: GlobalRegistry;
   readonly #commands: CommandChannel;
   readonly #cleanups: (() => void)[] = [];
   #parts: ClusterParts | undefined;
   #publishFailing = false;
   #stopping = false;
+  #upstreamRunning = false;
+  /** Counts leaderships, so a takeover that outlived its leadership stops. */
+  #term = 0;
 
   constructor(options: RedisClusterOptions) {
     const timers = options.timers ?? systemTimers();
@@ -106,14 +117,28 @@ export class RedisCluster {
     // One log line per change: the command connection's own events say when Redis goes and comes back.
     this.#client.on('close', () => this.#onRedis(false));
     this.#client.on('ready', () => this.#onRedis(true));
+    const ttlMs = options.lockTtlMs ?? 1500;
+    const standbyKey = `${this.#prefix}:standby`;
     this.#lock = new LeaderLock({
       client: this.#client,
       key: `${this.#prefix}:leader`,
       instanceId: options.instanceId,
-      ttlMs: options.lockTtlMs ?? 10_000,
+      ttlMs,
       onChange: (leader) => this.#onLeadership(leader),
       timers,
+      // The standby holds what the dead leader did not append: it goes first, others only without one.
+      mayAcquire: async () => this.#standby.leader || (await this.#client.exists(standbyKey)) === 0,
     });
+    this.#standby = new LeaderLock({
+      client: this.#client,
+      key: standbyKey,
+      instanceId: options.instanceId,
+      ttlMs,
+      onChange: (standby) => this.#onStandby(standby),
+      timers,
+      mayAcquire: () => !this.#lock.leader,
+    });
+    this.#feed = new CoreFeed({ append: (event) => this.#append(event), now: options.now });
     this.transport = new RedisTransport({
       url: options.url,
       key: `${this.#prefix}:events`,
@@ -166,14 +191,19 @@ export class RedisCluster {
     await this.#client.connect().catch(() => this.#onRedis(false));
     this.#cleanups.push(
       this.transport.onStatus((state) => this.status.setStream(state)),
-      this.transport.subscribe((stamped) => follow(stamped.event)),
-      bridge.onChange((state) => void this.#announce(state)),
+      this.transport.subscribe((stamped) => {
+        follow(stamped.event);
+        this.#feed.appended(stamped.event);
+      }),
+      // During a takeover the status is announced once the held events are appended.
+      bridge.onChange((state) => void (this.#feed.mode === 'live' && this.#announce(state))),
       bridge.retain('*'),
     );
     await this.#readStatus();
     await this.#registry.start();
     await this.#commands.start();
     await this.#lock.start();
+    await this.#standby.start();
     if (!this.#lock.leader) {
       await seed?.().catch((err: unknown) =>
         this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'reading the current states failed; initial_state fills as events arrive'),
@@ -186,14 +216,25 @@ export class RedisCluster {
     this.#stopping = true;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     await this.#lock.stop();
+    await this.#standby.stop();
     await this.#parts?.upstream.stop();
     await this.#registry.stop();
     await this.#commands.stop();
     this.#client.disconnect();
   }
 
-  /** The bridge's publish: a fenced append; failures are logged once until an append succeeds. */
+  /** The bridge's publish: appended (leader), held (standby, takeover) or dropped (see src/cluster/core-feed.ts). */
   publish(event: HubEvent): void {
+    this.#feed.publish(event);
+  }
+
+  /** True while this instance is the standby (it holds a core subscription and a handover buffer). */
+  get standby(): boolean {
+    return this.#standby.leader;
+  }
+
+  /** A fenced append; failures are logged once until an append succeeds. */
+  #append(event: HubEvent): void {
     this.transport.publish(event).then(
       () => {
         if (!this.#publishFailing) return;
@@ -238,14 +279,75 @@ export class RedisCluster {
   }
 
   #onLeadership(leader: boolean): void {
+    const term = ++this.#term;
     if (leader) {
-      this.#log.info('this instance is now the leader');
-      // Whatever core fired since the last leader stopped is announced, then resynced by the bridge.
-      void this.#announce('disconnected').then(() => this.#parts?.upstream.start());
+      this.#log.info({ standby: this.#standby.leader }, 'this instance is now the leader');
+      this.#feed.takeOver();
+      void this.#standby.release();
+      void this.#takeOver(term);
     } else if (!this.#stopping) {
       this.#log.warn('this instance lost the leader lock: it stops its Home Assistant subscription');
-      void this.#parts?.upstream.stop();
+      this.#feed.idle();
+      void this.#stopUpstream();
     }
+  }
+
+  #onStandby(standby: boolean): void {
+    if (this.#lock.leader || this.#stopping) return;
+    if (standby) {
+      this.#log.info('this instance is now the standby: it follows core to take over without loss');
+      this.#feed.standby();
+      void this.#startUpstream();
+    } else {
+      this.#feed.idle();
+      void this.#stopUpstream();
+    }
+  }
+
+  /**
+   * Reads the stream to its end (what the dead leader appended), waits for core (a standby's
+   * connection is up already), then appends resync and held events and goes live.
+   */
+  async #takeOver(term: number): Promise<void> {
+    const bridge = this.#parts!.bridge;
+    const startedAt = Date.now();
+    // Clients hear of a gap only when there may be one: nobody held core's events meanwhile.
+    if (bridge.state !== 'connected') await this.#announce('disconnected');
+    await this.#startUpstream();
+    try {
+      await this.transport.caughtUp();
+    } catch {
+      // Redis is away: the held events are appended when it is back (or announced as lost by the log).
+    }
+    if (bridge.state !== 'connected') {
+      await new Promise<void>((resolve) => {
+        const off = bridge.onChange((state) => {
+          if (state !== 'connected' && this.#term === term) return;
+          off();
+          resolve();
+        });
+        if (this.#term !== term) {
+          off();
+          resolve();
+        }
+      });
+    }
+    if (this.#term !== term || !this.#lock.leader) return;
+    const { resynced, recovered } = this.#feed.goLive();
+    this.#log.info({ resynced, recovered, tookMs: Date.now() - startedAt }, 'took over: appended what the last leader had not');
+    await this.#announce(bridge.state);
+  }
+
+  async #startUpstream(): Promise<void> {
+    if (this.#upstreamRunning) return;
+    this.#upstreamRunning = true;
+    await this.#parts?.upstream.start();
+  }
+
+  async #stopUpstream(): Promise<void> {
+    if (!this.#upstreamRunning) return;
+    this.#upstreamRunning = false;
+    await this.#parts?.upstream.stop();
   }
 
   async #announce(state: UpstreamState): Promise<void> {

@@ -21,6 +21,8 @@ export interface LeaderLockOptions {
   onChange: (leader: boolean) => void;
   /** Renewal and acquisition ticks. Default: Node's timers, unref'd. */
   timers?: Timers;
+  /** Asked before every acquisition attempt (the leader lock goes to the standby first). Default: always. */
+  mayAcquire?: () => Promise<boolean> | boolean;
 }
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
@@ -33,6 +35,7 @@ export class LeaderLock {
   readonly #ttlMs: number;
   readonly #onChange: (leader: boolean) => void;
   readonly #timers: Timers;
+  readonly #mayAcquire: () => Promise<boolean> | boolean;
   #token: string | undefined;
   #timer: TimerHandle | undefined;
   #running = false;
@@ -45,6 +48,7 @@ export class LeaderLock {
     this.#ttlMs = options.ttlMs;
     this.#onChange = options.onChange;
     this.#timers = options.timers ?? systemTimers();
+    this.#mayAcquire = options.mayAcquire ?? (() => true);
   }
 
   /** The fencing token while this instance leads. */
@@ -67,6 +71,11 @@ export class LeaderLock {
     this.#running = false;
     if (this.#timer !== undefined) this.#timers.clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.release();
+  }
+
+  /** Gives the lock up now (it may be acquired again on a later tick, when `mayAcquire` allows). */
+  async release(): Promise<void> {
     const token = this.#token;
     if (token === undefined) return;
     this.#lose();
@@ -102,7 +111,7 @@ export class LeaderLock {
     const client = this.#client;
     const key = this.lockKey;
     try {
-      if ((await client.exists(key)) === 1) return;
+      if ((await client.exists(key)) === 1 || !(await this.#mayAcquire())) return;
       const term = await client.incr(`${key}:term`);
       const token = `${this.#instanceId}:${term}`;
       if ((await client.set(key, token, 'PX', this.#ttlMs, 'NX')) !== 'OK' || !this.#running) return;

@@ -24,6 +24,11 @@ export interface HubEvent {
   readonly receivedAt: number;
   /** True for synthetic state_changed events emitted after a reconnect for changes missed while away. */
   readonly resync?: boolean;
+  /**
+   * Core's identity of the event: context id, core event type and `time_fired` (microseconds), so
+   * two connections to core recognise the same event (the Redis standby's handover buffer). Not sent to clients.
+   */
+  readonly coreId?: string;
 }
 
 /** An event with the id the transport gave it; ids are the SSE `id:` values. */

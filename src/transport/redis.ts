@@ -84,6 +84,8 @@ export class RedisTransport implements Transport {
   #running = false;
   #readable = true;
   #loop: Promise<void> | undefined;
+  /** {@link caughtUp} callers waiting for the reader to deliver up to an id. */
+  readonly #catchUps = new Set<{ id: string; resolve: () => void }>();
 
   constructor(options: RedisTransportOptions) {
     this.key = options.key ?? 'sse-hub:events';
@@ -127,6 +129,8 @@ export class RedisTransport implements Transport {
     this.#statusListeners.clear();
     this.#reader?.disconnect();
     this.#client?.disconnect();
+    for (const waiter of this.#catchUps) waiter.resolve();
+    this.#catchUps.clear();
     await this.#loop;
   }
 
@@ -186,6 +190,17 @@ export class RedisTransport implements Transport {
     return this.#last;
   }
 
+  /**
+   * Resolves once this instance's listeners heard every entry the stream held when called (a new
+   * leader's handover: what the old one appended is known before anything is appended again).
+   */
+  async caughtUp(): Promise<void> {
+    const tail = (await this.#client!.xrevrange(this.key, '+', '-', 'COUNT', 1)) as Entry[];
+    const id = tail[0]?.[0];
+    if (id === undefined || compareStreamIds(this.#last, id) >= 0) return;
+    await new Promise<void>((resolve) => this.#catchUps.add({ id, resolve }));
+  }
+
   async #appendEntry(field: 'e' | 's', value: string): Promise<string> {
     if (!this.#running || !this.#append) throw new TransportStoppedError();
     const fence = this.#fence;
@@ -220,6 +235,15 @@ export class RedisTransport implements Transport {
   #deliver(entry: Entry): void {
     if (!this.#running) return;
     this.#last = entry[0];
+    this.#deliverEntry(entry);
+    for (const waiter of this.#catchUps) {
+      if (compareStreamIds(this.#last, waiter.id) < 0) continue;
+      this.#catchUps.delete(waiter);
+      waiter.resolve();
+    }
+  }
+
+  #deliverEntry(entry: Entry): void {
     const status = fieldOf(entry[1], 's');
     if (status === 'connected' || status === 'disconnected') {
       for (const listener of this.#statusListeners) this.#call(() => listener(status));
