@@ -42,6 +42,8 @@ export interface ClusterTimings {
 /** What the cluster drives on the Home Assistant side (ha/bridge). */
 export interface ClusterBridge extends UpstreamStatus {
   retain(type: string): () => void;
+  /** Diffs the next resync against these published states (`state_changed` data). */
+  rebase(published: readonly unknown[]): void;
 }
 
 export interface ClusterUpstream {
@@ -312,7 +314,15 @@ export class RedisCluster {
     const bridge = this.#parts!.bridge;
     const startedAt = Date.now();
     // Clients hear of a gap only when there may be one: nobody held core's events meanwhile.
-    if (bridge.state !== 'connected') await this.#announce('disconnected');
+    // Then the resync diffs core against what the cluster published, not what this instance read.
+    if (bridge.state !== 'connected') {
+      await this.#announce('disconnected');
+      try {
+        bridge.rebase(await this.transport.publishedStates());
+      } catch {
+        // Redis is away: the resync diffs against what this instance followed.
+      }
+    }
     await this.#startUpstream();
     try {
       await this.transport.caughtUp();

@@ -135,6 +135,22 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#hasSnapshot = true;
   }
 
+  /**
+   * Replaces the state cache with the states the cluster last published (`state_changed` data,
+   * Redis mode), so the next resync publishes exactly what nobody published, whatever this
+   * instance read at start-up. Nothing known (an empty list) leaves the cache as it is.
+   */
+  rebase(published: readonly unknown[]): void {
+    const states: HaState[] = [];
+    for (const data of published) {
+      const state = followedState({ type: STATE_CHANGED, data, timestamp: isoTime(this.#now()) } as HubEvent)?.new_state;
+      if (state) states.push(state);
+    }
+    if (states.length === 0) return;
+    this.#cache.replace(states, isoTime(this.#now()));
+    this.#hasSnapshot = true;
+  }
+
   /** Starts the state cache from a snapshot read elsewhere (a Redis-mode follower reads core's REST API). */
   adopt(states: readonly HaState[]): void {
     if (this.#connection.connected) return; // the connection's own get_states is fresher

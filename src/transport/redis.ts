@@ -58,11 +58,23 @@ export class FencedError extends Error {
   }
 }
 
+// KEYS[3]: the latest published state per entity (ARGV[5] entity id, ARGV[6] its state or '' when removed).
 const APPEND = `
 if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('FENCED') end
+if ARGV[5] ~= '' then if ARGV[6] == '' then redis.call('HDEL', KEYS[3], ARGV[5]) else redis.call('HSET', KEYS[3], ARGV[5], ARGV[6]) end end
 return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4])`;
 
-type Append = (stream: string, lock: string, token: string, maxlen: number, field: string, value: string) => Promise<string>;
+type Append = (
+  stream: string,
+  lock: string,
+  states: string,
+  token: string,
+  maxlen: number,
+  field: string,
+  value: string,
+  entityId: string,
+  state: string,
+) => Promise<string>;
 
 export class RedisTransport implements Transport {
   readonly key: string;
@@ -104,7 +116,7 @@ export class RedisTransport implements Transport {
     if (this.#running) return;
     const client = redisClient(this.#url, this.#redisOptions);
     client.on('error', () => {}); // reported through onReadable, once per change
-    client.defineCommand('sseHubAppend', { numberOfKeys: 2, lua: APPEND });
+    client.defineCommand('sseHubAppend', { numberOfKeys: 3, lua: APPEND });
     const reader = client.duplicate();
     reader.on('error', () => {});
     this.#client = client;
@@ -135,8 +147,27 @@ export class RedisTransport implements Transport {
   }
 
   async publish(event: HubEvent): Promise<StampedEvent> {
-    const id = await this.#appendEntry('e', JSON.stringify(event));
+    const id = await this.#appendEntry('e', JSON.stringify(event), publishedState(event));
     return { id, event };
+  }
+
+  /**
+   * The latest state the cluster published per entity (`state_changed` data, written with each
+   * append): what a new leader diffs core's states against, whatever it read itself at start-up.
+   */
+  async publishedStates(): Promise<unknown[]> {
+    const values = await this.#client!.hvals(this.statesKey);
+    return values.flatMap((value) => {
+      try {
+        return [JSON.parse(value) as unknown];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  get statesKey(): string {
+    return `${this.key}:states`;
   }
 
   /** Appends an upstream status entry (leader only); every instance's status listeners hear it in stream order. */
@@ -201,13 +232,14 @@ export class RedisTransport implements Transport {
     await new Promise<void>((resolve) => this.#catchUps.add({ id, resolve }));
   }
 
-  async #appendEntry(field: 'e' | 's', value: string): Promise<string> {
+  async #appendEntry(field: 'e' | 's', value: string, state: { entityId: string; state: string } = NO_STATE): Promise<string> {
     if (!this.#running || !this.#append) throw new TransportStoppedError();
     const fence = this.#fence;
     const token = fence ? fence.token() : '';
     if (token === undefined) throw new FencedError();
     try {
-      return await this.#append(this.key, fence?.lockKey ?? `${this.key}:unfenced`, token, Math.max(1, this.#capacity), field, value);
+      const lock = fence?.lockKey ?? `${this.key}:unfenced`;
+      return await this.#append(this.key, lock, this.statesKey, token, Math.max(1, this.#capacity), field, value, state.entityId, state.state);
     } catch (err) {
       if (err instanceof Error && /\bFENCED\b/.test(err.message)) throw new FencedError();
       throw err;
@@ -267,4 +299,14 @@ export class RedisTransport implements Transport {
     this.#readable = readable;
     this.#onReadable(readable, err);
   }
+}
+
+const NO_STATE = { entityId: '', state: '' };
+
+/** A state_changed event's entity and new state (data as JSON; '' when the entity was removed). */
+function publishedState(event: HubEvent): { entityId: string; state: string } {
+  if (event.type !== 'state_changed') return NO_STATE;
+  const data = event.data as { entity_id?: unknown; state?: unknown };
+  if (typeof data.entity_id !== 'string') return NO_STATE;
+  return { entityId: data.entity_id, state: data.state === null ? '' : JSON.stringify(data) };
 }

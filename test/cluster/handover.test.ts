@@ -28,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sse-hub-handover-'));
 const redis = new TestRedis();
 const core = new HaSimulator({ seed: 13 });
 
-type Name = 'A' | 'B' | 'C' | 'D';
+type Name = 'A' | 'B' | 'C' | 'D' | 'E';
 interface Instance {
   name: Name;
   run: Run;
@@ -196,6 +196,28 @@ test('three SIGKILLs of the leader at 50 mixed events/s: every client on a survi
     }
   }
   for (const line of report) t.diagnostic(line);
+});
+
+test('every instance killed, one started: the new leader publishes what changed meanwhile, from what the cluster published, not from its start-up read', async () => {
+  const survivor = clients.find((c) => c.es.es.readyState === 1)!;
+  core.setState(COUNTER, 'before-all-killed');
+  await survivor.es.waitFor((s) => s.ofType('state_changed').some((m) => (m.json.data as { state: string }).state === 'before-all-killed'), 'the last change seen');
+  const lastId = survivor.es.messages.at(-1)!.id;
+  for (const instance of Object.values(instances)) {
+    if (instance.run.child.exitCode !== null || instance.run.child.signalCode !== null) continue;
+    instance.run.child.kill('SIGKILL');
+    await instance.run.exit;
+  }
+  core.setState(COUNTER, 'while-nobody-ran');
+  const started = await launch('E');
+  await waitFor('E leads', started.run, () => findLine(started.run.stdout(), 'took over: appended what the last leader had not'), 10_000);
+  const es = new RecordingEventSource(`${started.base}/subscribe_events?token=${core.adminToken}&entity_id=${COUNTER}`, { 'Last-Event-ID': lastId });
+  clients.push({ on: 'E', es });
+  core.setState(COUNTER, 'after-restart');
+  await es.waitFor((s) => s.ofType('state_changed').some((m) => (m.json.data as { state: string }).state === 'after-restart'), 'live after the restart', 10_000);
+  const states = es.ofType('state_changed').map((m) => (m.json.data as { state: string; resync?: boolean }).state);
+  assert.deepEqual(states, ['while-nobody-ran', 'after-restart'], 'the change made while nobody ran, once, before live');
+  assert.equal((es.ofType('state_changed')[0]!.json.data as { resync?: boolean }).resync, true);
 });
 
 function lineCount(run: Run, msg: string): number {

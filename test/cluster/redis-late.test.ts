@@ -26,7 +26,7 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
   });
   let upstreamStarts = 0;
   cluster.attach({
-    bridge: { state: 'disconnected', retain: () => () => {}, onChange: () => () => {} },
+    bridge: { state: 'disconnected', retain: () => () => {}, rebase: () => {}, onChange: () => () => {} },
     upstream: { start: async () => void upstreamStarts++, stop: async () => {} },
     hub: { list: () => [], close: () => false },
     follow: () => {},
