@@ -130,6 +130,7 @@ export class RedisCluster {
       timers,
       // The standby holds what the dead leader did not append: it goes first, others only without one.
       mayAcquire: async () => this.#standby.leader || (await this.#client.exists(standbyKey)) === 0,
+      onRenewed: () => this.#flush(),
     });
     this.#standby = new LeaderLock({
       client: this.#client,
@@ -244,10 +245,11 @@ export class RedisCluster {
         this.#log.info('appending events to Redis works again');
       },
       (err: unknown) => {
+        this.#feed.appendFailed(event);
         if (this.#publishFailing) return;
         this.#publishFailing = true;
         if (err instanceof FencedError) this.#log.warn('an event was not appended: this instance no longer holds the leader lock');
-        else this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'appending events to Redis failed; events are dropped until it works');
+        else this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'appending events to Redis failed; events are held and appended in order when it works');
       },
     );
   }
@@ -288,9 +290,9 @@ export class RedisCluster {
       void this.#standby.release();
       void this.#takeOver(term);
     } else if (!this.#stopping) {
-      this.#log.warn('this instance lost the leader lock: it stops its Home Assistant subscription');
-      this.#feed.idle();
-      void this.#stopUpstream();
+      this.#log.warn({ held: this.#feed.held }, 'this instance lost the leader lock');
+      this.#feed.demote();
+      void this.#settleRole();
     }
   }
 
@@ -301,9 +303,23 @@ export class RedisCluster {
       this.#feed.standby();
       void this.#startUpstream();
     } else {
-      this.#feed.idle();
-      void this.#stopUpstream();
+      void this.#settleRole();
     }
+  }
+
+  /** After losing a lock: one try for the standby lock; neither leader nor standby stops following core. */
+  async #settleRole(): Promise<void> {
+    await Promise.all([this.#standby.attempt(), this.#lock.settled()]);
+    if (this.#lock.leader || this.#standby.leader || this.#stopping) return;
+    this.#log.info('this instance is neither leader nor standby: it stops its Home Assistant subscription');
+    this.#feed.idle();
+    await this.#stopUpstream();
+  }
+
+  /** The leader's lock was confirmed: what it held while Redis was away is appended, in order. */
+  #flush(): void {
+    const appended = this.#feed.flush();
+    if (appended > 0) this.#log.info({ appended, dropped: this.#feed.dropped }, 'appended the events held while appending failed');
   }
 
   /**

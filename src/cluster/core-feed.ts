@@ -1,12 +1,16 @@
 /**
  * Where this instance's core events go, by role (docs/redis.md, "Leader handover"):
  *
- * - `live` (the leader): appended to the shared stream at once.
+ * - `live` (the leader): appended to the shared stream at once. An append that fails (Redis
+ *   away, or the fence) is held, and so is everything after it, until {@link CoreFeed.flush}
+ *   (the lock renewed) appends them in order: Redis can restart without losing events.
  * - `standby` (the next in line): held in the {@link HandoverBuffer}, crossed off as the stream
  *   shows them appended; resync events of its own (re)connects are dropped, the leader's count.
  * - `takeover` (the leader lock was just won): held, resync events apart, until
  *   {@link CoreFeed.goLive} returns what to append first: the resync events (minus changes a
  *   held live event carries too), then the held events core sent that nobody appended, in order.
+ * - A leader that lost the lock keeps what it holds, as a standby would ({@link CoreFeed.demote}),
+ *   until it is known to be neither leader nor standby.
  * - `idle`: nothing should arrive (no core connection); whatever does is dropped.
  */
 import type { HubEvent } from '../shared/types.ts';
@@ -50,7 +54,8 @@ export class CoreFeed {
   publish(event: HubEvent): void {
     switch (this.#mode) {
       case 'live':
-        this.#append(event);
+        if (this.#buffer.size > 0) this.#buffer.received(event);
+        else this.#append(event);
         return;
       case 'takeover':
         if (event.resync) this.#resyncs.push(event);
@@ -62,6 +67,29 @@ export class CoreFeed {
       case 'idle':
         return;
     }
+  }
+
+  /** An append of `event` failed: it is held (in order) for the next {@link flush} or handover. */
+  appendFailed(event: HubEvent): void {
+    if (this.#mode !== 'idle') this.#buffer.held(event);
+  }
+
+  /** The leader's lock was confirmed: appends what it holds, in order. */
+  flush(): number {
+    if (this.#mode !== 'live' || this.#buffer.size === 0) return 0;
+    const held = this.#buffer.take();
+    for (const event of held) this.#append(event);
+    return held.length;
+  }
+
+  /** Events dropped unappended because they outgrew the buffer's bounds (a gap). */
+  get dropped(): number {
+    return this.#buffer.dropped;
+  }
+
+  /** The leader lock was lost: keep what is held, as a standby, until the role is settled. */
+  demote(): void {
+    if (this.#mode !== 'idle') this.#mode = 'standby';
   }
 
   /** An event read back from the shared stream. */

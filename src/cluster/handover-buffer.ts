@@ -13,7 +13,7 @@
 import type { HubEvent } from '../shared/types.ts';
 
 export interface HandoverBufferOptions {
-  /** Milliseconds an entry (received or seen in the stream) is kept. Default 30 000. */
+  /** Milliseconds an entry (received or seen in the stream) is kept. Default 60 000. */
   windowMs?: number;
   /** Entries kept at most, each side. Default 10 000. */
   maxEvents?: number;
@@ -42,13 +42,21 @@ export class HandoverBuffer {
   readonly #seen = new Map<string, number>();
 
   constructor(options: HandoverBufferOptions = {}) {
-    this.#windowMs = options.windowMs ?? 30_000;
+    this.#windowMs = options.windowMs ?? 60_000;
     this.#maxEvents = options.maxEvents ?? 10_000;
     this.#now = options.now ?? Date.now;
   }
 
+  /** Entries pruned before the stream showed them: events no leader may have appended. */
+  dropped = 0;
+
   get size(): number {
     return this.#pending.size;
+  }
+
+  /** An event whose append failed: held again unless the stream showed it meanwhile. */
+  held(event: HubEvent): void {
+    this.received(event);
   }
 
   /** An event this instance received from core. */
@@ -90,6 +98,7 @@ export class HandoverBuffer {
         const at = typeof value === 'number' ? value : value.at;
         if (at >= oldest && map.size <= this.#maxEvents) break;
         map.delete(key);
+        if (map === this.#pending) this.dropped++;
       }
     }
   }

@@ -21,6 +21,8 @@ export interface LeaderLockOptions {
   onChange: (leader: boolean) => void;
   /** Renewal and acquisition ticks. Default: Node's timers, unref'd. */
   timers?: Timers;
+  /** Told after every renewal Redis confirmed (the leader appends what it held meanwhile). */
+  onRenewed?: () => void;
   /** Asked before every acquisition attempt (the leader lock goes to the standby first). Default: always. */
   mayAcquire?: () => Promise<boolean> | boolean;
 }
@@ -36,10 +38,12 @@ export class LeaderLock {
   readonly #onChange: (leader: boolean) => void;
   readonly #timers: Timers;
   readonly #mayAcquire: () => Promise<boolean> | boolean;
+  readonly #onRenewed: () => void;
   #token: string | undefined;
   #timer: TimerHandle | undefined;
   #running = false;
-  #busy = false;
+  /** The tick in flight: a second caller waits for it instead of racing it. */
+  #current: Promise<void> | undefined;
 
   constructor(options: LeaderLockOptions) {
     this.lockKey = options.key;
@@ -49,6 +53,7 @@ export class LeaderLock {
     this.#onChange = options.onChange;
     this.#timers = options.timers ?? systemTimers();
     this.#mayAcquire = options.mayAcquire ?? (() => true);
+    this.#onRenewed = options.onRenewed ?? (() => {});
   }
 
   /** The fencing token while this instance leads. */
@@ -86,25 +91,43 @@ export class LeaderLock {
     }
   }
 
-  async #tick(): Promise<void> {
-    if (this.#busy || !this.#running) return;
-    this.#busy = true;
-    try {
-      if (this.#token !== undefined) await this.#renew(this.#token);
-      else await this.#acquire();
-    } finally {
-      this.#busy = false;
-    }
+  /** One renewal or acquisition attempt now, after the one in flight (besides the regular ticks). */
+  async attempt(): Promise<void> {
+    await this.#current;
+    await this.#tick();
   }
 
+  /** Resolves when no attempt is in flight. */
+  async settled(): Promise<void> {
+    await this.#current;
+  }
+
+  #tick(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    this.#current ??= (this.#token !== undefined ? this.#renew(this.#token) : this.#acquire()).finally(() => (this.#current = undefined));
+    return this.#current;
+  }
+
+  /**
+   * Renews the lock. Redis unreachable is not an answer: the holder keeps its role (its fenced
+   * appends fail meanwhile, and it holds what it could not append) and asks again. An answer that
+   * the lock is not ours (expired, taken, or Redis restarted empty) ends the role at once, and the
+   * same tick tries to win it again: the ex-holder, who holds the events, goes first.
+   */
   async #renew(token: string): Promise<void> {
-    let renewed = false;
+    let renewed: boolean;
     try {
       renewed = (await this.#client.eval(RENEW, 1, this.lockKey, token, String(this.#ttlMs))) === 1;
     } catch {
-      renewed = false;
+      return;
     }
-    if (!renewed && this.#token === token) this.#lose();
+    if (this.#token !== token) return;
+    if (renewed) {
+      this.#onRenewed();
+      return;
+    }
+    this.#lose();
+    await this.#acquire();
   }
 
   async #acquire(): Promise<void> {

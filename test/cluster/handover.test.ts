@@ -28,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sse-hub-handover-'));
 const redis = new TestRedis();
 const core = new HaSimulator({ seed: 13 });
 
-type Name = 'A' | 'B' | 'C' | 'D' | 'E';
+type Name = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 interface Instance {
   name: Name;
   run: Run;
@@ -218,6 +218,47 @@ test('every instance killed, one started: the new leader publishes what changed 
   const states = es.ofType('state_changed').map((m) => (m.json.data as { state: string; resync?: boolean }).state);
   assert.deepEqual(states, ['while-nobody-ran', 'after-restart'], 'the change made while nobody ran, once, before live');
   assert.equal((es.ofType('state_changed')[0]!.json.data as { resync?: boolean }).resync, true);
+});
+
+test('Redis stopped for 2 s while 50 mixed events/s flow, then started empty: every client gets every event once, in order', async (t) => {
+  const F = await launch('F');
+  await waitFor('F stands by', F.run, () => findLine(F.run.stdout(), 'this instance is now the standby: it follows core to take over without loss'), 8000);
+  const watched: { on: Name; es: RecordingEventSource }[] = [];
+  for (const name of ['E', 'F'] as const) {
+    const es = new RecordingEventSource(`${instances[name].base}/subscribe_events?token=${core.adminToken}&events=state_changed,service_called,custom_a,custom_b,handover_done`);
+    watched.push({ on: name, es });
+    clients.push({ on: name, es });
+    await es.waitFor((s) => s.ofType('connection').length === 1, `client on ${name}`);
+  }
+  const base: Record<Kind, number> = { ...fired };
+  const timer = setInterval(fireNext, 20);
+  try {
+    await watched[0]!.es.waitFor((s) => s.ofType('custom_a').some((m) => Number((m.json.data as { seq: number }).seq) >= base.custom_a + 10), 'events before the outage', 10_000);
+    await redis.stop();
+    const downAt = fired.custom_b;
+    // Two seconds of events (20 of each kind at 50/s) are fired while Redis is away.
+    await until(() => fired.custom_b >= downAt + 20, 'events fired while Redis is down', 10_000);
+    await redis.start();
+    const mark = fired.custom_b + 10;
+    await watched[0]!.es.waitFor((s) => s.ofType('custom_b').some((m) => Number((m.json.data as { seq: number }).seq) >= mark), 'events after Redis is back', 15_000);
+  } finally {
+    clearInterval(timer);
+  }
+  core.fireEvent('handover_done', {});
+  for (const c of watched) await c.es.waitFor((s) => s.ofType('handover_done').length === 1, `the marker on ${c.on}`, 15_000);
+  for (const c of watched) {
+    const got: Record<Kind, number[]> = { counter: [], distinct: [], service_called: [], custom_a: [], custom_b: [] };
+    for (const m of c.es.messages) {
+      const hit = classify(m.json as Record<string, unknown>);
+      if (hit && hit.kind !== 'done' && hit.seq > base[hit.kind]) got[hit.kind].push(hit.seq);
+    }
+    for (const kind of TYPES) {
+      const expected = Array.from({ length: fired[kind] - base[kind] }, (_, i) => base[kind] + i + 1);
+      const seen = new Set(got[kind]);
+      t.diagnostic(`${c.on} ${kind}: fired ${expected.length}, received ${got[kind].length}, lost ${expected.filter((n) => !seen.has(n)).length}, duplicates ${got[kind].length - seen.size}`);
+      assert.deepEqual(got[kind], expected, `${kind} on ${c.on}: every event once, in order, across the Redis restart`);
+    }
+  }
 });
 
 function lineCount(run: Run, msg: string): number {
