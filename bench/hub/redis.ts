@@ -113,7 +113,7 @@ async function runMode(
         DATA_DIR: join(dir, String(i)),
         HA_URL: sim.url,
         HA_TOKEN: sim.adminToken,
-        MAX_CLIENTS: String(clients + 100),
+        MAX_CLIENTS: String(clients * count + 100), // in Redis mode max_clients holds for the cluster
         STREAM_LIMIT: '1000',
         STREAM_LIMIT_WINDOW: '1',
         RATE_LIMIT_PER_MINUTE: '100000',

@@ -32,6 +32,8 @@ export interface Connection {
   ip_address: string;
   user_agent: string;
   listener: string;
+  /** Redis mode: the instance holding the stream. */
+  instance_id?: string;
 }
 
 export interface HistoryPoint {
