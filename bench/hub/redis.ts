@@ -22,7 +22,7 @@
  * redis-server are pinned to the first core and the client processes to the others
  * (`taskset`), so the load generator competes less with what is measured.
  *
- * Options: --clients 1000 --rates 50,200 --duration 8 --modes memory,redis
+ * Options: --clients 1000 --rates 50,200 --duration 8 --modes memory,redis --pin yes (no: let the scheduler place them)
  * Bounded: a timer kills this run's own children (by their PIDs) and exits.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
@@ -55,8 +55,9 @@ function reply<T>(child: ChildProcess, type: string, timeoutMs = 60_000): Promis
 }
 
 /** Pins a process (all its threads) to `cpus` when the machine has more than one core; false when it could not. */
+let pinning = true;
 function pin(pid: number | undefined, cpus: string): boolean {
-  if (pid === undefined || availableParallelism() < 2) return false;
+  if (!pinning || pid === undefined || availableParallelism() < 2) return false;
   try {
     execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
     return true;
@@ -156,24 +157,28 @@ async function runMode(
       }
       return sent;
     };
-    // Waits until the clients receive nothing more (bounded): under load the fan-out lags by seconds.
-    const settle = async () => {
+    // Waits until every client process received `expected` events per stream, or nothing more for
+    // three checks in a row (bounded): under load the fan-out lags by seconds, and a window that
+    // starts before the warm-up drained would count warm-up deliveries.
+    const settle = async (expected: number) => {
       let last = -1;
-      for (let i = 0; i < 100; i++) {
+      let still = 0;
+      for (let i = 0; i < 120 && still < 3; i++) {
         await sleep(500);
         const got = await Promise.all(clientProcs.map((c) => (c.send({ type: 'stats' }), reply<{ received: number }>(c, 'stats'))));
+        if (got.every((g) => g.received >= expected * clients)) return;
         const total = got.reduce((sum, g) => sum + g.received, 0);
-        if (total === last) return;
+        still = total === last ? still + 1 : 0;
         last = total;
       }
     };
-    await publishFor(1500);
-    await settle();
+    const warmup = await publishFor(1500);
+    await settle(warmup);
     await Promise.all(clientProcs.map((c) => (c.send({ type: 'reset' }), reply(c, 'reset'))));
     const cpu0 = pids.map((pid) => cpuOf([pid]));
     const redis0 = redis?.pid ? cpuOf([redis.pid]) : 0;
     const published = await publishFor(seconds * 1000);
-    await settle(); // drain: CPU is counted until the last delivery
+    await settle(published); // drain: CPU is counted until the last delivery
     const cpu1 = pids.map((pid) => cpuOf([pid]));
     const redisCpu = redis?.pid ? cpuOf([redis.pid]) - redis0 : 0;
     const leaders = await Promise.all(instances.map((i) => (i.child.send({ type: 'stats' }), reply<{ leader: boolean }>(i.child, 'stats'))));
@@ -228,8 +233,10 @@ export async function run(argv: string[]): Promise<void> {
       rates: { type: 'string', default: '50,200' },
       duration: { type: 'string', default: '8' },
       modes: { type: 'string', default: 'memory,redis' },
+      pin: { type: 'string', default: 'yes' },
     },
   });
+  pinning = values.pin !== 'no';
   const clients = Number(values.clients);
   const rates = values.rates.split(',').map(Number);
   const duration = Number(values.duration);

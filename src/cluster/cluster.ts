@@ -10,81 +10,28 @@
  * - Only the standby may take the leader lock while it holds its own (nobody else while a standby
  *   lives). On winning it, it reads the stream to its end, appends what the dead leader never did
  *   (in core's order, after any resync events), then appends live; another instance becomes standby.
- * - Every instance (the leader too) feeds its state cache from the stream, so one that takes over
- *   diffs core's states against what the cluster last saw: state changes fired while nobody led
- *   are published as resync events and counted in the log.
+ * - Every instance (the leader too) feeds its state cache from the stream. A leader that takes
+ *   over without a live core connection (no standby) diffs core's states against the states the
+ *   cluster published (`<key>:states`, kept by the append script): state changes fired while
+ *   nobody followed core are published as resync events, before anything live.
+ * - Appends that fail (Redis away) are held and appended in order once the lock is confirmed.
  * - The upstream status every instance announces comes from the stream (src/cluster/status.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/log.ts';
-import type { ConnectionSnapshot, HubEvent, UpstreamState, UpstreamStatus } from '../shared/types.ts';
-import { type Timers, systemTimers } from '../shared/timers.ts';
+import type { ConnectionSnapshot, HubEvent, UpstreamState } from '../shared/types.ts';
+import { systemTimers } from '../shared/timers.ts';
 import { FencedError, RedisTransport } from '../transport/redis.ts';
 import { redisClient } from '../transport/redis-client.ts';
 import { CommandChannel } from './commands.ts';
 import { LeaderLock } from './leader.ts';
 import { type GlobalFigures, GlobalRegistry, type RegisteredStream } from './registry.ts';
 import { CoreFeed } from './core-feed.ts';
+import type { ClusterParts, RedisClusterOptions } from './parts.ts';
 import { ClusterStatus } from './status.ts';
+
+export type { ClusterBridge, ClusterHub, ClusterParts, ClusterTimings, ClusterUpstream, RedisClusterOptions, SeedStates } from './parts.ts';
 import { StreamSlots } from './stream-slots.ts';
-
-export interface ClusterTimings {
-  /** Leader (and standby) lock TTL in ms: a dead leader is replaced within about this long plus a third. Default 1500. */
-  lockTtlMs?: number;
-  /** Registry heartbeat in ms. Default 5000. */
-  heartbeatMs?: number;
-  /** Registry expiry in ms. Default 15000. */
-  expiryMs?: number;
-  /** XREAD BLOCK in ms. Default 1000. */
-  blockMs?: number;
-}
-
-/** What the cluster drives on the Home Assistant side (ha/bridge). */
-export interface ClusterBridge extends UpstreamStatus {
-  retain(type: string): () => void;
-  /** Diffs the next resync against these published states (`state_changed` data). */
-  rebase(published: readonly unknown[]): void;
-}
-
-export interface ClusterUpstream {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** Fills a follower's state cache (for `initial_state`) without a core subscription. */
-export type SeedStates = () => Promise<void>;
-
-/** What the cluster needs of the hub. */
-export interface ClusterHub {
-  list(): ConnectionSnapshot[];
-  close(id: string, reason: 'admin_closed'): boolean;
-}
-
-/** What {@link RedisCluster.attach} connects. */
-export interface ClusterParts {
-  bridge: ClusterBridge;
-  upstream: ClusterUpstream;
-  hub: ClusterHub;
-  /** Applies every event read from the shared stream to this instance's state cache. */
-  follow: (event: HubEvent) => void;
-  seed?: SeedStates;
-}
-
-export interface RedisClusterOptions extends ClusterTimings {
-  url: string;
-  instanceId: string;
-  /** Key prefix. Default `sse-hub`. */
-  prefix?: string;
-  /** Events kept for replay (`replay_buffer_size`). */
-  capacity: number;
-  /** `max_clients`, applied across every instance. */
-  maxClients: number;
-  logger: Logger;
-  /** Lock and heartbeat ticks. Default: Node's timers, unref'd. */
-  timers?: Timers;
-  /** The clock in epoch ms. Default `Date.now`. */
-  now?: () => number;
-}
 
 export class RedisCluster {
   readonly transport: RedisTransport;
@@ -100,6 +47,7 @@ export class RedisCluster {
   readonly #registry: GlobalRegistry;
   readonly #commands: CommandChannel;
   readonly #cleanups: (() => void)[] = [];
+  readonly #now: () => number;
   #parts: ClusterParts | undefined;
   #publishFailing = false;
   #stopping = false;
@@ -109,6 +57,7 @@ export class RedisCluster {
 
   constructor(options: RedisClusterOptions) {
     const timers = options.timers ?? systemTimers();
+    this.#now = options.now ?? Date.now;
     const expiryMs = options.expiryMs ?? 15_000;
     this.instanceId = options.instanceId;
     this.#prefix = options.prefix ?? 'sse-hub';
@@ -328,7 +277,7 @@ export class RedisCluster {
    */
   async #takeOver(term: number): Promise<void> {
     const bridge = this.#parts!.bridge;
-    const startedAt = Date.now();
+    const startedAt = this.#now();
     // Clients hear of a gap only when there may be one: nobody held core's events meanwhile.
     // Then the resync diffs core against what the cluster published, not what this instance read.
     if (bridge.state !== 'connected') {
@@ -360,7 +309,7 @@ export class RedisCluster {
     }
     if (this.#term !== term || !this.#lock.leader) return;
     const { resynced, recovered } = this.#feed.goLive();
-    this.#log.info({ resynced, recovered, tookMs: Date.now() - startedAt }, 'took over: appended what the last leader had not');
+    this.#log.info({ resynced, recovered, tookMs: this.#now() - startedAt }, 'took over: appended what the last leader had not');
     await this.#announce(bridge.state);
   }
 
