@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { sampleEvent } from '../test/transport/suite.ts';
-import { RedisTransport, redisClient } from '../src/transport/redis.ts';
+import { RedisTransport } from '../src/transport/redis.ts';
+import { redisClient } from '../src/transport/redis-client.ts';
 import { TestRedis } from '../test/redis-server.ts';
 
 const OLD_APPEND = `

@@ -26,7 +26,8 @@ import type { CoreEvent } from '../src/ha/messages.ts';
 import { encodeFrame, eventPayload } from '../src/hub/frame.ts';
 import type { HubEvent, StampedEvent } from '../src/base/types.ts';
 import { MemoryTransport } from '../src/transport/memory.ts';
-import { RedisTransport, redisClient } from '../src/transport/redis.ts';
+import { RedisTransport } from '../src/transport/redis.ts';
+import { redisClient } from '../src/transport/redis-client.ts';
 import { TestRedis } from '../test/redis-server.ts';
 
 v8.setFlagsFromString('--expose-gc');

@@ -31,9 +31,9 @@ after(async () => {
 async function start(env: Record<string, string>): Promise<DemoServer> {
   const demo = await startDemoServer({ DEMO_EVENT_RATE: '0', STREAM_LIMIT: '100', ...env }, { logLevel: 'warning', options: { shutdownGraceMs: 200 } });
   servers.push(demo);
-  const cluster = demo.server.cluster;
+  const topology = demo.server.topology;
   // Redis mode: this single instance must lead (its bridge then publishes into the stream).
-  if (cluster) await until(() => cluster.leader && cluster.status.state === 'connected', 'leading the Redis cluster', 15_000);
+  if (topology.kind === 'redis') await until(() => topology.leader && topology.status.state === 'connected', 'leading the Redis cluster', 15_000);
   return demo;
 }
 

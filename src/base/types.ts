@@ -24,6 +24,11 @@ export interface HubEvent {
   readonly receivedAt: number;
   /** True for synthetic state_changed events emitted after a reconnect for changes missed while away. */
   readonly resync?: boolean;
+  /**
+   * Core's identity of the event: context id, core event type and `time_fired` (microseconds), so
+   * two connections to core recognise the same event (the Redis standby's handover buffer). Not sent to clients.
+   */
+  readonly coreId?: string;
 }
 
 /** An event with the id the transport gave it; ids are the SSE `id:` values. */
@@ -88,6 +93,11 @@ export interface EventInterest {
    * Returns a release function; the bridge holds one core subscription per type while any interest remains.
    */
   retain(type: string): () => void;
+  /**
+   * True when every event type is recorded whoever retains it (Redis mode: the leader subscribes
+   * to everything), so a resume never needs the per-type recording check. Default false.
+   */
+  readonly recordsEverything?: boolean;
 }
 
 /** Current states, for `initial_state=true` (implemented by ha/bridge's state cache). */

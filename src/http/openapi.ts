@@ -93,7 +93,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/sse/history': { summary: 'Time series for charts', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' }, data: 'History' },
   'GET /api/sse/performance': { summary: 'Performance figures', access: 'admin', data: 'Performance' },
   'GET /api/admin/sse-monitor': { summary: 'Connections across instances', access: 'admin', data: 'Monitor' },
-  'GET /api/sse/connections': { summary: 'Open streams', access: 'admin', data: 'Connections' },
+  'GET /api/sse/connections': { summary: 'Open streams (in Redis mode every instance\'s)', access: 'admin', query: { scope: '`local`: this instance only (Redis mode)' }, data: 'Connections' },
   'GET /api/sse/connections/{id}': { summary: 'One stream', access: 'admin', data: 'Connection' },
   'DELETE /api/sse/connections/{id}': { summary: 'Close one stream', access: 'admin', data: 'Closed' },
   'GET /api/sse/alerts': { summary: 'Active alerts', access: 'admin', data: 'Alerts' },

@@ -42,7 +42,10 @@ import { Subscriber, type SubscriberMeta, type SubscriberOwner } from './subscri
 export interface HubOptions {
   /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
   transport: Transport;
-  /** Told which event types subscribers need: one retain per type while any stream needs it (`*` for all). */
+  /**
+   * Told which event types subscribers need: one retain per type while any stream needs it (`*`
+   * for all). Its `recordsEverything` spares resumes the per-type recording check.
+   */
   interest: EventInterest;
   /** Current states for `initial_state=true`. */
   states: StateSource;
@@ -60,11 +63,6 @@ export interface HubOptions {
   timers?: Timers;
   /** Randomness for retry jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
-  /**
-   * True when every event type is recorded whoever listens (Redis mode: the leader subscribes to
-   * everything), so a resume never needs the per-type recording check. Default false.
-   */
-  recordsEverything?: boolean;
   /** Where unexpected failures (a replay that throws) are reported. Default: ignored. */
   onError?: (err: unknown, context: string) => void;
   /** Streams the open-file limit leaves room for (src/hub/file-budget.ts). Default: no such limit. */
@@ -73,6 +71,8 @@ export interface HubOptions {
 
 /** What the HTTP layer asks for after it authenticated the user and wrote the response headers. */
 export interface OpenRequest {
+  /** The connection id, when the caller reserved a slot under it (Redis mode); default a random UUID. */
+  id?: string;
   /** Where the stream's frames go (the HTTP layer adapts the response's socket). */
   sink: StreamSink;
   user: User;
@@ -137,7 +137,6 @@ export class Hub implements ConnectionRegistry {
       head: () => this.#transport.head(),
       timers: this.#timers,
       lingerMs: this.limits.interestLingerMs,
-      recordsEverything: options.recordsEverything ?? false,
     });
     this.#batch = new TickCork(this.#now);
     this.#batches = new BatchWindows(this.#timers, this.#now, {
@@ -226,6 +225,7 @@ export class Hub implements ConnectionRegistry {
     const now = this.#now();
     const age = this.limits.maxConnectionAgeMs;
     const sub = new Subscriber({
+      id: request.id,
       sink: request.sink,
       owner: this.#owner,
       user: request.user,

@@ -53,6 +53,8 @@ export interface SubscriberOwner {
 }
 
 export interface SubscriberInit {
+  /** The connection id. Default: a random UUID. */
+  id?: string;
   sink: StreamSink;
   owner: SubscriberOwner;
   user: User;
@@ -70,7 +72,7 @@ export interface SubscriberInit {
 }
 
 export class Subscriber implements SinkListener, Routable {
-  readonly id = randomUUID();
+  readonly id: string;
   /** The routing index's scratch (`routing.ts`); the subscriber never reads it. */
   readonly routeMark = new RouteMark();
   readonly user: User;
@@ -101,6 +103,7 @@ export class Subscriber implements SinkListener, Routable {
   #grace: { timers: Timers; handle: TimerHandle } | undefined;
 
   constructor(init: SubscriberInit) {
+    this.id = init.id ?? randomUUID();
     this.#sink = init.sink;
     this.#owner = init.owner;
     this.user = init.user;

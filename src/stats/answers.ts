@@ -116,5 +116,11 @@ export const performanceDataSchema = z.strictObject({
 export type PerformanceData = z.infer<typeof performanceDataSchema>;
 
 /** `GET /api/sse/connections`. */
-export const connectionsDataSchema = z.strictObject({ connections: z.array(connectionViewSchema), total: countField, ...scope });
+export const connectionsDataSchema = z.strictObject({
+  connections: z.array(connectionViewSchema),
+  total: countField,
+  // Redis mode: `cluster` (every instance's streams, the default) or `local` (`?scope=local`).
+  scope: z.enum(['local', 'cluster']).optional(),
+  instance_id: z.string().optional(),
+});
 export type ConnectionsData = z.infer<typeof connectionsDataSchema>;

@@ -23,6 +23,8 @@ export const connectionViewSchema = z.strictObject({
   user_name: z.string(),
   bytes_sent: countField,
   listener: z.enum(['lan', 'ingress']),
+  // Redis mode: the instance holding the stream.
+  instance_id: z.string().optional(),
 });
 export type ConnectionView = z.infer<typeof connectionViewSchema>;
 

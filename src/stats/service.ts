@@ -4,7 +4,7 @@
  * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP. The answers'
  * shapes are the zod schemas of ./answers.ts.
  */
-import type { ConnectionRegistry } from '../base/types.ts';
+import type { ConnectionRegistry, ConnectionSnapshot } from '../base/types.ts';
 import type { ConnectionsData, HistoryData, MetricsData, MonitorData, PerformanceData, StatsData } from './answers.ts';
 import { connectionView, type ConnectionView } from './connection-view.ts';
 import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
@@ -40,6 +40,8 @@ export interface MonitorOptions {
   instanceId: string;
   /** Counts across instances; omitted in memory mode, where global = local. */
   global?: () => Promise<GlobalConnections>;
+  /** Every instance's streams with the instance holding each; omitted in memory mode. */
+  streams?: () => Promise<{ instanceId: string; connection: ConnectionSnapshot }[]>;
 }
 
 export interface StatsServiceOptions {
@@ -114,9 +116,24 @@ export class StatsService {
     return monitor.handlerType === 'redis' ? { scope: 'local', instance_id: monitor.instanceId } : {};
   }
 
+  /** This instance's streams (in Redis mode marked `scope: local`). */
   connections(): ConnectionsData {
     const connections = this.#options.registry.list().map(connectionView);
     return { connections, total: connections.length, ...this.#scope() };
+  }
+
+  /**
+   * Redis mode: every instance's streams, each with the instance holding it; this instance's come
+   * from the hub (fresh counters), the others' from the registry. Undefined in memory mode.
+   */
+  async clusterConnections(): Promise<ConnectionsData | undefined> {
+    const { streams, instanceId } = this.#options.monitor;
+    if (!streams) return undefined;
+    const connections = this.#options.registry.list().map((c) => ({ ...connectionView(c), instance_id: instanceId }));
+    for (const remote of await streams()) {
+      if (remote.instanceId !== instanceId) connections.push({ ...connectionView(remote.connection), instance_id: remote.instanceId });
+    }
+    return { connections, total: connections.length, scope: 'cluster' };
   }
 
   connection(id: string): ConnectionView | undefined {

@@ -13,9 +13,11 @@
  * - Besides events the stream carries upstream status entries (field `s`), written by the leader,
  *   so every instance announces `upstream_unavailable` in order with the events around it.
  */
-import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { HubEvent, StampedEvent, UpstreamState } from '../base/types.ts';
+import { type Timers, systemTimers } from '../base/timers.ts';
+import { redisClient } from './redis-client.ts';
+import { type Entry, decode, fieldOf, infoFields } from './redis-entry.ts';
 import { ZERO_ID, compareStreamIds, isStreamId } from './redis-stream-id.ts';
 import { APPEND_SCRIPT, TRIM_SCRIPT, type TrimReply, trimArgs, windowOf } from './replay-trim.ts';
 import {
@@ -60,6 +62,8 @@ export interface RedisTransportOptions {
   onReadable?: (readable: boolean, err?: unknown) => void;
   /** Extra ioredis options (tests). */
   redis?: RedisOptions;
+  /** The retry delay while Redis is unreachable. Default: Node's timers, unref'd. */
+  timers?: Timers;
 }
 
 /** Thrown by a fenced publish when this instance does not hold the leader lock. */
@@ -73,31 +77,30 @@ export class FencedError extends Error {
 /** See {@link RedisTransportOptions.deliveryGraceMs}. */
 const DELIVERY_GRACE_MS = 30_000;
 
-type Append = (stream: string, meta: string, lock: string, token: string, field: string, value: string, ...policy: number[]) => Promise<[string, ...TrimReply]>;
+type Append = (
+  stream: string,
+  meta: string,
+  lock: string,
+  states: string,
+  token: string,
+  field: string,
+  value: string,
+  entityId: string,
+  state: string,
+  ...policy: number[]
+) => Promise<[string, ...TrimReply]>;
 type Trim = (stream: string, meta: string, ...policy: number[]) => Promise<TrimReply>;
-type Entry = [id: string, fields: string[]];
-
-/**
- * ioredis is loaded on the first Redis client, not with this module: without `redis_url` the
- * process never pays its load cost (several MiB of RSS on a Raspberry Pi).
- */
-let RedisClass: typeof Redis | undefined;
-
-export function redisClient(url: string, extra: RedisOptions = {}): Redis {
-  RedisClass ??= (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
-  return new RedisClass(url, {
-    lazyConnect: true,
-    // Fail fast while Redis is away; the callers retry or degrade (no unbounded queue in memory).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    ...extra,
-  });
-}
 
 export class RedisTransport implements Transport {
   readonly key: string;
-  readonly #o: RedisTransportOptions;
+  readonly #url: string;
+  readonly #redisOptions: RedisOptions | undefined;
+  readonly #fence: Fence | undefined;
+  readonly #blockMs: number;
+  readonly #retryMs: number;
+  readonly #timers: Timers;
+  readonly #onListenerError: (err: unknown) => void;
+  readonly #onReadable: (readable: boolean, err?: unknown) => void;
   /** The hash beside the stream that holds the history's byte count and the newest id it dropped. */
   readonly #meta: string;
   /** The policy and the delivery grace as the Lua scripts take them. */
@@ -115,20 +118,29 @@ export class RedisTransport implements Transport {
   #running = false;
   #readable = true;
   #loop: Promise<void> | undefined;
+  /** {@link caughtUp} callers waiting for the reader to deliver up to an id. */
+  readonly #catchUps = new Set<{ id: string; resolve: () => void }>();
 
   constructor(options: RedisTransportOptions) {
-    this.#o = options;
     this.key = options.key ?? 'sse-hub:events';
     this.#meta = `${this.key}:replay`;
     this.#trimArgs = trimArgs(options.history ?? DEFAULT_REPLAY_POLICY, options.deliveryGraceMs ?? DELIVERY_GRACE_MS);
     this.#now = options.now ?? Date.now;
+    this.#url = options.url;
+    this.#redisOptions = options.redis;
+    this.#fence = options.fence;
+    this.#blockMs = options.blockMs ?? 1000;
+    this.#retryMs = options.retryMs ?? 250;
+    this.#timers = options.timers ?? systemTimers();
+    this.#onListenerError = options.onListenerError ?? (() => {});
+    this.#onReadable = options.onReadable ?? (() => {});
   }
 
   async start(): Promise<void> {
     if (this.#running) return;
-    const client = redisClient(this.#o.url, this.#o.redis);
+    const client = redisClient(this.#url, this.#redisOptions);
     client.on('error', () => {}); // reported through onReadable, once per change
-    client.defineCommand('sseHubAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    client.defineCommand('sseHubAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
     client.defineCommand('sseHubTrim', { numberOfKeys: 2, lua: TRIM_SCRIPT });
     const reader = client.duplicate();
     reader.on('error', () => {});
@@ -154,12 +166,33 @@ export class RedisTransport implements Transport {
     this.#statusListeners.clear();
     this.#reader?.disconnect();
     this.#client?.disconnect();
+    for (const waiter of this.#catchUps) waiter.resolve();
+    this.#catchUps.clear();
     await this.#loop;
   }
 
   async publish(event: HubEvent): Promise<StampedEvent> {
-    const id = await this.#appendEntry('e', JSON.stringify(event));
+    const id = await this.#appendEntry('e', JSON.stringify(event), publishedState(event));
     return { id, event };
+  }
+
+  /**
+   * The latest state the cluster published per entity (`state_changed` data, written with each
+   * append): what a new leader diffs core's states against, whatever it read itself at start-up.
+   */
+  async publishedStates(): Promise<unknown[]> {
+    const values = await this.#client!.hvals(this.statesKey);
+    return values.flatMap((value) => {
+      try {
+        return [JSON.parse(value) as unknown];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  get statesKey(): string {
+    return `${this.key}:states`;
   }
 
   /** Appends an upstream status entry (leader only); every instance's status listeners hear it in stream order. */
@@ -240,13 +273,25 @@ export class RedisTransport implements Transport {
     this.#window = { reply, at: this.#now() };
   }
 
-  async #appendEntry(field: 'e' | 's', value: string): Promise<string> {
+  /**
+   * Resolves once this instance's listeners heard every entry the stream held when called (a new
+   * leader's handover: what the old one appended is known before anything is appended again).
+   */
+  async caughtUp(): Promise<void> {
+    const tail = (await this.#client!.xrevrange(this.key, '+', '-', 'COUNT', 1)) as Entry[];
+    const id = tail[0]?.[0];
+    if (id === undefined || compareStreamIds(this.#last, id) >= 0) return;
+    await new Promise<void>((resolve) => this.#catchUps.add({ id, resolve }));
+  }
+
+  async #appendEntry(field: 'e' | 's', value: string, state: { entityId: string; state: string } = NO_STATE): Promise<string> {
     if (!this.#running || !this.#append) throw new TransportStoppedError();
-    const fence = this.#o.fence;
+    const fence = this.#fence;
     const token = fence ? fence.token() : '';
     if (token === undefined) throw new FencedError();
     try {
-      const [id, ...window] = await this.#append(this.key, this.#meta, fence?.lockKey ?? `${this.key}:unfenced`, token, field, value, ...this.#trimArgs);
+      const lock = fence?.lockKey ?? `${this.key}:unfenced`;
+      const [id, ...window] = await this.#append(this.key, this.#meta, lock, this.statesKey, token, field, value, state.entityId, state.state, ...this.#trimArgs);
       this.#noteWindow(window);
       return id;
     } catch (err) {
@@ -259,14 +304,14 @@ export class RedisTransport implements Transport {
     while (this.#running) {
       let reply: [string, Entry[]][] | null;
       try {
-        reply = (await this.#reader!.xread('COUNT', 1000, 'BLOCK', this.#o.blockMs ?? 1000, 'STREAMS', this.key, this.#last)) as
+        reply = (await this.#reader!.xread('COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', this.key, this.#last)) as
           | [string, Entry[]][]
           | null;
         this.#setReadable(true);
       } catch (err) {
         if (!this.#running) return;
         this.#setReadable(false, err);
-        await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs ?? 250));
+        await new Promise<void>((resolve) => this.#timers.setTimeout(resolve, this.#retryMs));
         continue;
       }
       for (const [, entries] of reply ?? []) for (const entry of entries) this.#deliver(entry);
@@ -276,6 +321,15 @@ export class RedisTransport implements Transport {
   #deliver(entry: Entry): void {
     if (!this.#running) return;
     this.#last = entry[0];
+    this.#deliverEntry(entry);
+    for (const waiter of this.#catchUps) {
+      if (compareStreamIds(this.#last, waiter.id) < 0) continue;
+      this.#catchUps.delete(waiter);
+      waiter.resolve();
+    }
+  }
+
+  #deliverEntry(entry: Entry): void {
     const status = fieldOf(entry[1], 's');
     if (status === 'connected' || status === 'disconnected') {
       for (const listener of this.#statusListeners) this.#call(() => listener(status));
@@ -290,34 +344,23 @@ export class RedisTransport implements Transport {
     try {
       fn();
     } catch (err) {
-      this.#o.onListenerError?.(err);
+      this.#onListenerError(err);
     }
   }
 
   #setReadable(readable: boolean, err?: unknown): void {
     if (this.#readable === readable) return;
     this.#readable = readable;
-    this.#o.onReadable?.(readable, err);
+    this.#onReadable(readable, err);
   }
 }
 
-function fieldOf(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
+const NO_STATE = { entityId: '', state: '' };
 
-function decode([id, fields]: Entry): StampedEvent | undefined {
-  const raw = fieldOf(fields, 'e');
-  if (raw === undefined) return undefined;
-  try {
-    return { id, event: JSON.parse(raw) as HubEvent };
-  } catch {
-    return undefined;
-  }
-}
-
-function infoFields(flat: unknown[]): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
-  return map;
+/** A state_changed event's entity and new state (data as JSON; '' when the entity was removed). */
+function publishedState(event: HubEvent): { entityId: string; state: string } {
+  if (event.type !== 'state_changed') return NO_STATE;
+  const data = event.data as { entity_id?: unknown; state?: unknown };
+  if (typeof data.entity_id !== 'string') return NO_STATE;
+  return { entityId: data.entity_id, state: data.state === null ? '' : JSON.stringify(data) };
 }

@@ -73,15 +73,18 @@ export const TRIM_SCRIPT = `${TRIM_FUNCTION}
 return trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))`;
 
 /**
- * KEYS: stream, meta, leader lock. ARGV: fencing token ('' = unfenced), field, value, then the
- * trim's arguments. Answers the new entry's id followed by the {@link TrimReply}.
+ * KEYS: stream, meta, leader lock, the latest published state per entity (a hash the cluster's new
+ * leader diffs core's states against, docs/redis.md). ARGV: fencing token ('' = unfenced), field,
+ * value, the entity id ('' for none) and its state ('' when removed), then the trim's arguments.
+ * Answers the new entry's id followed by the {@link TrimReply}.
  */
 export const APPEND_SCRIPT = `${TRIM_FUNCTION}
 if ARGV[1] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[1] then return redis.error_reply('FENCED') end
+if ARGV[4] ~= '' then if ARGV[5] == '' then redis.call('HDEL', KEYS[4], ARGV[4]) else redis.call('HSET', KEYS[4], ARGV[4], ARGV[5]) end end
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[2], 'bytes', 0, 'dropped', '') end
 local id = redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[3])
-redis.call('HINCRBY', KEYS[2], 'bytes', #ARGV[2] + #ARGV[3] + tonumber(ARGV[7]))
-local reply = trim(KEYS[1], KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]))
+redis.call('HINCRBY', KEYS[2], 'bytes', #ARGV[2] + #ARGV[3] + tonumber(ARGV[9]))
+local reply = trim(KEYS[1], KEYS[2], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]))
 return {id, reply[1], reply[2], reply[3], reply[4], reply[5]}`;
 
 /** The policy (and the delivery grace, ms) as the scripts' trailing arguments. */

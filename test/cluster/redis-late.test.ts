@@ -18,6 +18,7 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
     url: redis.url,
     instanceId: 'late',
     history: keepLast(10),
+    maxClients: 10,
     logger: log.logger,
     lockTtlMs: 600,
     heartbeatMs: 200,
@@ -26,9 +27,10 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
   });
   let upstreamStarts = 0;
   cluster.attach({
-    bridge: { state: 'disconnected', retain: () => () => {}, follow: () => {}, onChange: () => () => {} },
+    bridge: { state: 'disconnected', retain: () => () => {}, rebase: () => {}, onChange: () => () => {} },
     upstream: { start: async () => void upstreamStarts++, stop: async () => {} },
     hub: { list: () => [], close: () => false },
+    follow: () => {},
   });
   try {
     await cluster.transport.start();

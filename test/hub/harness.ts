@@ -76,7 +76,7 @@ afterEach(async () => {
  */
 export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false, targets?: TargetSource) {
   const transport = new RacingTransport({ history: keepLast(1000), firstId: 1 });
-  const interest = new FakeInterest();
+  const interest = new FakeInterest(recordsEverything);
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();
   const states = new FakeStates();
@@ -90,7 +90,6 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     random: () => 0.5,
     now: clock?.now,
     timers: clock,
-    recordsEverything,
     targets,
   });
   const encoder = new StreamEncoder();

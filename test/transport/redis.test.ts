@@ -1,6 +1,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FencedError, RedisTransport, redisClient } from '../../src/transport/redis.ts';
+import { FencedError, RedisTransport } from '../../src/transport/redis.ts';
+import { redisClient } from '../../src/transport/redis-client.ts';
 import { TestRedis } from '../redis-server.ts';
 import { sampleEvent, transportSuite } from './suite.ts';
 import { until } from '../until.ts';

@@ -9,6 +9,7 @@
  * 503 client limit or shutdown) are answered to `Accept: text/event-stream` requests as a 200
  * stream holding one `error` event with a `retry:` hint, then closed: the browser retries later.
  */
+import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
@@ -28,8 +29,18 @@ import { headersFor, startStream } from '../stream-start.ts';
 import type { StreamEncoder } from '../stream-encoder.ts';
 import { isoTime } from '../../base/iso-time.ts';
 
+/** Stream slots shared by several instances (Redis mode: src/cluster/stream-slots.ts). */
+export interface StreamSlots {
+  /** Holds a slot for stream `connectionId`; false when every slot of the cluster is taken. */
+  reserve(connectionId: string): Promise<boolean>;
+  /** Gives back a slot whose stream did not open. */
+  release(connectionId: string): Promise<void>;
+}
+
 export interface SubscribeRouterOptions {
   hub: Hub;
+  /** `max_clients` across instances, checked after this instance's own. Default: this instance's only. */
+  slots?: StreamSlots;
   auth: Authenticator;
   limits: RateLimits;
   /** Encodes each frame once for every stream it goes to (one per app: the composition root makes it). */
@@ -177,7 +188,7 @@ const STREAM_HEADERS = {
 } as const;
 
 export function subscribeRouter(options: SubscribeRouterOptions): Router {
-  const { hub, auth, limits, observer, encoder } = options;
+  const { hub, auth, limits, observer, encoder, slots } = options;
   const fullRetrySeconds = options.fullRetrySeconds ?? 5;
 
   const handle = async (ctx: Koa.Context): Promise<void> => {
@@ -215,6 +226,17 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     }
     const res = ctx.res;
     if (!res.socket) throw badRequest('The connection is not ready for a stream (pipelined request?)');
+    // The cluster-wide slot is held under the stream's id; the stream's registry entry replaces it.
+    const id = randomUUID();
+    if (slots && !(await slots.reserve(id))) {
+      throw hubErrorToHttp(new HubFullError(hub.limits.maxClients), fullRetrySeconds);
+    }
+    try {
+      hub.assertCapacity(); // again: other streams may have opened here while the slot was reserved
+    } catch (err) {
+      void slots?.release(id);
+      throw hubErrorToHttp(err, fullRetrySeconds);
+    }
     const meta = {
       clientId: state.clientKey,
       ipAddress: ip,
@@ -231,8 +253,9 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     // HTTP/1.x: the socket is taken over; HTTP/2 (the TLS port): the request's own stream.
     const sink = startStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, encoder, gzip);
     try {
-      hub.open({ sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, batchMs: params.batchMs });
+      hub.open({ id, sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, batchMs: params.batchMs });
     } catch (err) {
+      void slots?.release(id);
       sink.destroy(); // the headers are out: nobody is left to answer
       throw err;
     }

@@ -1,6 +1,7 @@
 /**
- * `<sse-connections>`: the open streams (`api/sse/connections`), refreshed with each live push,
- * sortable by column, searchable, each with a disconnect button that asks first.
+ * `<sse-connections>`: the open streams (`api/sse/connections`: in Redis mode every instance's,
+ * each under its listener with the instance holding it), refreshed with each live push, sortable
+ * by column, searchable, each with a disconnect button that asks first.
  */
 import { html } from 'lit';
 import { api } from './api.ts';
@@ -130,7 +131,7 @@ export class ConnectionsView extends LightElement {
               (c) => html`<tr data-connection=${c.id}>
                 <td data-label="User">${c.user_name || c.user_id}</td>
                 <td data-label="Address">${c.ip_address}</td>
-                <td data-label="Listener">${c.listener}</td>
+                <td data-label="Listener">${c.listener}${c.instance_id ? html`<br /><span class="muted" title="The instance holding the stream">${c.instance_id}</span>` : ''}</td>
                 <td data-label="User agent" class="agent" title=${c.user_agent}>${c.user_agent || '—'}</td>
                 <td data-label="Events" class="num">${c.events_sent}</td>
                 <td data-label="Bytes" class="num">${bytes(c.bytes_sent)}</td>
