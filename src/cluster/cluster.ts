@@ -287,6 +287,14 @@ export class RedisCluster {
       } catch {
         // Redis is away: the resync diffs against what this instance followed.
       }
+    } else {
+      // A standby that started while no leader ran read core's states at start-up: what that read
+      // holds beyond what the cluster published goes out as resync, before the held events.
+      try {
+        bridge.resyncAgainst(await this.transport.publishedStates());
+      } catch {
+        // Redis is away: nothing to diff against; the held events still go out.
+      }
     }
     await this.#startUpstream();
     try {

@@ -23,6 +23,8 @@ export interface ClusterBridge extends UpstreamStatus {
   retain(type: string): () => void;
   /** Diffs the next resync against these published states (`state_changed` data). */
   rebase(published: readonly unknown[]): void;
+  /** A connected standby taking the lead: publishes as resync what differs from these published states. */
+  resyncAgainst(published: readonly unknown[]): number;
 }
 
 export interface ClusterUpstream {

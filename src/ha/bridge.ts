@@ -152,6 +152,29 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#hasSnapshot = true;
   }
 
+  /**
+   * A connected standby taking the lead (docs/redis.md, "Leader handover"): publishes, as resync
+   * events, what its own view of core holds that differs from what the cluster last published
+   * (`published`: the latest state per entity), for the entities the cluster published. Its
+   * start-up read may hold changes made while no instance ran; changes it saw as events are in
+   * the handover buffer, and the feed drops a resync that a held event carries too. Returns how
+   * many were published.
+   */
+  resyncAgainst(published: readonly unknown[]): number {
+    const base: HaState[] = [];
+    for (const data of published) {
+      const state = followedState({ type: STATE_CHANGED, data, timestamp: isoTime(this.#now()) } as HubEvent)?.new_state;
+      if (state) base.push(state);
+    }
+    if (base.length === 0 || !this.#hasSnapshot) return 0;
+    const known = new Set(base.map((state) => state.entity_id));
+    const scratch = new StateCache();
+    scratch.replace(base, isoTime(this.#now()));
+    const missed = scratch.replace(this.#cache.all(), isoTime(this.#now())).filter((event) => known.has(String(event.data.entity_id)));
+    for (const event of missed) this.#emit(event, true);
+    return missed.length;
+  }
+
   /** Starts the state cache from a snapshot read elsewhere (a Redis-mode follower reads core's REST API). */
   adopt(states: readonly HaState[]): void {
     if (this.#connection.connected) return; // the connection's own get_states is fresher

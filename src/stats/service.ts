@@ -138,7 +138,10 @@ export class StatsService {
 
   connection(id: string): ConnectionView | undefined {
     const snapshot = this.#options.registry.get(id);
-    return snapshot && connectionView(snapshot);
+    if (!snapshot) return undefined;
+    // In Redis mode a stream names the instance holding it, as in the cluster's list.
+    const { monitor } = this.#options;
+    return monitor.handlerType === 'redis' ? { ...connectionView(snapshot), instance_id: monitor.instanceId } : connectionView(snapshot);
   }
 
   /** Closes one stream as `admin_closed`; false when there is no such stream. */

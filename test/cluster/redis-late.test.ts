@@ -27,7 +27,7 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
   });
   let upstreamStarts = 0;
   cluster.attach({
-    bridge: { state: 'disconnected', retain: () => () => {}, rebase: () => {}, onChange: () => () => {} },
+    bridge: { state: 'disconnected', retain: () => () => {}, rebase: () => {}, resyncAgainst: () => 0, onChange: () => () => {} },
     upstream: { start: async () => void upstreamStarts++, stop: async () => {} },
     hub: { list: () => [], close: () => false },
     follow: () => {},

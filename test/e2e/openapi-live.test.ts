@@ -121,6 +121,7 @@ async function sweep(demo: DemoServer): Promise<string[]> {
     assert.equal((await call('GET', '/api/admin/sse-monitor')).status, 200);
     const list = await call('GET', '/api/sse/connections');
     assert.equal((list.json?.data?.connections as unknown[]).length, 1, 'the open stream is listed');
+    assert.equal((await call('GET', '/api/sse/connections?scope=local')).status, 200);
     assert.equal((await call('GET', `/api/sse/connections/${id}`)).status, 200);
     problems.push(...(await checkWebSocket(demo, id)));
 
