@@ -13,11 +13,19 @@ import { paramsSchema } from './routes/subscribe.ts';
 
 type Access = 'public' | 'user' | 'admin';
 
+/** The request headers a stream reads besides `Authorization` (DOCS.md). */
+const STREAM_HEADERS = {
+  'Last-Event-ID': 'Resume after this event id (EventSource sends it by itself); wins over last_event_id.',
+  'X-Client-Name': 'The client name, as client= (^[a-z0-9_]{1,32}$); client= wins when both are given.',
+};
+
 interface Operation {
   summary: string;
   access: Access;
   /** Query parameters: name → description (all strings on the wire). */
   query?: Record<string, string>;
+  /** Request headers: name → description. */
+  headers?: Record<string, string>;
   /** Request body: a component schema name. */
   body?: 'SubscribeParams' | 'ThresholdsUpdate';
   /** The answer is not the JSON envelope (a stream, a script, text). */
@@ -64,6 +72,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     query: Object.fromEntries(Object.keys(paramsSchema.shape).map((k) => [k, `See the SubscribeParams schema (${k}).`])),
     contentType: 'text/event-stream',
     description: STREAM_FRAMES,
+    headers: STREAM_HEADERS,
   },
   'POST /subscribe_events': {
     summary: 'Open an event stream (parameters in a JSON body)',
@@ -71,6 +80,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     body: 'SubscribeParams',
     contentType: 'text/event-stream',
     description: STREAM_FRAMES,
+    headers: STREAM_HEADERS,
   },
   'POST /get_sse_stats': { summary: 'Statistics (token in the body or the header)', access: 'admin', data: 'Stats' },
   'GET /api/sse/stats': { summary: 'Statistics', access: 'admin', data: 'Stats' },
@@ -106,6 +116,9 @@ function operation(key: string, op: Operation): Record<string, unknown> {
   }));
   for (const [name, description] of Object.entries(op.query ?? {})) {
     parameters.push({ name, in: 'query', required: false, description, schema: { type: 'string' } });
+  }
+  for (const [name, description] of Object.entries(op.headers ?? {})) {
+    parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
   }
   const envelope = op.data
     ? {

@@ -159,6 +159,7 @@ const connection = z.strictObject({
   user_name: z.string(),
   bytes_sent: count,
   listener: z.enum(['lan', 'ingress']),
+  client_name: z.string().nullable(),
 }) satisfies z.ZodType<ConnectionView>;
 
 export const connectionsData = z.strictObject({

@@ -17,6 +17,8 @@ export interface ConnectionView {
   user_name: string;
   bytes_sent: number;
   listener: 'lan' | 'ingress';
+  /** The name the client gave itself (`client=<name>`), or null. */
+  client_name: string | null;
 }
 
 export function connectionView(c: ConnectionSnapshot): ConnectionView {
@@ -34,5 +36,6 @@ export function connectionView(c: ConnectionSnapshot): ConnectionView {
     user_name: c.userName,
     bytes_sent: c.bytesSent,
     listener: c.listener,
+    client_name: c.clientName ?? null,
   };
 }
