@@ -314,7 +314,7 @@ export class Hub implements ConnectionRegistry {
   }
 
   /** A `format=entities` stream's selection changed: `a` for the entities that entered, `r` for those that left. */
-  #selectionChanged(sub: Subscriber, added: string[], removed: string[]): void {
+  #selectionChanged(sub: Subscriber, added: readonly string[], removed: readonly string[]): void {
     if (!sub.open || !sub.shaper) return;
     const wanted = new Set(added);
     const entered = wanted.size > 0 ? this.#states.getStates().filter((state) => wanted.has(state.entity_id)) : [];

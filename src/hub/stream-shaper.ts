@@ -30,7 +30,7 @@ import { type ShapedEncodings, type StreamShape, projected, stateEntityOf } from
 export interface SelectionLike {
   has(entityId: string): boolean;
   /** Calls `listener` with the entities that entered and left; returns the unsubscribe function. */
-  onChange(listener: (added: string[], removed: string[]) => void): () => void;
+  onChange(listener: (added: readonly string[], removed: readonly string[]) => void): () => void;
 }
 
 /** A frame ready for a stream, with the position it moves the stream to (`stamped.id`). */
@@ -150,7 +150,7 @@ export class StreamShaper {
   }
 
   /** Follows `selection`'s changes with `listener` until {@link stop}. */
-  watch(selection: SelectionLike, listener: (added: string[], removed: string[]) => void): void {
+  watch(selection: SelectionLike, listener: (added: readonly string[], removed: readonly string[]) => void): void {
     this.#unwatch?.();
     this.#unwatch = selection.onChange(listener);
   }

@@ -35,12 +35,12 @@ function statesOf(client: Client): Map<string, EntityState> {
 
 /** A selection the test changes by hand. */
 class TestSelection implements SelectionLike {
-  readonly #listeners = new Set<(added: string[], removed: string[]) => void>();
+  readonly #listeners = new Set<(added: readonly string[], removed: readonly string[]) => void>();
   constructor(readonly ids: Set<string>) {}
   has(id: string): boolean {
     return this.ids.has(id);
   }
-  onChange(listener: (added: string[], removed: string[]) => void): () => void {
+  onChange(listener: (added: readonly string[], removed: readonly string[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
