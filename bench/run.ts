@@ -28,6 +28,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: "Where the product's resident memory goes before any stream (anonymous and file-backed, smaps mappings, V8 heap spaces), next to a bare node",
     run: async (args) => (await import('./memory.ts')).run(args),
   },
+  tablet: {
+    description: 'Wall tablet: one room of 10 entities out of a 300-entity home at 50 ev/s; bytes and CPU per delivery for the entity_id list, area, area+fields and format=entities in one run',
+    run: async (args) => (await import('./tablet/scenario.ts')).run(args),
+  },
   store: {
     description: 'Metrics store: 30 days of minute rollups into SQLite, query time per period (target 30d <= 5 ms)',
     run: async (args) => (await import('./store.ts')).run(args),
