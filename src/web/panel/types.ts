@@ -32,6 +32,8 @@ export interface Connection {
   ip_address: string;
   user_agent: string;
   listener: string;
+  /** The name the client gave itself (`client=<name>`), or null. */
+  client_name: string | null;
 }
 
 export interface HistoryPoint {
