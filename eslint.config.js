@@ -107,4 +107,10 @@ export default tseslint.config(
     files: ['bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Stand-alone scripts for users (DOCS.md, "Shaping"): Node's globals, printing is their job.
+    files: ['examples/**'],
+    languageOptions: { globals: { URLSearchParams: 'readonly', fetch: 'readonly', TextDecoder: 'readonly', setTimeout: 'readonly' } },
+    rules: { 'no-console': 'off' },
+  },
 );

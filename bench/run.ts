@@ -44,6 +44,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'Redis append cost: the 0.2.0 replay-policy trim against 0.1.0 MAXLEN ~ 1000, in one run',
     run: async (args) => (await import('./replay-append.ts')).run(args),
   },
+  tablet: {
+    description: 'Wall tablet: one room of 10 entities out of a 300-entity home at 50 ev/s; bytes and CPU per delivery for the entity_id list, area, area+fields and format=entities in one run',
+    run: async (args) => (await import('./tablet/scenario.ts')).run(args),
+  },
   store: {
     description: 'Metrics store: 30 days of minute rollups into SQLite, query time per period (target 30d <= 5 ms)',
     run: async (args) => (await import('./store.ts')).run(args),

@@ -23,6 +23,8 @@ import { MetricsStore } from '../metrics/store/store.ts';
 import { SystemSampler } from '../metrics/system.ts';
 import { hubSensors, type SensorState } from '../stats/ha-sensors.ts';
 import { SensorPublisher } from '../stats/sensor-publisher.ts';
+import { ClientPresence } from '../stats/client-presence.ts';
+import { attachKnownClients } from '../stats/known-clients.ts';
 import { systemTimers } from '../base/timers.ts';
 
 /** Where the hub's sensors are written (core's states API). */
@@ -65,6 +67,8 @@ export class MetricsModule {
   readonly stats: StatsService;
   readonly prometheus: PrometheusExporter;
   readonly sensors: SensorPublisher | undefined;
+  /** Named clients as `binary_sensor.sse_hub_client_<name>` (written with the hub's sensors). */
+  readonly presence: ClientPresence;
 
   constructor(options: MetricsModuleOptions) {
     const { collector, registry, logger, now, timers } = options;
@@ -93,13 +97,19 @@ export class MetricsModule {
       now,
     });
     this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });
+    this.presence = new ClientPresence({
+      registry,
+      graceMs: options.options.client_offline_grace_seconds * 1000,
+      records: attachKnownClients(this.store),
+      now: now ?? Date.now,
+    });
     const interval = options.options.ha_sensor_interval;
     const states = options.states;
     const kinds = ALERT_RULES.map((rule) => rule.key);
     this.sensors =
       states && interval > 0
         ? new SensorPublisher({
-            read: () => hubSensors(this.stats.live(), this.alerts.active(), kinds, this.stats.replayWindow()),
+            read: () => [...hubSensors(this.stats.live(), this.alerts.active(), kinds, this.stats.replayWindow()), ...this.presence.sensors()],
             write: (sensor: SensorState) => states.setState(sensor.entity_id, sensor.state, sensor.attributes),
             timers: timers ?? systemTimers(),
             now: now ?? Date.now,

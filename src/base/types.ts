@@ -150,6 +150,8 @@ export interface ConnectionSnapshot {
   userAgent: string;
   httpVersion: string;
   listener: 'lan' | 'ingress';
+  /** The name the client gave itself (`client=<name>`, DOCS.md), or null. */
+  clientName?: string | null;
   /** Bytes written to the socket but not yet flushed to the kernel. */
   backlogBytes: number;
 }

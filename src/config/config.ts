@@ -83,6 +83,8 @@ export const optionsSchema = z.object({
   replay_linger: int(0, 3600).default(300),
   /** Seconds between writes of the hub's own sensors (`sensor.sse_hub_*`) into Home Assistant; 0 = off. Default 30. */
   ha_sensor_interval: int(0, 3600).default(30),
+  /** Seconds a named client's entity (`binary_sensor.sse_hub_client_<name>`) stays on after its last stream closed. Default 30. */
+  client_offline_grace_seconds: int(0, 3600).default(30),
   /** Maximum age of one stream in minutes before it is asked to reconnect; 0 = unlimited. Default 0. */
   max_connection_age: int(0, 1440).default(0),
   /**

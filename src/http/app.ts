@@ -97,7 +97,7 @@ function cors(origins: readonly string[]): Koa.Middleware {
     const origin = ctx.get('Origin');
     if (origin && (allowed.has(origin) || any)) {
       ctx.set('Access-Control-Allow-Origin', any ? '*' : origin);
-      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID, X-Client-Name');
       ctx.set('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, DELETE, OPTIONS');
       ctx.set('Access-Control-Expose-Headers', 'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After');
       if (ctx.method === 'OPTIONS') {

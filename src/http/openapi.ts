@@ -25,11 +25,19 @@ import { wsPaths } from './openapi-ws.ts';
 
 type Access = 'public' | 'user' | 'admin';
 
+/** The request headers a stream reads besides `Authorization` (DOCS.md). */
+const STREAM_HEADERS = {
+  'Last-Event-ID': 'Resume after this event id (EventSource sends it by itself); wins over last_event_id.',
+  'X-Client-Name': 'The client name, as client= (^[a-z0-9_]{1,32}$); client= wins when both are given.',
+};
+
 interface Operation {
   summary: string;
   access: Access;
   /** Query parameters: name → description (all strings on the wire). */
   query?: Record<string, string>;
+  /** Request headers: name → description. */
+  headers?: Record<string, string>;
   /** Request body: a component schema name. */
   body?: 'SubscribeParams' | 'ThresholdsUpdate';
   /** The answer is not the JSON envelope (a stream, a script, text). */
@@ -79,6 +87,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     query: Object.fromEntries(Object.entries(paramsSchema.shape).map(([k, field]) => [k, field.unwrap().description ?? `See the SubscribeParams schema (${k}).`])),
     contentType: 'text/event-stream',
     description: STREAM_FRAMES,
+    headers: STREAM_HEADERS,
   },
   'POST /subscribe_events': {
     summary: 'Open an event stream (parameters in a JSON body)',
@@ -86,6 +95,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     body: 'SubscribeParams',
     contentType: 'text/event-stream',
     description: STREAM_FRAMES,
+    headers: STREAM_HEADERS,
   },
   'POST /get_sse_stats': { summary: 'Statistics (token in the body or the header)', access: 'admin', data: 'Stats' },
   'GET /api/sse/stats': { summary: 'Statistics', access: 'admin', data: 'Stats' },
@@ -121,6 +131,9 @@ function operation(key: string, op: Operation): Record<string, unknown> {
   }));
   for (const [name, description] of Object.entries(op.query ?? {})) {
     parameters.push({ name, in: 'query', required: false, description, schema: { type: 'string' } });
+  }
+  for (const [name, description] of Object.entries(op.headers ?? {})) {
+    parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
   }
   const envelope = op.data
     ? {

@@ -38,6 +38,8 @@ import { RoutingIndex } from './routing.ts';
 import { NO_TARGETS, SelectionSync } from './selection-sync.ts';
 import type { StreamSink } from './sink.ts';
 import { Subscriber, type SubscriberMeta, type SubscriberOwner } from './subscriber.ts';
+import { ShapedEncodings, type StreamShape } from './shaped-encodings.ts';
+import { type SelectionLike, type ShapedFrame, StreamShaper } from './stream-shaper.ts';
 
 export interface HubOptions {
   /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
@@ -84,6 +86,10 @@ export interface OpenRequest {
   initialState?: boolean;
   /** Coalesce live events into one `batch` frame per this many milliseconds (`batch=<ms>`); 0 or absent: one frame per event. */
   batchMs?: number;
+  /** `fields`, `format` and `throttle` (DOCS.md "Shaping"); absent: events as they are. */
+  shape?: StreamShape;
+  /** Overrides the filter's own entity selection for the shaper (tests change one by hand); `format=entities` streams get `a` and `r` frames as it changes. */
+  selection?: SelectionLike;
 }
 
 export interface OpenedStream {
@@ -112,6 +118,8 @@ export class Hub implements ConnectionRegistry {
   readonly #routing = new RoutingIndex<Subscriber>();
   /** Encoded frames of recent events, reused when the same stamped event is replayed. */
   readonly #frames = new WeakMap<StampedEvent, Buffer>();
+  /** Shaped payloads and frames of recent events, one per (event, shape), shared by the streams of a shape. */
+  readonly #shaped = new ShapedEncodings((stamped) => this.#frameOf(stamped));
   readonly #cleanups: (() => void)[] = [];
   readonly #batch: TickCork;
   readonly #batches: BatchWindows;
@@ -162,6 +170,7 @@ export class Hub implements ConnectionRegistry {
       now: this.#now,
       frameOf: (stamped) => this.#frameOf(stamped),
       recordingStarts: (sub) => this.#interests.recordingStarts(typesOf(sub.filter)),
+      shaped: (sub, held) => this.#shapedFrames(sub, held),
       delivered: (event, bytes, now) => this.#observer.delivered(event, 1, bytes, now),
       onError: this.#onError,
     };
@@ -224,6 +233,12 @@ export class Hub implements ConnectionRegistry {
     this.assertCapacity();
     const now = this.#now();
     const age = this.limits.maxConnectionAgeMs;
+    const shape = request.shape;
+    let emit: ((frame: ShapedFrame) => void) | undefined;
+    const shaper =
+      shape && (shape.fields || shape.format === 'entities' || shape.throttleMs > 0)
+        ? new StreamShaper({ shape, encodings: this.#shaped, timers: this.#timers, emit: (frame) => emit?.(frame) })
+        : undefined;
     const sub = new Subscriber({
       id: request.id,
       sink: request.sink,
@@ -236,9 +251,17 @@ export class Hub implements ConnectionRegistry {
       // Spread the deadlines of streams opened together (after a restart) over 10 % of the age.
       expiresAt: age > 0 ? now + age - Math.floor(this.#random() * age * 0.1) : null,
       batchMs: request.batchMs ?? 0,
+      shaper,
     });
+    if (shaper) {
+      emit = (frame) => this.#deliverLater(sub, frame);
+      // The filter's selection follows the registries (area, label, … selectors): `a`/`r` frames.
+      shaper.watch(request.selection ?? sub.filter.selection, (added, removed) => this.#selectionChanged(sub, added, removed));
+    }
     this.#subs.set(sub.id, sub);
-    this.#selections.attach(sub, request.initialState === true);
+    // A `format=entities` stream learns of entities that enter its selection as `a` frames (above),
+    // not as initial `state_changed` events.
+    this.#selections.attach(sub, request.initialState === true && shape?.format !== 'entities');
     this.#routing.add(sub);
     for (const type of typesOf(sub.filter)) this.#interests.retain(type);
     this.#observer.connectionOpened(sub.snapshot());
@@ -266,6 +289,11 @@ export class Hub implements ConnectionRegistry {
     let written = 0;
     let overflowed: Subscriber[] | undefined;
     this.#routing.forEachMatch(event, (sub) => {
+      if (sub.shaper && sub.state === 'live') {
+        const shaped = sub.shaper.take(stamped, sub.lastId);
+        if (shaped && !this.#writeShaped(sub, shaped, now, batch)) (overflowed ??= []).push(sub);
+        return;
+      }
       frame ??= this.#frameOf(stamped);
       if (sub.state === 'live') {
         if (sub.batchMs > 0) {
@@ -282,6 +310,46 @@ export class Hub implements ConnectionRegistry {
     if (frame && written > 0) this.#observer.delivered(event, written, frame.length, now);
     // Closing changes the index, so it waits until the walk is over.
     if (overflowed) for (const sub of overflowed) this.#close(sub, 'slow_consumer');
+  }
+
+  /** Writes (or queues, on a batching stream) a shaped frame; false when the limit refused it. */
+  #writeShaped(sub: Subscriber, shaped: ShapedFrame, now: number, corked: boolean): boolean {
+    if (sub.batchMs > 0) return this.#batches.queue(sub, shaped.stamped, shaped.frame);
+    if (corked) this.#batch.add(sub);
+    if (!sub.writeEvent(shaped.stamped, shaped.frame, now)) return false;
+    this.#observer.delivered(shaped.stamped.event, 1, shaped.frame.length, now);
+    return true;
+  }
+
+  /** Events (replayed or held during the handover) as a shaped stream gets them now. */
+  #shapedFrames(sub: Subscriber, events: readonly ShapedFrame[]): ShapedFrame[] {
+    if (!sub.shaper) return [...events];
+    const out: ShapedFrame[] = [];
+    for (const { stamped } of events) {
+      const shaped = sub.shaper.take(stamped, sub.lastId);
+      if (shaped) out.push(shaped);
+    }
+    return out;
+  }
+
+  /** A throttled update whose window ended. */
+  #deliverLater(sub: Subscriber, shaped: ShapedFrame): void {
+    if (!sub.open) return;
+    if (!this.#writeShaped(sub, shaped, this.#now(), false)) this.#close(sub, 'slow_consumer');
+  }
+
+  /** A `format=entities` stream's selection changed: `a` for the entities that entered, `r` for those that left. */
+  #selectionChanged(sub: Subscriber, added: readonly string[], removed: readonly string[]): void {
+    if (!sub.open || !sub.shaper) return;
+    const wanted = new Set(added);
+    const entered = wanted.size > 0 ? this.#states.getStates().filter((state) => wanted.has(state.entity_id)) : [];
+    const payloads = sub.shaper.selectionChanged(entered, removed);
+    if (payloads.length === 0) return;
+    const now = this.#now();
+    // Queued events leave first, so the frames below carry the id the client will then have.
+    let ok = !sub.hasQueued || this.#batches.flush(sub, now);
+    for (const payload of payloads) ok = ok && sub.write(encodeFrame({ id: sub.lastId, data: payload }), now);
+    if (!ok) this.#close(sub, 'slow_consumer');
   }
 
   #frameOf(stamped: StampedEvent): Buffer {
@@ -358,6 +426,7 @@ export class Hub implements ConnectionRegistry {
 
   #unroute(sub: Subscriber): void {
     this.#selections.detach(sub);
+    sub.shaper?.stop();
     this.#routing.remove(sub);
     for (const type of typesOf(sub.filter)) this.#interests.release(type);
   }

@@ -30,21 +30,38 @@ export interface OpeningContext {
   frameOf(stamped: StampedEvent): Buffer;
   /** Transport ids at which recording of the subscriber's event types began (see the hub). */
   recordingStarts(sub: Subscriber): ReadonlySet<string>;
+  /** Replayed or held events as the subscriber's shaping sends them (`stream-shaper.ts`). */
+  shaped(sub: Subscriber, events: readonly HeldEvent[]): HeldEvent[];
   /** Reports a queued live event written after the handover. */
   delivered(event: HubEvent, bytes: number, now: number): void;
   onError(err: unknown, context: string): void;
 }
 
+/** The current states passing `filter`. */
+export function matchingStates(states: readonly HaState[], filter: EventFilter): HaState[] {
+  return states.filter((state) => {
+    const id = state.entity_id;
+    return matches(filter, { type: 'state_changed', entityIds: [id], domains: [domainOf(id)] });
+  });
+}
+
 /** The current states passing `filter`, as `state_changed` payloads. */
 export function initialStates(states: readonly HaState[], filter: EventFilter, timestamp: string): string[] {
-  const out: string[] = [];
-  for (const state of states) {
-    const id = state.entity_id;
-    if (matches(filter, { type: 'state_changed', entityIds: [id], domains: [domainOf(id)] })) {
-      out.push(initialStatePayload(state, timestamp));
-    }
-  }
-  return out;
+  return matchingStates(states, filter).map((state) => initialStatePayload(state, timestamp));
+}
+
+/**
+ * What a stream starts from, as payloads: a `format=entities` stream's `a` snapshot of its whole
+ * selection (always one frame, even when empty), or the initial states when asked for (projected
+ * by `fields`), or nothing.
+ */
+function startingPayloads(ctx: OpeningContext, sub: Subscriber, initialState: boolean, now: number): string[] {
+  const shaper = sub.shaper;
+  if (shaper?.shape.format === 'entities') return [shaper.snapshotPayload(matchingStates(ctx.states.getStates(), sub.filter))];
+  if (!initialState) return [];
+  if (!shaper) return initialStates(ctx.states.getStates(), sub.filter, isoTime(now));
+  const timestamp = isoTime(now);
+  return matchingStates(ctx.states.getStates(), sub.filter).map((state) => shaper.initialPayload(state, timestamp));
 }
 
 export function writeError(sub: Subscriber, code: string, message: string, now: number): boolean {
@@ -80,7 +97,7 @@ export function openStream(
   const now = ctx.now();
   // Everything published after this point reaches the subscriber live (or its handover queue).
   const head = ctx.transport.head();
-  const states = resume === undefined && initialState ? initialStates(ctx.states.getStates(), sub.filter, isoTime(now)) : [];
+  const states = resume === undefined ? startingPayloads(ctx, sub, initialState, now) : [];
   sub.moveTo(resume ?? (states.length > 0 ? null : head));
   let ok = sub.write(encodeFrame({ retry: ctx.retryMs, id: sub.lastId, data: connectionPayload(sub.id, isoTime(now)) }), now);
   if (ok && ctx.upstreamDown()) ok = writeError(sub, 'upstream_unavailable', UPSTREAM_MESSAGE, now);
@@ -115,10 +132,14 @@ async function handover(
   sub.cork(); // history and queue leave in as few writes as the batch size allows
   let ok = true;
   let skip: Set<string> | undefined;
+  // A `format=entities` stream never sees a gap: it starts again from a fresh `a` snapshot. So does
+  // a throttled one on every resume: its diffs are only exact from what the same stream delivered.
+  const entities = sub.shaper?.shape.format === 'entities';
+  if (entities && sub.shaper!.shape.throttleMs > 0) replayed = undefined;
   if (replayed === undefined) {
-    const states = initialState ? initialStates(ctx.states.getStates(), sub.filter, isoTime(now)) : [];
+    const states = startingPayloads(ctx, sub, initialState, now);
     sub.moveTo(states.length > 0 ? null : head);
-    ok = writeError(sub, 'replay_gap', `Events after ${since} are no longer available; continuing live`, now);
+    if (!entities) ok = writeError(sub, 'replay_gap', `Events after ${since} are no longer available; continuing live`, now);
     ok = ok && writeStates(sub, states, head, now);
     if (ok) sub.moveTo(head);
   } else {
@@ -130,12 +151,16 @@ async function handover(
       skip.add(stamped.id);
       if (matches(sub.filter, stamped.event)) missed.push({ stamped, frame: ctx.frameOf(stamped) });
     }
-    ok = writeEvents(sub, missed, now);
+    ok = writeEvents(sub, ctx.shaped(sub, missed), now);
     const last = replayed.at(-1);
-    if (last && ok) sub.moveTo(last.id);
+    // A throttled stream holding an update back stays at the position from before it (`stream-shaper.ts`).
+    if (last && ok && !sub.shaper?.holding) sub.moveTo(last.id);
   }
   // Queued events count as deliveries; replayed history does not (its latency would be the outage's).
-  const held = sub.takeHeld().filter(({ stamped }) => !skip?.has(stamped.id));
+  const held = ctx.shaped(
+    sub,
+    sub.takeHeld().filter(({ stamped }) => !skip?.has(stamped.id)),
+  );
   if (ok && held.length > 0) {
     ok = writeEvents(sub, held, now);
     if (ok) for (const { stamped, frame } of held) ctx.delivered(stamped.event, frame.length, now);

@@ -27,6 +27,7 @@ import type { TimerHandle, Timers } from '../base/timers.ts';
 import { ALL_TYPES, type EventFilter } from './filter.ts';
 import { type Routable, RouteMark } from './routing.ts';
 import type { SinkListener, StreamSink } from './sink.ts';
+import type { StreamShaper } from './stream-shaper.ts';
 
 /** Who is on the other end and how they came in, for snapshots and limits. */
 export interface SubscriberMeta {
@@ -36,6 +37,8 @@ export interface SubscriberMeta {
   userAgent: string;
   httpVersion: string;
   listener: 'lan' | 'ingress';
+  /** The name the client gave itself (`client=<name>`), if any. */
+  clientName?: string;
 }
 
 export type SubscriberState = 'handover' | 'live' | 'closing' | 'closed';
@@ -69,6 +72,8 @@ export interface SubscriberInit {
   expiresAt: number | null;
   /** Milliseconds of events to gather into one `batch` frame (`batch=<ms>`); 0 (default) sends each event at once. */
   batchMs?: number;
+  /** The stream's shaping (`fields`, `format`, `throttle`); undefined: events as they are. */
+  shaper?: StreamShaper;
 }
 
 export class Subscriber implements SinkListener, Routable {
@@ -83,6 +88,7 @@ export class Subscriber implements SinkListener, Routable {
   readonly corkFlushBytes: number;
   readonly expiresAt: number | null;
   readonly batchMs: number;
+  readonly shaper: StreamShaper | undefined;
   readonly #sink: StreamSink;
   readonly #owner: SubscriberOwner;
 
@@ -114,6 +120,7 @@ export class Subscriber implements SinkListener, Routable {
     this.corkFlushBytes = init.corkFlushBytes ?? Math.min(64 * 1024, Math.floor(init.limitBytes / 2));
     this.expiresAt = init.expiresAt;
     this.batchMs = init.batchMs ?? 0;
+    this.shaper = init.shaper;
   }
 
   get state(): SubscriberState {
@@ -350,6 +357,7 @@ export class Subscriber implements SinkListener, Routable {
       userAgent: this.meta.userAgent,
       httpVersion: this.meta.httpVersion,
       listener: this.meta.listener,
+      clientName: this.meta.clientName ?? null,
       backlogBytes: this.backlogBytes,
     };
   }

@@ -23,6 +23,8 @@ export const connectionViewSchema = z.strictObject({
   user_name: z.string(),
   bytes_sent: countField,
   listener: z.enum(['lan', 'ingress']),
+  // The name the client gave itself (`client=<name>`), or null.
+  client_name: z.string().nullable(),
   // Redis mode: the instance holding the stream.
   instance_id: z.string().optional(),
 });
@@ -43,5 +45,6 @@ export function connectionView(c: ConnectionSnapshot): ConnectionView {
     user_name: c.userName,
     bytes_sent: c.bytesSent,
     listener: c.listener,
+    client_name: c.clientName ?? null,
   };
 }

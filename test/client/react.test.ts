@@ -71,3 +71,25 @@ it('renders the states and the status as the stream delivers them; unmount close
   renderer.unmount();
   await until(() => server.hub.list().length === 0, 'the stream closed on the server', 5000);
 });
+
+function Room(props: { url: string; token: string }) {
+  const result = useSSE({ url: props.url, token: props.token, domain: 'light', format: 'entities', fields: ['state'], client: 'react_tablet', cache: false });
+  return createElement(
+    'ul',
+    { title: result.status },
+    Object.values(result.states).map((s) => createElement('li', { key: s.entity_id }, `${s.entity_id}=${s.state}`)),
+  );
+}
+
+it('with format=entities the states come from the a snapshot and the c diffs', async () => {
+  const { sim, base, server } = demo;
+  const renderer = create(createElement(Room, { url: base, token: sim.adminToken }));
+  await until(() => lines(renderer).status === 'open' && lines(renderer).items.length > 0, 'open with the snapshot', 10_000);
+  assert.deepEqual([...lines(renderer).items].sort(), expectedLights());
+  assert.equal(server.hub.list()[0]?.clientName, 'react_tablet');
+  sim.callService('light', 'toggle', { entity_id: 'light.office_desk' });
+  const wanted = `light.office_desk=${sim.core.states.get('light.office_desk')!.state}`;
+  await until(() => lines(renderer).items.includes(wanted), 'the diff rendered', 10_000);
+  renderer.unmount();
+  await until(() => server.hub.list().length === 0, 'the stream closed on the server', 5000);
+});

@@ -152,6 +152,7 @@ describe('error funnel', () => {
   it('adds CORS headers for configured origins only', async () => {
     const ok = await fetch(`${base}/thing`, { headers: { Origin: 'https://ok.example' } });
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://ok.example');
+    assert.match(ok.headers.get('access-control-allow-headers') ?? '', /X-Client-Name/, 'a page on another origin may name its stream');
     const other = await fetch(`${base}/thing`, { headers: { Origin: 'https://evil.example' } });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
   });

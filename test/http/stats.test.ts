@@ -118,6 +118,7 @@ test('connections: list with total, one by id in the documented shape, 404 for u
     user_name: 'User One',
     bytes_sent: 0,
     listener: 'lan',
+    client_name: null,
   });
   assert.deepEqual((list.data.connections as unknown[])[0], one.data.connection, 'the list holds the same objects');
   const missing = await s.call('GET', '/api/sse/connections/nope', ADMIN_TOKEN);

@@ -166,9 +166,9 @@ describe('the panel under an ingress path', () => {
 
   it('sorts and searches the connections and disconnects a real stream after confirmation', async () => {
     const lan = `http://127.0.0.1:${server.lan.port}`;
-    const open = (agent: string) =>
-      new RecordingEventSource(`${lan}/subscribe_events?events=state_changed`, { Authorization: `Bearer ${token}`, 'User-Agent': agent });
-    const es = open('panel-test-agent');
+    const open = (agent: string, query = '') =>
+      new RecordingEventSource(`${lan}/subscribe_events?events=state_changed${query}`, { Authorization: `Bearer ${token}`, 'User-Agent': agent });
+    const es = open('panel-test-agent', '&client=panel_tablet');
     const other = open('panel-test-agent-b');
     try {
       await es.waitFor((e) => e.ofType('connection').length === 1, 'connection');
@@ -178,7 +178,8 @@ describe('the panel under an ingress path', () => {
       await tab('Connections').click();
       const row = page.locator(`tr[data-connection="${id}"]`);
       await row.waitFor();
-      await page.getByPlaceholder('Search user, address, agent, filter').fill('panel-test');
+      assert.equal((await row.locator('td.client-name').textContent())?.trim(), 'panel_tablet', 'the stream is listed under its name');
+      await page.getByPlaceholder('Search client, user, address, agent, filter').fill('panel-test');
       await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
       const agents = () => page.$$eval('tbody td.agent', (cells) => cells.map((c) => c.textContent?.trim()));
       await page.getByRole('button', { name: 'User agent' }).click();
@@ -186,10 +187,12 @@ describe('the panel under an ingress path', () => {
       assert.deepEqual(await agents(), ['panel-test-agent', 'panel-test-agent-b']);
       await page.getByRole('button', { name: /User agent/ }).click();
       assert.deepEqual(await agents(), ['panel-test-agent-b', 'panel-test-agent']);
-      await page.getByPlaceholder('Search user, address, agent, filter').fill('agent-b');
+      await page.getByPlaceholder('Search client, user, address, agent, filter').fill('agent-b');
+      await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+      await page.getByPlaceholder('Search client, user, address, agent, filter').fill('panel_tablet');
       await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
       other.close();
-      await page.getByPlaceholder('Search user, address, agent, filter').fill('panel-test');
+      await page.getByPlaceholder('Search client, user, address, agent, filter').fill('panel-test');
       await screenshots('connections');
       await row.getByRole('button', { name: /Disconnect/ }).click();
       const dialog = page.getByRole('dialog');

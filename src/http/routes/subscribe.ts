@@ -18,6 +18,8 @@ import { FileLimitError, HubFullError, HubStoppedError } from '../../hub/errors.
 import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
 import { encodeFrame, errorPayload } from '../../hub/frame.ts';
 import { isGlob } from '../../hub/selection.ts';
+import { FIELD_PATTERN, fieldSelection } from '../../hub/fields.ts';
+import type { StreamShape } from '../../hub/shaped-encodings.ts';
 import { type EntitySelectors, type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../base/types.ts';
 import { type Authenticator, tokenOf } from '../auth.ts';
 import { clientAddress } from '../client-address.ts';
@@ -66,12 +68,20 @@ export interface SubscribeParams {
   lastEventId?: string;
   /** Coalesce live events into one `batch` frame per this many milliseconds; 0: one frame per event. */
   batchMs: number;
+  /** `fields`, `format`, `throttle` (DOCS.md "Shaping"). */
+  shape: StreamShape;
+  /** `client=<name>` (or `X-Client-Name`): the stream's name in the connection list and its Home Assistant entity. */
+  clientName?: string;
 }
 
 const MAX_ITEMS = 500;
 /** The longest batch window a stream may ask for (`batch=<ms>`). */
 export const MAX_BATCH_MS = 10_000;
 const SLUG = /^[a-z0-9_]{1,64}$/;
+/** A client name (`client=`, `X-Client-Name`): it becomes part of an entity id, `binary_sensor.sse_hub_client_<name>`. */
+export const CLIENT_NAME = /^[a-z0-9_]{1,32}$/;
+/** The longest throttle window a stream may ask for (`throttle=<ms>`). */
+export const MAX_THROTTLE_MS = 60_000;
 const ENTITY_ID = /^[a-z0-9_]{1,64}\.[a-z0-9_]{1,255}$/;
 /** An `entity_id` glob: entity id characters plus `*` and `?`, with at least one wildcard. */
 const ENTITY_GLOB = /^(?=.*[*?])[a-z0-9_.*?]{1,320}$/;
@@ -125,6 +135,15 @@ export const paramsSchema = z.strictObject({
       z.number().int().min(0).max(MAX_BATCH_MS, `must be 0 to ${MAX_BATCH_MS} milliseconds`),
     ),
   ).optional(),
+  // Shaping (DOCS.md "Shaping") and the client's name.
+  fields: list(FIELD_PATTERN, 'field (state, attributes, attributes.<key>, last_changed, last_updated, last_reported, context)').optional(),
+  format: single(z.enum(['events', 'entities'], { error: 'must be events or entities' })).optional(),
+  throttle: single(
+    z.union([z.number(), z.string().regex(/^\d{1,6}$/).transform(Number)], { error: 'must be a whole number of milliseconds' }).pipe(
+      z.number().int().min(0).max(MAX_THROTTLE_MS, `must be 0 to ${MAX_THROTTLE_MS} milliseconds`),
+    ),
+  ).optional(),
+  client: single(z.string().regex(CLIENT_NAME, 'must be 1 to 32 of a-z, 0-9 and _')).optional(),
 });
 
 /** Validates query or body fields; throws a 400 naming every problem as `field: message`. */
@@ -160,7 +179,18 @@ export function parseSubscribeParams(input: Record<string, unknown>): SubscribeP
     initialState: params.initial_state === true || params.initial_state === 'true' || params.initial_state === '1',
     lastEventId: params.last_event_id || undefined,
     batchMs: params.batch ?? 0,
+    shape: { fields: fieldSelection(params.fields ?? []), format: params.format ?? 'events', throttleMs: params.throttle ?? 0 },
+    clientName: params.client,
   };
+}
+
+/** The client's name: `client=` wins over `X-Client-Name`; a malformed header is a 400 like the parameter. */
+function clientNameOf(ctx: Koa.Context, params: SubscribeParams): string | undefined {
+  if (params.clientName) return params.clientName;
+  const header = ctx.get('X-Client-Name');
+  if (!header) return undefined;
+  if (!CLIENT_NAME.test(header)) throw badRequest('X-Client-Name: must be 1 to 32 of a-z, 0-9 and _', 'invalid_parameter');
+  return header;
 }
 
 /** Applies the permission rules: admins take any type; other users only core's allowlist (docs/home-assistant.md §11). */
@@ -199,8 +229,10 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     const header = ctx.get('Last-Event-ID');
     if (header.length > 256) throw badRequest('Last-Event-ID is too long', 'invalid_parameter');
     const lastEventId = header || params.lastEventId;
+    const clientName = clientNameOf(ctx, params);
     const state = early ?? (await auth.authenticate(ctx.req, params.token));
-    const filter = filterFor(state.user, params);
+    // The compressed format carries states only: such a stream takes `state_changed` alone.
+    const filter = filterFor(state.user, params.shape.format === 'entities' ? { ...params, events: ['state_changed'] } : params);
     if (ctx.method === 'HEAD') {
       // The router answers HEAD with this handler; a HEAD response must not carry the stream.
       ctx.set(headersFor(ctx.req, STREAM_HEADERS));
@@ -243,6 +275,7 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
       userAgent: ctx.get('User-Agent'),
       httpVersion: ctx.req.httpVersion,
       listener: listenerOf(ctx.req),
+      clientName,
     };
     // Coalesced streams are compressed for clients that take gzip (docs/decisions.md §8): a batch
     // compresses well and is compressed once for every stream that gets it.
@@ -253,7 +286,7 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
     // HTTP/1.x: the socket is taken over; HTTP/2 (the TLS port): the request's own stream.
     const sink = startStream(ctx.req, res, gzip ? { ...STREAM_HEADERS, 'Content-Encoding': 'gzip' } : STREAM_HEADERS, encoder, gzip);
     try {
-      hub.open({ id, sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, batchMs: params.batchMs });
+      hub.open({ id, sink, user: state.user, filter, meta, lastEventId, initialState: params.initialState, batchMs: params.batchMs, shape: params.shape });
     } catch (err) {
       void slots?.release(id);
       sink.destroy(); // the headers are out: nobody is left to answer

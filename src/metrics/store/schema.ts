@@ -67,6 +67,14 @@ export const MIGRATIONS: readonly string[] = [
      resolve_message TEXT
    );
    CREATE INDEX alert_event_fired ON alert_event (fired_at);`,
+  // 2: the names clients gave themselves (`client=<name>`), re-published as entities after a restart.
+  `CREATE TABLE known_client (
+     name TEXT PRIMARY KEY,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     address TEXT NOT NULL DEFAULT '',
+     user_agent TEXT NOT NULL DEFAULT ''
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

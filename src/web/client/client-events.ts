@@ -3,6 +3,7 @@ import type {
   AutomationTriggeredMessage,
   ConnectionMessage,
   ConnectionStatus,
+  EntityState,
   ErrorMessage,
   ReconnectInfo,
   ScriptExecutedMessage,
@@ -11,6 +12,14 @@ import type {
   StateChangedMessage,
   StatesSnapshot,
 } from './types.ts';
+import type { EntitiesMessage } from './compressed-states.ts';
+
+export interface EntitiesUpdate {
+  message: EntitiesMessage;
+  changed: EntityState[];
+  /** The frame's SSE id (the last message of a batch carries the batch's). */
+  eventId?: string;
+}
 
 /** The events a client emits. Other server event types arrive under their own name as {@link ServerMessage}. */
 export interface ClientEvents {
@@ -28,6 +37,8 @@ export interface ClientEvents {
   service_called: ServiceCalledMessage;
   automation_triggered: AutomationTriggeredMessage;
   script_executed: ScriptExecutedMessage;
+  /** A `format=entities` message (`a`, `c` or `r`) after it was applied to the states; `changed` lists what it touched (removed entities with `state: null`). */
+  entities: EntitiesUpdate;
   /** The cached states as a whole: restored from storage, or a complete snapshot from the server. */
   states: StatesSnapshot;
   status: ConnectionStatus;

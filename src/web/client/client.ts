@@ -8,9 +8,16 @@
  * for), frames without an id belong to the snapshot and the first frame with an id ends it; the
  * cache is then replaced by the snapshot (`states` event). A drop inside a snapshot resumes from
  * before it, so the hub sends it again.
+ *
+ * `format=entities` (DOCS.md "Shaping"): messages are `a`/`c`/`r` (no `type`) and keep the states
+ * (`compressed-states.ts`). The stream's snapshot is the first of them after `connection` when
+ * it is an `a` and the stream started afresh, or resumed and the `a` carries another id than the
+ * resume point (the hub sends a fresh snapshot instead of a gap): it replaces the states. Any
+ * other `a` (entities that entered the selection) adds to them.
  */
 import { reconnectDelay } from './backoff.ts';
 import { type ClientEvents, SseClientError } from './client-events.ts';
+import { type EntitiesMessage, applyEntitiesMessage, isEntitiesMessage } from './compressed-states.ts';
 import { Emitter } from './emitter.ts';
 import { MessageQueue } from './message-queue.ts';
 import { MetricsRecorder } from './metrics.ts';
@@ -71,6 +78,10 @@ export class SseClient implements AsyncIterable<ServerMessage> {
   #error: SseClientError | undefined;
   /** A completed snapshot, emitted after the events of the frame that completed it. */
   #pendingStates: StatesSnapshot | undefined;
+  /** `format=entities`: no entities message yet since `connection` (the next `a` may be the snapshot). */
+  #awaitingEntities = false;
+  /** The id this attempt resumed from, if it did. */
+  #resumedFrom: string | undefined;
 
   constructor(options: ConnectOptions) {
     this.#options = options;
@@ -182,6 +193,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     this.#abort = abort;
     this.#snapshot = undefined;
     this.#resumed = this.#lastEventId !== undefined;
+    this.#resumedFrom = this.#lastEventId;
     // On a resume the hub sends states only if the resume point is gone (replay_gap).
     this.#askedStates = this.#resumed ? this.#options.refetch_on_gap !== false : this.#options.initial_state === true;
     const url = subscribeUrl(this.#options, this.#askedStates);
@@ -243,14 +255,51 @@ export class SseClient implements AsyncIterable<ServerMessage> {
       this.#metrics.error('invalid_message', 'a frame was not JSON');
       return;
     }
+    if (isEntitiesMessage(message)) {
+      this.#onEntities(message, frame.id);
+      return;
+    }
     if (message === null || typeof message !== 'object' || typeof message.type !== 'string') return;
     const batch = (message as { messages?: unknown }).messages;
     if (message.type === 'batch' && Array.isArray(batch)) {
       // `batch=<ms>`: the messages are handled as if each had come alone; the last carries the frame's id.
-      batch.forEach((inner: ServerMessage, i) => this.#onMessage(inner, i === batch.length - 1 ? frame.id : undefined));
+      batch.forEach((inner: unknown, i) => {
+        const id = i === batch.length - 1 ? frame.id : undefined;
+        if (isEntitiesMessage(inner)) this.#onEntities(inner, id);
+        else this.#onMessage(inner as ServerMessage, id);
+      });
       return;
     }
     this.#onMessage(message, frame.id);
+  }
+
+  /** A `format=entities` message: the snapshot replaces the states, anything else is applied to them. */
+  #onEntities(message: EntitiesMessage, id: string | undefined): void {
+    this.#metrics.message();
+    const snapshot = this.#awaitingEntities && message.a !== undefined && (!this.#resumed || (id !== undefined && id !== this.#resumedFrom));
+    this.#awaitingEntities = false;
+    const states = new Map(Object.entries(this.states));
+    if (snapshot) states.clear();
+    const changed = applyEntitiesMessage(states, message);
+    if (snapshot) {
+      if (this.#cache) this.#cache.replace(states.values());
+      else {
+        this.#memory.clear();
+        for (const [entityId, state] of states) this.#memory.set(entityId, state);
+      }
+    } else {
+      for (const state of changed) {
+        if (this.#cache) this.#cache.apply(state);
+        else if (state.state === null) this.#memory.delete(state.entity_id);
+        else this.#memory.set(state.entity_id, state);
+      }
+    }
+    if (id !== undefined) {
+      this.#lastEventId = id;
+      if (this.#cache) this.#cache.lastEventId = id;
+    }
+    this.#emitter.emit('entities', { message, changed, eventId: id });
+    if (snapshot) this.#emitter.emit('states', { reason: this.#resumed ? 'replay_gap' : 'initial', states: this.states });
   }
 
   #onMessage(message: ServerMessage, id: string | undefined): void {
@@ -282,6 +331,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
 
   #onConnection(): void {
     this.#attempt = 0;
+    this.#awaitingEntities = this.#options.format === 'entities';
     this.#metrics.opened();
     this.#setStatus('open');
     // Fresh start with states asked for: they follow, unless this frame's id says there are none.

@@ -4,6 +4,8 @@
  * DOCS.md, "Client library", shows it in a page, in Node and in React.
  */
 export { SseClient, SseClientError, connect, type ClientEvents } from './client.ts';
+export type { EntitiesUpdate } from './client-events.ts';
+export { applyEntitiesMessage, isEntitiesMessage, type EntitiesMessage } from './compressed-states.ts';
 export { subscribeEntities, type EntitiesCallback } from './entities.ts';
 export type { ConnectOptions } from './options.ts';
 export type { CacheOptions } from './state-cache.ts';

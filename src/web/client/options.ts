@@ -17,6 +17,23 @@ export interface ConnectOptions {
   /** Entity ids; with `domain`, an event passes when its entity is listed OR its domain is. */
   entity_id?: string | readonly string[];
   domain?: string | readonly string[];
+  /** Selectors by how Home Assistant organises the home (`area`, `floor`, `label`, `device_id`, `integration`; DOCS.md). */
+  area?: string | readonly string[];
+  floor?: string | readonly string[];
+  label?: string | readonly string[];
+  device_id?: string | readonly string[];
+  integration?: string | readonly string[];
+  /** Only these keys of every state object (`state`, `attributes.brightness`, `last_changed`, …); `entity_id` is always kept. */
+  fields?: string | readonly string[];
+  /**
+   * `entities`: Home Assistant's compressed `subscribe_entities` format (`a`/`c`/`r`); the client
+   * keeps {@link SseClient.states} from it and emits `entities`. Default `events`.
+   */
+  format?: 'events' | 'entities';
+  /** At most one update per entity per this many milliseconds (at most 60000); the last value of a burst always arrives. */
+  throttle?: number;
+  /** The client's name (`^[a-z0-9_]{1,32}$`): listed in the hub's connections and kept as `binary_sensor.sse_hub_client_<name>`. */
+  client?: string;
   /** Ask for the current states of the matching entities after `connection`. Default false. */
   initial_state?: boolean;
   /**
@@ -68,10 +85,19 @@ export function subscribeUrl(options: ConnectOptions, initialState: boolean): UR
     ['events', list(options.events)],
     ['entity_id', list(options.entity_id)],
     ['domain', list(options.domain)],
+    ['area', list(options.area)],
+    ['floor', list(options.floor)],
+    ['label', list(options.label)],
+    ['device_id', list(options.device_id)],
+    ['integration', list(options.integration)],
+    ['fields', list(options.fields)],
   ];
   for (const [name, values] of params) if (values.length > 0) url.searchParams.set(name, values.join(','));
   if (initialState) url.searchParams.set('initial_state', 'true');
   if (options.batch) url.searchParams.set('batch', String(options.batch));
+  if (options.format === 'entities') url.searchParams.set('format', 'entities');
+  if (options.throttle) url.searchParams.set('throttle', String(options.throttle));
+  if (options.client) url.searchParams.set('client', options.client);
   return url;
 }
 

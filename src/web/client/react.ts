@@ -3,6 +3,7 @@
  * state. React is an optional peer dependency: only this entry point imports it.
  *
  *   const { status, states, lastMessage } = useSSE({ url, token, entity_id: ['light.kitchen'], initial_state: true });
+ *   const { states } = useSSE({ url, token, area: 'kitchen', format: 'entities', fields: ['state'], client: 'kitchen_tablet' });
  */
 import { useEffect, useRef, useState } from 'react';
 import { type SseClient, type SseClientError, connect } from './client.ts';
@@ -22,8 +23,9 @@ export interface UseSSEResult {
 
 /** The options that define the subscription; a change reconnects. Functions and injected parts do not. */
 function identity(options: ConnectOptions): string {
-  const { url, events, entity_id, domain, initial_state, transport } = options;
-  return JSON.stringify({ url, events, entity_id, domain, initial_state, transport, token: typeof options.token === 'string' ? options.token : '' });
+  const { url, events, entity_id, domain, area, floor, label, device_id, integration, fields, format, throttle, client, initial_state, transport } = options;
+  const token = typeof options.token === 'string' ? options.token : '';
+  return JSON.stringify({ url, events, entity_id, domain, area, floor, label, device_id, integration, fields, format, throttle, client, initial_state, transport, token });
 }
 
 export function useSSE(options: ConnectOptions | null): UseSSEResult {
@@ -51,6 +53,7 @@ export function useSSE(options: ConnectOptions | null): UseSSEResult {
       client.on('message', (message) => update({ lastMessage: message })),
       client.on('state_changed', () => update({ states: client.states })),
       client.on('states', () => update({ states: client.states })),
+      client.on('entities', () => update({ states: client.states })),
       client.on('closed', ({ error }) => update({ error })),
     ];
     return () => {

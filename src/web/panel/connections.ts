@@ -10,9 +10,10 @@ import { LightElement } from './light-element.ts';
 import type { ConnectionsData } from '../../stats/answers.ts';
 import type { ConnectionView } from '../../stats/connection-view.ts';
 
-type Key = 'user_name' | 'ip_address' | 'listener' | 'user_agent' | 'events_sent' | 'bytes_sent' | 'connected_at' | 'last_event_at';
+type Key = 'client_name' | 'user_name' | 'ip_address' | 'listener' | 'user_agent' | 'events_sent' | 'bytes_sent' | 'connected_at' | 'last_event_at';
 
 const COLUMNS: [Key, string][] = [
+  ['client_name', 'Client'],
   ['user_name', 'User'],
   ['ip_address', 'Address'],
   ['listener', 'Listener'],
@@ -87,7 +88,7 @@ export class ConnectionsView extends LightElement {
   #rows(): ConnectionView[] {
     const q = this.query.trim().toLowerCase();
     const list = (this.connections ?? []).filter(
-      (c) => !q || [c.user_name, c.user_id, c.ip_address, c.user_agent, c.listener, filters(c)].some((v) => v.toLowerCase().includes(q)),
+      (c) => !q || [c.client_name ?? '', c.user_name, c.user_id, c.ip_address, c.user_agent, c.listener, filters(c)].some((v) => v.toLowerCase().includes(q)),
     );
     const k = this.sortKey;
     const dir = this.descending ? -1 : 1;
@@ -112,7 +113,7 @@ export class ConnectionsView extends LightElement {
     return html`
       <div class="toolbar">
         <label class="search"><span class="sr-only">Search connections</span>
-          <input type="search" placeholder="Search user, address, agent, filter" .value=${this.query}
+          <input type="search" placeholder="Search client, user, address, agent, filter" .value=${this.query}
             @input=${(e: InputEvent) => (this.query = (e.target as HTMLInputElement).value)} /></label>
         <span class="muted">${rows.length} of ${this.connections.length}</span>
       </div>
@@ -129,6 +130,7 @@ export class ConnectionsView extends LightElement {
           <tbody>
             ${rows.map(
               (c) => html`<tr data-connection=${c.id}>
+                <td data-label="Client" class="client-name">${c.client_name ?? '—'}</td>
                 <td data-label="User">${c.user_name || c.user_id}</td>
                 <td data-label="Address">${c.ip_address}</td>
                 <td data-label="Listener">${c.listener}${c.instance_id ? html`<br /><span class="muted" title="The instance holding the stream">${c.instance_id}</span>` : ''}</td>
