@@ -1,8 +1,8 @@
 /**
- * DOCS.md says exactly what the code does: every `error_code` and stream `error` code the HTTP
+ * docs/api.md (the reference DOCS.md links to) says exactly what the code does: every `error_code` and stream `error` code the HTTP
  * layer and the hub emit, every `/ws` message type, and every alert threshold key with its range.
  * The codes are collected from the sources (src/http, src/hub), so a new code without a line in
- * DOCS.md fails here.
+ * docs/api.md fails here.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { THRESHOLD_KEYS, thresholdSchema, thresholdsUpdateSchema } from '../../s
 import { OPERATIONS } from '../../src/http/openapi.ts';
 import { ROOT, readText } from './repo.ts';
 
-const docs = readText('DOCS.md');
+// The exact contract lives in the API reference that DOCS.md links to.
+const docs = readText('docs/api.md');
 
 function sources(dir: string): string[] {
   return readdirSync(`${ROOT}${dir}`, { recursive: true, encoding: 'utf8' })
