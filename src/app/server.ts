@@ -127,7 +127,8 @@ export class SseHubServer implements Lifecycle {
       ? new RedisCluster({ ...overrides.cluster, url: options.redis_url, instanceId: this.instanceId, capacity: options.replay_buffer_size, logger })
       : undefined;
     this.cluster = cluster;
-    const transport: Transport = cluster?.transport ?? new MemoryTransport({ capacity: options.replay_buffer_size });
+    const memory = cluster ? undefined : new MemoryTransport({ capacity: options.replay_buffer_size });
+    const transport: Transport = cluster?.transport ?? memory!;
     this.transport = transport;
     const collector = new MetricsCollector();
     this.bridge = new HaBridge({
@@ -136,7 +137,8 @@ export class SseHubServer implements Lifecycle {
       cacheFromPublished: cluster !== undefined,
       publish: cluster
         ? (event) => cluster.publish(event)
-        : (event) => void transport.publish(event).catch((err: unknown) => logger.error({ err }, 'publishing an event failed')),
+        : // The memory transport publishes synchronously: no promise per event (the bridge logs a throw).
+          (event) => void memory!.publishSync(event),
       onCoreEvent: () => collector.coreEventReceived(),
     });
     this.hub = new Hub({
