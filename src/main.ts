@@ -44,6 +44,9 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
 
   const server = new SseHubServer(config, logger);
+  // The demo tokens belong in the banner only; a log line that carried one would show it redacted.
+  scrubber.add(server.simulator?.adminToken);
+  scrubber.add(server.simulator?.userToken);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

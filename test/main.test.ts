@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openStream } from './http/subscribe-harness.ts';
-import { childEnv, findLine, killLeftovers, start as startProcess, waitFor, within, type Run } from './process-harness.ts';
+import { childEnv, demoAdminToken, findLine, killLeftovers, start as startProcess, waitFor, within, type Run } from './process-harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-main-'));
@@ -24,8 +24,7 @@ const start = (env: NodeJS.ProcessEnv) => startProcess(['--import', 'tsx', 'src/
 /** Waits for the started line; returns the LAN base URL and the demo token the log prints on purpose. */
 async function started(run: Run): Promise<{ base: string; token: string }> {
   const line = await waitFor('"SSE Hub started"', run, () => findLine(run.stdout(), 'SSE Hub started'), 40_000);
-  const token = /Demo admin token: ([A-Za-z0-9._-]+)/.exec(run.stdout())?.[1];
-  assert.ok(token, 'the demo token is in the log');
+  const token = await demoAdminToken(run);
   return { base: `http://127.0.0.1:${String(line.lanPort)}`, token };
 }
 
@@ -78,6 +77,20 @@ describe('src/main.ts as a process', () => {
     const shutdown = stream.frames.find((f) => f.json.type === 'error');
     assert.equal(shutdown?.json.error, 'server_shutdown');
     assert.ok(Number(shutdown?.retry) > 0, 'with a retry hint');
+  });
+
+  it('prints the demo admin token in the banner only: no log line carries it', { timeout: 60_000 }, async () => {
+    const run = start(childEnv(dir, { DEMO_EVENT_RATE: '0' }));
+    const { base, token } = await started(run);
+    // A refused request with the token in the query string gives the logger a chance to repeat it.
+    await fetch(`${base}/api/sse/stats?token=${token}x`);
+    run.child.kill('SIGTERM');
+    assert.deepEqual(await within(run.exit, 2000), { code: 0, signal: null }, run.stderr());
+    const logLines = `${run.stdout()}\n${run.stderr()}`.split('\n').filter((line) => line.startsWith('{'));
+    assert.ok(logLines.some((line) => line.includes('DEMO MODE')), 'demo mode is still announced in the log');
+    assert.ok(logLines.length >= 3, 'there are log lines to check');
+    for (const line of logLines) assert.ok(!line.includes(token), `a log line carries the demo token: ${line}`);
+    assert.ok(run.stdout().includes(`Admin token:    ${token}`), 'the banner shows it');
   });
 
   it('keeps alert thresholds changed at run time across kill -9 (SQLite in the data folder)', { timeout: 90_000 }, async () => {

@@ -31,8 +31,15 @@ export interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function start(args: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts Node with `args`. With `nofile`, through `sh -c 'ulimit -n <nofile>; exec node …'`, so the
+ * process starts with that open-file limit, soft and hard (Node cannot raise it).
+ */
+export function start(args: string[], cwd: string, env: NodeJS.ProcessEnv, { nofile }: { nofile?: number } = {}): Run {
+  const child =
+    nofile === undefined
+      ? spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${String(nofile)} && exec "$0" "$@"`, process.execPath, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   let err = '';
@@ -78,6 +85,14 @@ export async function waitFor<T>(what: string, run: Run, probe: () => T | undefi
     if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms\n${run.stdout()}\n${run.stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * The demo admin token from the human banner on stdout (src/app/banner.ts), the one place it is
+ * printed: the banner follows the "SSE Hub started" log line, so this waits for it.
+ */
+export async function demoAdminToken(run: Run, timeoutMs = 10_000): Promise<string> {
+  return waitFor('the demo banner', run, () => /^ {2}Admin token: +(\S+)$/m.exec(run.stdout())?.[1], timeoutMs);
 }
 
 /** Kills (by PID, SIGKILL) every child started here that is still running; call it from `after`. */

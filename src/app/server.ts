@@ -40,6 +40,7 @@ import { openapiRouter } from '../http/routes/openapi.ts';
 import { WsApi } from '../http/ws-api.ts';
 import { Hub } from '../hub/hub.ts';
 import { hubLimitsFromOptions } from '../hub/limits.ts';
+import { FileBudget } from '../hub/file-budget.ts';
 import { MetricsCollector } from '../metrics/collector.ts';
 import { MetricsModule } from './monitoring.ts';
 import { type ClusterTimings, RedisCluster } from '../cluster/cluster.ts';
@@ -94,6 +95,8 @@ export class SseHubServer implements Lifecycle {
   readonly bridge: HaBridge;
   readonly transport: Transport;
   readonly hub: Hub;
+  /** Streams the open-file limit leaves room for (read after the listeners opened). */
+  readonly fileBudget: FileBudget;
   readonly metrics: MetricsModule;
   readonly wsApi: WsApi;
   /** Redis mode (`redis_url`): leader lock, shared stream, global registry. Undefined otherwise. */
@@ -131,6 +134,7 @@ export class SseHubServer implements Lifecycle {
     const transport: Transport = cluster?.transport ?? memory!;
     this.transport = transport;
     const collector = new MetricsCollector();
+    const fileBudget = (this.fileBudget = new FileBudget({ maxClients: options.max_clients, logger }));
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
@@ -149,6 +153,7 @@ export class SseHubServer implements Lifecycle {
       observer: new StreamLogObserver(collector, logger),
       limits: hubLimitsFromOptions(options),
       recordsEverything: cluster !== undefined, // the leader subscribes to every event type
+      fileBudget,
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
     cluster?.attach({
@@ -185,7 +190,7 @@ export class SseHubServer implements Lifecycle {
       logger,
       corsOrigins: options.cors_origins,
       routers: [
-        healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state }),
+        healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state, fileLimit: () => fileBudget.shortfall() }),
         clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
         panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
         subscribeRouter({ hub: this.hub, auth, limits, observer: collector, encoder: new StreamEncoder() }),
@@ -226,11 +231,13 @@ export class SseHubServer implements Lifecycle {
       ...(cluster ? [{ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() }] : []),
       { name: 'lan', start: () => this.lan.start(), stop: () => this.lan.stop(grace) },
       { name: 'ingress', start: () => this.ingress.start(), stop: () => this.ingress.stop(grace) },
+      // Counted once everything long-lived is open (listeners, SQLite, the link to core); the hub refuses nothing before.
+      { name: 'file-budget', start: () => fileBudget.start(), stop: () => undefined },
       { name: 'ws-api', start: () => this.wsApi.start(), stop: () => this.wsApi.stop() },
       { name: 'sensors', start: () => this.metrics.startSensors(), stop: () => this.metrics.stopSensors() },
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
-    this.#stopOrder = ['sensors', 'ws-api', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
+    this.#stopOrder = ['sensors', 'ws-api', 'file-budget', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
   }
 
   /** The embedded Home Assistant simulator in demo mode, once {@link start} has loaded it. */

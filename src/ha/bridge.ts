@@ -18,6 +18,7 @@ import { getStates, parseCoreEvent, parseStates, subscribeEvents, type CoreEvent
 import { coreTypeOf, normalizeEvent } from './normalize.ts';
 import { StateCache } from './state-cache.ts';
 import { isoTime } from '../base/iso-time.ts';
+import { isOwnEntity } from '../base/own-entities.ts';
 
 /** What the bridge needs of a connection (a {@link HaConnection}, or a fake in tests). */
 export type BridgeConnection = Pick<HaConnection, 'subscribe' | 'command' | 'onConnected' | 'onDisconnected' | 'connected'>;
@@ -191,7 +192,8 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   #onStateChanged(payload: unknown): void {
     const event = this.#parse(payload);
     if (!event) return;
-    this.#onCoreEvent();
+    // The hub's own sensor writes come back as state_changed: not counted as core's traffic (docs/decisions.md §11).
+    if (!(typeof event.data.entity_id === 'string' && isOwnEntity(event.data.entity_id))) this.#onCoreEvent();
     if (!this.#cacheFromPublished) this.#cache.apply(event);
     if (this.#interest.has(STATE_CHANGED) && !this.#starLive()) this.#emit(event);
   }

@@ -79,11 +79,9 @@ export class HaUpstream {
   async start(): Promise<void> {
     if (this.localCore) {
       await this.localCore.start();
-      // The demo token is the one secret that is printed on purpose: it only opens the simulated home.
-      this.#logger.warn(
-        { simulator: this.localCore.url },
-        `DEMO MODE: no Home Assistant configured, streaming a SIMULATED home. Demo admin token: ${this.localCore.adminToken}`,
-      );
+      // The demo tokens are printed on purpose, but only in the human banner on stdout (src/app/banner.ts):
+      // log lines are collected and shipped elsewhere, so no token goes into one.
+      this.#logger.warn({ simulator: this.localCore.url }, 'DEMO MODE: no Home Assistant configured, streaming a SIMULATED home');
     }
     await this.connection.start();
   }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { thresholdsUpdateSchema } from '../alerts/rules.ts';
 import * as data from './response-schemas.ts';
 import { paramsSchema } from './routes/subscribe.ts';
+import { wsPaths } from './openapi-ws.ts';
 
 type Access = 'public' | 'user' | 'admin';
 
@@ -46,7 +47,7 @@ const STREAM_FRAMES =
   '`connection` first (with `retry:`), then Home Assistant events by their type (`state_changed`, …, each with its `id:`), ' +
   '`batch` frames instead when `batch` is given, `ping` every ping interval, `alert` (administrators), and `error` ' +
   '(`replay_gap`, `upstream_unavailable`, `slow_consumer`, `server_shutdown`, `max_connection_age`, `inactive`, ' +
-  '`connection_closed`, `rate_limit_exceeded`, `too_many_clients`).';
+  '`connection_closed`, `rate_limit_exceeded`, `too_many_clients`, `file_limit_reached`).';
 
 /** Every route, keyed `METHOD /path` with OpenAPI's `{param}` spelling. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
@@ -140,6 +141,8 @@ export function openapiDocument(version: string): Record<string, unknown> {
     const [method, path] = key.split(' ') as [string, string];
     (paths[path] ??= {})[method.toLowerCase()] = operation(key, op);
   }
+  const ws = wsPaths(); // the WebSocket upgrade (src/http/openapi-ws.ts)
+  Object.assign(paths, ws.paths);
   return {
     openapi: '3.1.0',
     info: { title: 'SSE Hub for Home Assistant', version, description: 'The reference with examples is DOCS.md.' },
@@ -158,6 +161,7 @@ export function openapiDocument(version: string): Record<string, unknown> {
         SubscribeParams: jsonSchema(paramsSchema),
         ThresholdsUpdate: jsonSchema(thresholdsUpdateSchema),
         ...Object.fromEntries(Object.entries(RESPONSE_DATA).map(([name, schema]) => [name, jsonSchema(schema, 'output')])),
+        ...ws.schemas,
       },
       responses: {
         Error: { description: 'The error envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },

@@ -22,7 +22,12 @@ const iso = z.string().describe('ISO 8601 UTC time');
 const period = z.enum(PERIODS);
 const counts = z.record(z.string(), z.number());
 
-export const healthData = z.strictObject({ status: z.literal('ok'), upstream: z.enum(['connected', 'disconnected', 'starting']) });
+export const healthData = z.strictObject({
+  status: z.literal('ok'),
+  upstream: z.enum(['connected', 'disconnected', 'starting']),
+  // src/hub/file-budget.ts: present only while the open-file limit is below what max_clients needs.
+  file_limit: z.strictObject({ open_files_limit: count, open_files_needed: count, streams_allowed: count }).optional(),
+});
 
 export const statsData = z.strictObject({
   active_connections: count,

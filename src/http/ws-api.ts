@@ -76,6 +76,11 @@ export class WsApi {
     this.#timers = options.timers ?? systemTimers();
   }
 
+  /** The upgrade path (test/e2e/route-inventory.test.ts lists it beside the routers' routes). */
+  get path(): string {
+    return this.#path;
+  }
+
   /** Open WebSocket clients. */
   get clientCount(): number {
     return this.#wss?.clients.size ?? 0;

@@ -8,6 +8,14 @@ export class HubFullError extends Error {
   }
 }
 
+/** The open-file limit leaves room for no more streams (src/hub/file-budget.ts). */
+export class FileLimitError extends Error {
+  constructor(readonly streamsAllowed: number) {
+    super(`The open-file limit of this process leaves room for ${streamsAllowed} concurrent streams; raise its nofile limit or lower max_clients`);
+    this.name = 'FileLimitError';
+  }
+}
+
 /** The hub is not running (not started yet, or shutting down). */
 export class HubStoppedError extends Error {
   constructor() {

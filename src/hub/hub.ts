@@ -26,7 +26,7 @@ import { type Timers, systemTimers } from '../base/timers.ts';
 import { TickCork } from './tick-cork.ts';
 import { closeNotice } from './close-reason.ts';
 import { BatchWindows } from './batch.ts';
-import { HubFullError, HubStoppedError } from './errors.ts';
+import { FileLimitError, HubFullError, HubStoppedError } from './errors.ts';
 import { type EventFilter, typesOf } from './filter.ts';
 import { encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
 import { InterestLedger } from './interest-ledger.ts';
@@ -63,6 +63,8 @@ export interface HubOptions {
   recordsEverything?: boolean;
   /** Where unexpected failures (a replay that throws) are reported. Default: ignored. */
   onError?: (err: unknown, context: string) => void;
+  /** Streams the open-file limit leaves room for (src/hub/file-budget.ts). Default: no such limit. */
+  fileBudget?: { streamsAllowed(): number };
 }
 
 /** What the HTTP layer asks for after it authenticated the user and wrote the response headers. */
@@ -97,6 +99,7 @@ export class Hub implements ConnectionRegistry {
   readonly #timers: Timers;
   readonly #random: () => number;
   readonly #onError: (err: unknown, context: string) => void;
+  readonly #fileBudget: { streamsAllowed(): number } | undefined;
   readonly #subs = new Map<string, Subscriber>();
   /** Told by every subscriber when its sink closed: one object for all, no closure per stream. */
   readonly #owner: SubscriberOwner;
@@ -123,6 +126,7 @@ export class Hub implements ConnectionRegistry {
     this.#timers = options.timers ?? systemTimers();
     this.#random = options.random ?? Math.random;
     this.#onError = options.onError ?? (() => {});
+    this.#fileBudget = options.fileBudget;
     this.#interests = new InterestLedger({
       interest: options.interest,
       head: () => this.#transport.head(),
@@ -190,10 +194,12 @@ export class Hub implements ConnectionRegistry {
     return this.#running;
   }
 
-  /** Throws {@link HubStoppedError} or {@link HubFullError} when a new stream cannot be opened now. */
+  /** Throws {@link HubStoppedError}, {@link HubFullError} or {@link FileLimitError} when a new stream cannot be opened now. */
   assertCapacity(): void {
     if (!this.#running) throw new HubStoppedError();
     if (this.#subs.size >= this.limits.maxClients) throw new HubFullError(this.limits.maxClients);
+    const byFiles = this.#fileBudget?.streamsAllowed() ?? Infinity;
+    if (this.#subs.size >= byFiles) throw new FileLimitError(byFiles);
   }
 
   /**

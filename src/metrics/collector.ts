@@ -10,6 +10,7 @@ import type { Now } from './clock.ts';
 import { LatencyHistogram } from './histogram/histogram.ts';
 import { RateWindow } from './rate-window.ts';
 import { emptyTraffic, type TrafficFields } from './rollup/record.ts';
+import { concernsOnlyOwnEntities } from '../base/own-entities.ts';
 
 export interface CollectorOptions {
   /** The clock. Default `Date.now`. */
@@ -152,6 +153,8 @@ export class MetricsCollector implements HubObserver {
   }
 
   eventReceived(event: HubEvent): void {
+    // The hub's own sensor writes coming back from core are not Home Assistant's traffic (docs/decisions.md §11).
+    if (concernsOnlyOwnEntities(event.entityIds)) return;
     this.#minute.eventsIn++;
     this.totals.eventsIn++;
     this.#eventsIn.add(1);

@@ -1,6 +1,6 @@
 /**
  * Samples the process: memory (rss, heap), CPU (process.cpuUsage deltas, percent of one core),
- * event-loop delay (perf_hooks.monitorEventLoopDelay) and utilization (eventLoopUtilization),
+ * event-loop delay (how late a due timer runs, src/metrics/loop-delay.ts) and utilization (eventLoopUtilization),
  * network bytes of the container (/proc/self/net/dev, without loopback) and disk I/O
  * (/proc/self/io) where those files exist. Keeps the recent snapshots for the memory trend.
  *
@@ -8,7 +8,8 @@
  * baselines; `sample()` is called by the rollup's sampling tick; `takeMinute()` ends a minute.
  */
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { LoopDelayMonitor } from './loop-delay.ts';
 import type { Now } from './clock.ts';
 import { emptyResources, type ResourceFields } from './rollup/record.ts';
 
@@ -60,6 +61,8 @@ export interface SystemSamplerOptions {
   historySize?: number;
   /** Arm perf_hooks' event-loop monitors. Default true; tests with fake sources may turn it off. */
   monitorEventLoop?: boolean;
+  /** The event-loop delay monitor. Default: a {@link LoopDelayMonitor} at 20 ms resolution. */
+  loopDelay?: LoopDelayMonitor;
 }
 
 function readProc(path: string): string | undefined {
@@ -98,7 +101,7 @@ export class SystemSampler {
   readonly #historySize: number;
   readonly #monitor: boolean;
   readonly #history: SystemSnapshot[] = [];
-  #delay: IntervalHistogram | undefined;
+  readonly #delay: LoopDelayMonitor;
   #lastCpu: NodeJS.CpuUsage | undefined;
   #lastAt = 0;
   #lastElu: EventLoopUtilization | undefined;
@@ -112,13 +115,11 @@ export class SystemSampler {
     this.#readProcFile = options.readProcFile ?? readProc;
     this.#historySize = options.historySize ?? 120;
     this.#monitor = options.monitorEventLoop ?? true;
+    this.#delay = options.loopDelay ?? new LoopDelayMonitor();
   }
 
   start(): void {
-    if (this.#monitor && !this.#delay) {
-      this.#delay = monitorEventLoopDelay({ resolution: 20 });
-      this.#delay.enable();
-    }
+    if (this.#monitor) this.#delay.start();
     const now = this.#now();
     this.#lastCpu = this.#cpuUsage();
     this.#lastAt = now;
@@ -128,8 +129,7 @@ export class SystemSampler {
   }
 
   stop(): void {
-    this.#delay?.disable();
-    this.#delay = undefined;
+    this.#delay.stop();
   }
 
   /** Takes one snapshot and remembers it. */
@@ -140,6 +140,7 @@ export class SystemSampler {
     const cpu = this.#cpuUsage();
     const elu = this.#monitor ? performance.eventLoopUtilization() : undefined;
     const counters = this.#readCounters();
+    const delay = this.#delay.take();
     const snapshot: SystemSnapshot = {
       at: now,
       rss: memory.rss,
@@ -148,15 +149,14 @@ export class SystemSampler {
       external: memory.external,
       cpuPercent: cpuPercent(this.#lastCpu, cpu, now - this.#lastAt),
       elu: elu && this.#lastElu ? performance.eventLoopUtilization(elu, this.#lastElu).utilization : 0,
-      loopDelayMeanMs: this.#delayMs(this.#delay?.mean),
-      loopDelayP99Ms: this.#delayMs(this.#delay?.percentile(99)),
-      loopDelayMaxMs: this.#delayMs(this.#delay?.max),
+      loopDelayMeanMs: delay.meanMs,
+      loopDelayP99Ms: delay.p99Ms,
+      loopDelayMaxMs: delay.maxMs,
       netRxBytes: counters.netRx,
       netTxBytes: counters.netTx,
       diskReadBytes: counters.diskRead,
       diskWriteBytes: counters.diskWrite,
     };
-    this.#delay?.reset();
     this.#lastCpu = cpu;
     this.#lastAt = now;
     this.#lastElu = elu;
@@ -203,10 +203,6 @@ export class SystemSampler {
     };
     this.#minuteMax = emptyResources();
     return fields;
-  }
-
-  #delayMs(nanoseconds: number | undefined): number {
-    return nanoseconds !== undefined && Number.isFinite(nanoseconds) ? nanoseconds / 1e6 : 0;
   }
 
   #readCounters(): ProcCounters {

@@ -2,7 +2,8 @@
  * The hub's own figures as Home Assistant entities, so Home Assistant's history, dashboards and
  * automations can use them: what each entity holds, as core's `POST /api/states/<entity_id>`
  * body (`state` is a string; `unit_of_measurement`, `device_class`, `state_class` and
- * `friendly_name` are the attributes Home Assistant's frontend and recorder read).
+ * `friendly_name` are the attributes Home Assistant's frontend and recorder read). Their ids
+ * start with `OWN_ENTITY_PREFIXES` (src/base/own-entities.ts), which the hub's figures leave out.
  */
 import type { AlertView } from '../alerts/notifier.ts';
 import type { LiveStatus } from './live-status.ts';

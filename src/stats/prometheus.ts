@@ -25,6 +25,8 @@ export interface PrometheusExporterOptions {
   store?: { readonly available: boolean };
   /** The clock. Default `Date.now`. */
   now?: Now;
+  /** The process's CPU time so far. Default `process.cpuUsage`. */
+  cpuUsage?: () => NodeJS.CpuUsage;
 }
 
 /** Histogram boundaries in seconds; each is a bucket edge of {@link LatencyHistogram}, so counts are exact for whole-millisecond latencies. */
@@ -116,6 +118,12 @@ export class PrometheusExporter {
     gauge('sse_hub_process_resident_memory_bytes', 'Resident set size', () => system.latest().rss);
     gauge('sse_hub_process_heap_used_bytes', 'V8 heap used', () => system.latest().heapUsed);
     gauge('sse_hub_process_cpu_percent', 'Process CPU, percent of one core, last sampling interval', () => system.latest().cpuPercent);
+    const cpuUsage = options.cpuUsage ?? (() => process.cpuUsage());
+    // A counter Prometheus can rate() over any window, beside the sampler's last-interval percent.
+    counter('sse_hub_process_cpu_seconds_total', 'User and system CPU time of the process', () => {
+      const used = cpuUsage();
+      return (used.user + used.system) / 1e6;
+    });
     gauge('sse_hub_event_loop_utilization', 'Event-loop utilization (0..1), last sampling interval', () => system.latest().elu);
     gauge('sse_hub_event_loop_delay_p99_seconds', 'Event-loop delay p99, last sampling interval', () => system.latest().loopDelayP99Ms / 1000);
     gauge('sse_hub_uptime_seconds', 'Seconds since the service started', () => (now() - collector.startedAt) / 1000);

@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/config.ts';
 import { SseHubServer } from '../../src/app/server.ts';
 import { captureLogger } from '../log-capture.ts';
-import { childEnv, findLine, killLeftovers, start, waitFor, type Run } from '../process-harness.ts';
+import { childEnv, demoAdminToken, findLine, killLeftovers, start, waitFor, type Run } from '../process-harness.ts';
 import { METHODS, Rng, bodyFor, headersFor, pathFor, wsMessage } from './fuzz-input.ts';
 import { OpenApiCheck } from './openapi-check.ts';
 
@@ -42,8 +42,7 @@ before(async () => {
   run = start(['--import', 'tsx', 'src/main.ts'], ROOT, childEnv(dir, { DEMO_EVENT_RATE: '5', RATE_LIMIT_PER_MINUTE: '100000', STREAM_LIMIT: '1000' }));
   const line = await waitFor('"SSE Hub started"', run, () => findLine(run.stdout(), 'SSE Hub started'), 40_000);
   base = `http://127.0.0.1:${String(line.lanPort)}`;
-  const admin = /Demo admin token: ([A-Za-z0-9._-]+)/.exec(run.stdout())?.[1];
-  assert.ok(admin, 'the demo admin token is in the log');
+  const admin = await demoAdminToken(run);
   // The demo prints only the admin token; the second one is unknown to core and must not be echoed either.
   tokens = { admin, user: 'fuzz-unknown-token-7f3a9c1e5b' };
 });

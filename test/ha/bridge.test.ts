@@ -21,7 +21,8 @@ async function setup() {
   const { logger } = captureLogger();
   const connection = new HaConnection({ url: sim.wsUrl, token: sim.adminToken, logger, backoffBaseMs: 20, backoffCapMs: 100 });
   const published: HubEvent[] = [];
-  const bridge = new HaBridge({ connection, logger, publish: (event) => published.push(event) });
+  const counted = { coreEvents: 0 };
+  const bridge = new HaBridge({ connection, logger, publish: (event) => published.push(event), onCoreEvent: () => counted.coreEvents++ });
   const statuses: UpstreamState[] = [];
   bridge.onChange((state) => statuses.push(state));
   await bridge.start();
@@ -37,7 +38,7 @@ async function setup() {
    * sent before it and the bridge has read everything core sent before it (results, events).
    */
   const roundTrip = () => connection.command(ping());
-  return { sim, connection, bridge, published, statuses, subscribed, roundTrip };
+  return { sim, connection, bridge, published, statuses, subscribed, roundTrip, counted };
 }
 
 test('one core subscription per needed type: subscribed on first interest, unsubscribed on last', async () => {
@@ -112,6 +113,21 @@ test('state cache: filled at connect, kept current, state_changed published only
   assert.deepEqual(event?.domains, ['sensor']);
   assert.equal((event?.data as { state: string }).state, '1001');
   assert.equal(((event?.data as { old_state: { state: string } }).old_state).state, '999');
+  release();
+});
+
+test("the hub's own sensor writes are published but not counted as core events", async () => {
+  const { sim, bridge, published, roundTrip, counted } = await setup();
+  const release = bridge.retain('state_changed');
+  await roundTrip();
+  const before = counted.coreEvents;
+  sim.setState('sensor.sse_hub_connections', '3');
+  sim.setState('binary_sensor.sse_hub_upstream', 'on');
+  sim.setState('sensor.office_co2', '640');
+  await until(() => published.length === 3, 'all three published');
+  await roundTrip();
+  assert.deepEqual(published.map((e) => e.entityIds[0]), ['sensor.sse_hub_connections', 'binary_sensor.sse_hub_upstream', 'sensor.office_co2'], 'streams still get them');
+  assert.equal(counted.coreEvents - before, 1, 'only the CO2 change counts');
   release();
 });
 

@@ -3,7 +3,8 @@
  * official schema), its paths are exactly the routes the app serves
  * (walked from the routers, as in test/e2e/route-inventory.test.ts), its schemas compile as JSON
  * Schema 2020-12 (OpenAPI 3.1's dialect), the request schemas judge requests as the server does,
- * and the error answers of a real run fit its error envelope.
+ * the error answers of a real run fit its error envelope, and the `/ws` upgrade's answers and
+ * messages fit what the document says of them.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { loadConfig } from '../../src/config/config.ts';
 import { loadDemoTokens } from '../../src/app/demo-tokens.ts';
 import { SseHubServer } from '../../src/app/server.ts';
+import WebSocket from 'ws';
 import { captureLogger } from '../log-capture.ts';
+import { probeUpgrade } from '../e2e/ws-probe.ts';
+import { until } from '../until.ts';
 import { childEnv } from '../process-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-openapi-'));
@@ -48,6 +52,7 @@ function served(): string[] {
       for (const method of layer.methods) if (method !== 'HEAD') routes.add(`${method} ${layer.path.replace(/:(\w+)/g, '{$1}')}`);
     }
   }
+  routes.add(`GET ${server.wsApi.path}`); // the listeners' WebSocket upgrade, beside the routers
   return [...routes].sort();
 }
 
@@ -129,5 +134,57 @@ describe('GET /openapi.json', () => {
         assert.ok(check(await res.json()), `${method} ${path}`);
       }
     }
+  });
+
+  it('describes /ws: the upgrade, its refusals and the messages each way', async () => {
+    const ws = doc.paths['/ws'].get;
+    assert.deepEqual(Object.keys(ws.responses).sort(), ['101', '401', '403', '404', '429', '503']);
+    const client = validator('WsClientMessage');
+    const serverMessage = validator('WsServerMessage');
+    const error = validator('Error');
+    const url = `ws://127.0.0.1:${String(server.lan.port)}/ws`;
+    const anonymous = await probeUpgrade(url);
+    assert.equal(anonymous.status, 101);
+    assert.ok(serverMessage(anonymous.first), JSON.stringify(anonymous.first));
+    for (const [token, status] of [['not-a-real-token-0123456789', 401], [loadDemoTokens(join(dir, 'data')).user, 403]] as const) {
+      const refused = await probeUpgrade(url, token);
+      assert.equal(refused.status, status);
+      assert.ok(error(refused.body), JSON.stringify(refused.body));
+    }
+    const plain = await fetch(`${base}/ws`);
+    assert.equal(plain.status, 404, 'a GET without the upgrade');
+    assert.ok(error(await plain.json()));
+
+    const socket = new WebSocket(url, { headers: { Authorization: admin } });
+    const replies: unknown[] = [];
+    socket.on('message', (data) => replies.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const sent = [
+      { id: 1, type: 'get_sse_stats' },
+      { id: 2, type: 'get_sse_connection', connection_id: 'nope' },
+      { id: 3, type: 'get_sse_metrics', period: '24h' },
+      { id: 4, type: 'subscribe_sse_stats', live: true, interval_ms: 60000 },
+      { id: 5, type: 'unsubscribe_sse_stats' },
+      { id: 6, type: 'no_such_type' },
+    ];
+    for (const message of sent.slice(0, 5)) assert.ok(client(message), `the document allows ${JSON.stringify(message)}`);
+    assert.equal(client(sent[5]), false, 'and refuses an unknown type');
+    for (const message of sent) socket.send(JSON.stringify(message));
+    socket.send('not json');
+    // Answers come in order; the last one (to "not json") carries no id: wait for it.
+    await until(() => replies.some((r) => (r as { error_code?: string }).error_code === 'invalid_json'), 'the answer to "not json"');
+    socket.close();
+    const types = replies.map((r) => `${String((r as { type?: string }).type)}:${String((r as { success?: boolean }).success)}`);
+    assert.deepEqual(types, [
+      'get_sse_stats:true',
+      'get_sse_connection:false',
+      'get_sse_metrics:true',
+      'subscribe_sse_stats:true',
+      'sse_stats:true',
+      'unsubscribe_sse_stats:true',
+      'no_such_type:false',
+      'undefined:false',
+    ]);
+    for (const reply of replies) assert.ok(serverMessage(reply), JSON.stringify(reply).slice(0, 300));
   });
 });

@@ -97,3 +97,19 @@ test('backlog samples keep the highest of the minute', () => {
   assert.equal(c.takeMinute().traffic.backlogMax, 500);
   assert.equal(c.takeMinute().traffic.backlogMax, 0);
 });
+
+test("the hub's own sensor writes coming back from core are not counted as events in; their deliveries are", () => {
+  const clock = new FakeClock(T0);
+  const c = new MetricsCollector({ now: clock.now });
+  const own = { ...hubEvent(T0), entityIds: ['sensor.sse_hub_connections'], domains: ['sensor'] };
+  const ownBinary = { ...hubEvent(T0), entityIds: ['binary_sensor.sse_hub_upstream'], domains: ['binary_sensor'] };
+  const mixed = { ...hubEvent(T0, T0, 'service_called'), entityIds: ['sensor.sse_hub_memory', 'light.kitchen'], domains: ['sensor', 'light'] };
+  const lookalike = { ...hubEvent(T0), entityIds: ['sensor.sse_hubble'], domains: ['sensor'] };
+  for (const event of [own, ownBinary, mixed, lookalike]) c.eventReceived(event);
+  c.delivered(own, 2, 100, T0);
+  assert.equal(c.totals.eventsIn, 2, 'the event that also concerns a light, and sensor.sse_hubble, count');
+  assert.deepEqual(c.totals.eventTypes, { service_called: 1, state_changed: 1 });
+  assert.equal(c.totals.deliveries, 2, 'what streams received is still counted');
+  clock.advance(60_000);
+  assert.equal(c.takeMinute().traffic.eventsIn, 2, 'the history leaves them out too');
+});

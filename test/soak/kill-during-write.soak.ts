@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { childEnv, findLine, killLeftovers, start, waitFor, type Run } from '../process-harness.ts';
+import { childEnv, demoAdminToken, findLine, killLeftovers, start, waitFor, type Run } from '../process-harness.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ROUNDS = Number(process.env.KILL_ROUNDS ?? 30);
@@ -49,8 +49,7 @@ async function healthy(run: Run): Promise<{ base: string; token: string; ms: num
     if (res?.status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  const token = /Demo admin token: ([A-Za-z0-9._-]+)/.exec(run.stdout())?.[1];
-  assert.ok(token);
+  const token = await demoAdminToken(run);
   return { base, token, ms: performance.now() - spawned };
 }
 

@@ -54,4 +54,20 @@ describe('hub sensors in Home Assistant', () => {
     }
     await until(() => state('sensor.sse_hub_connections')?.state === '2', 'sensor.sse_hub_connections = 2', 10_000);
   });
+
+  it("come back from core as state_changed: streams get them, the hub's events-in figures leave them out", async () => {
+    const es = new RecordingEventSource(`http://127.0.0.1:${server.lan.port}/subscribe_events?token=${sim.adminToken}&events=state_changed`);
+    streams.push(es);
+    await es.waitFor((s) => s.ofType('connection').length === 1, 'connection');
+    const before = server.metrics.collector.totals.eventsIn;
+    const entityOf = (m: { json: Record<string, unknown> }) => String((m.json.data as { entity_id?: unknown } | undefined)?.entity_id);
+    const own = () => es.ofType('state_changed').filter((m) => entityOf(m).includes('.sse_hub_'));
+    // A third stream changes sensor.sse_hub_connections: the next write comes back as an event.
+    await es.waitFor(() => own().length >= 1, "one of the hub's own writes", 10_000);
+    sim.setState('light.own_writes_marker', 'on');
+    await es.waitFor((s) => s.ofType('state_changed').some((m) => entityOf(m) === 'light.own_writes_marker'), 'the marker');
+    const others = es.ofType('state_changed').filter((m) => !entityOf(m).includes('.sse_hub_'));
+    assert.deepEqual(others.map(entityOf), ['light.own_writes_marker'], 'nothing else changed in the demo home (no generated events)');
+    assert.equal(server.metrics.collector.totals.eventsIn - before, 1, `only the marker counts, not the ${String(own().length)} own writes`);
+  });
 });

@@ -12,7 +12,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Hub } from '../../hub/hub.ts';
-import { HubFullError, HubStoppedError } from '../../hub/errors.ts';
+import { FileLimitError, HubFullError, HubStoppedError } from '../../hub/errors.ts';
 import { ALL_TYPES, type EventFilter, createFilter } from '../../hub/filter.ts';
 import { encodeFrame, errorPayload } from '../../hub/frame.ts';
 import { type HubObserver, NON_ADMIN_EVENT_TYPES, type User } from '../../base/types.ts';
@@ -210,6 +210,7 @@ export function subscribeRouter(options: SubscribeRouterOptions): Router {
 
 function hubErrorToHttp(err: unknown, retrySeconds: number): unknown {
   if (err instanceof HubFullError) return serviceUnavailable(err.message, 'too_many_clients', retrySeconds);
+  if (err instanceof FileLimitError) return serviceUnavailable(err.message, 'file_limit_reached', retrySeconds);
   if (err instanceof HubStoppedError) return serviceUnavailable(err.message, 'server_shutdown', retrySeconds);
   return err;
 }

@@ -1,7 +1,9 @@
 /**
  * `<sse-chart>`: one uPlot time series with a hover legend. `series` names the lines; `data` is
  * uPlot's aligned data (x in seconds; `null` where there was no data, drawn as a gap, not zero).
- * Colours come from the page's CSS variables, so the chart follows the light/dark theme.
+ * `span` fixes the time axis to a period (seconds): left to uPlot, one or two points would stretch
+ * the axis over years. Colours come from the page's CSS variables, so the chart follows the
+ * light/dark theme.
  */
 import { html } from 'lit';
 import uPlot from 'uplot';
@@ -13,15 +15,30 @@ export interface ChartSeries {
   unit?: string;
 }
 
+/** The time axis: its range in seconds since the epoch. */
+export interface TimeSpan {
+  min: number;
+  max: number;
+}
+
+/** Hours and minutes up to two days, then month and day (uPlot's date templates, local time). */
+const SHORT = uPlot.fmtDate('{HH}:{mm}');
+const LONG = uPlot.fmtDate('{MMM} {D}');
+const timeLabel = (span: number) => (span <= 2 * 86_400 ? SHORT : LONG);
+
 const css = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
 
 export class ChartView extends LightElement {
-  static override properties = { heading: {}, series: { attribute: false }, data: { attribute: false } };
+  static override properties = { heading: {}, series: { attribute: false }, data: { attribute: false }, span: { attribute: false } };
 
   heading = '';
   series: ChartSeries[] = [];
   data: uPlot.AlignedData = [[]];
+  /** The time axis range; undefined: the data's own range. */
+  span: TimeSpan | undefined;
+  /** The time axis labels last drawn (test/panel/history-axis.test.ts reads them). */
+  timeLabels: string[] = [];
   #plot: uPlot | undefined;
   #resize = new ResizeObserver(() => this.#fit());
   readonly #rebuild = () => this.#draw(true);
@@ -45,6 +62,13 @@ export class ChartView extends LightElement {
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     this.#draw(changed.has('series'));
+  }
+
+  /** The time axis as drawn: its scale's range (seconds) and labels. */
+  timeAxis(): (TimeSpan & { labels: string[] }) | undefined {
+    const x = this.#plot?.scales.x;
+    if (x?.min == null || x.max == null) return undefined;
+    return { min: x.min, max: x.max, labels: this.timeLabels };
   }
 
   #width(): number {
@@ -74,14 +98,26 @@ export class ChartView extends LightElement {
       size: x ? 50 : 50 + 7 * (unit ?? '').length,
     });
     const unit = this.series[0]?.unit;
+    const timeAxis: uPlot.Axis = {
+      ...axis(undefined, true),
+      values: (_u, splits) => {
+        const span = this.span ? this.span.max - this.span.min : (splits.at(-1) ?? 0) - (splits[0] ?? 0);
+        const format = timeLabel(span);
+        this.timeLabels = splits.map((v) => format(new Date(v * 1000)));
+        return this.timeLabels;
+      },
+    };
     this.#plot = new uPlot(
       {
         width: this.#width(),
         height: 180,
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
-        scales: { y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-        axes: [axis(undefined, true), axis(unit)],
+        scales: {
+          x: { time: true, range: (_u, min, max) => (this.span ? [this.span.min, this.span.max] : [min, max]) },
+          y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+        },
+        axes: [timeAxis, axis(unit)],
         series: [
           { value: '{YYYY}-{MM}-{DD} {HH}:{mm}' },
           ...this.series.map((s, i) => ({

@@ -6,11 +6,13 @@
 import { html } from 'lit';
 import type uPlot from 'uplot';
 import { api } from './api.ts';
-import type { ChartSeries } from './chart.ts';
+import type { ChartSeries, TimeSpan } from './chart.ts';
 import { LightElement } from './light-element.ts';
 import type { History, HistoryPoint } from './types.ts';
 
 const PERIODS = ['1h', '24h', '7d', '30d'] as const;
+/** Each period's length in seconds: the time axis spans it, ending at the answer's `timestamp`. */
+const PERIOD_SECONDS: Record<(typeof PERIODS)[number], number> = { '1h': 3600, '24h': 86_400, '7d': 604_800, '30d': 2_592_000 };
 
 interface ChartDef {
   id: string;
@@ -125,9 +127,12 @@ export class HistoryView extends LightElement {
 
   #charts(h: History) {
     const bucket = h.resolution === 'minute' ? 60 : 3600;
+    const end = Date.parse(h.timestamp) / 1000;
+    const span: TimeSpan = { min: end - (PERIOD_SECONDS[h.period as (typeof PERIODS)[number]] ?? 3600), max: end };
     return html`<div class="charts">
       ${CHARTS.map(
-        (c) => html`<sse-chart data-chart=${c.id} .heading=${c.heading} .series=${c.series} .data=${aligned(h.points, bucket, c.values)}></sse-chart>`,
+        (c) =>
+          html`<sse-chart data-chart=${c.id} .heading=${c.heading} .series=${c.series} .span=${span} .data=${aligned(h.points, bucket, c.values)}></sse-chart>`,
       )}
     </div>`;
   }
