@@ -47,9 +47,11 @@ LABEL \
 
 # The LAN listener (3000) answers /healthz without authentication from any address; the ingress
 # listener (8099) is meant for the Supervisor's address only, so the check does not go there.
-# 127.0.0.1, not localhost: Node binds 0.0.0.0 and curl would try ::1 first.
+# 127.0.0.1, not localhost: Node binds 0.0.0.0 and curl would try ::1 first. With the `ssl` option
+# the port speaks only HTTPS: plain HTTP fails at once and the second try checks over TLS (-k: the
+# certificate names the public host, not 127.0.0.1, and the check sends nothing secret).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD curl -fsS --max-time 4 http://127.0.0.1:3000/healthz || exit 1
+    CMD curl -fsS --max-time 2 http://127.0.0.1:3000/healthz || curl -fsSk --max-time 2 https://127.0.0.1:3000/healthz || exit 1
 
 # No s6: the base image's /init entrypoint is cleared and config.yaml keeps `init` at its default
 # (true), so Docker's tini is PID 1 and hands SIGTERM to Node, which stops gracefully and exits 0;

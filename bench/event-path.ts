@@ -90,7 +90,7 @@ interface Result {
 }
 
 async function measure(streams: number, events: number, warmup: number): Promise<Result> {
-  const transport = new MemoryTransport({ capacity: 1000, firstId: 1 });
+  const transport = new MemoryTransport({ firstId: 1 });
   const collector = new MetricsCollector();
   const hub = new Hub({ transport, interest, states, upstream, observer: collector, limits: { maxClients: streams + 1, interestLingerMs: 0 } });
   await transport.start();

@@ -20,6 +20,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'This product against nginx + nchan and a node:http tutorial server in one run: steady, burst, idle RSS, replay storm, slow consumers, selective filters',
     run: async (args) => (await import('./compare/compare.ts')).run(args),
   },
+  h2: {
+    description: 'Server CPU per delivery on the TLS port: HTTP/2 against HTTP/1.1, N streams at R events/s, alternating rounds in one run',
+    run: async (args) => (await import('./h2.ts')).run(args),
+  },
   'write-floor': {
     description: 'The floor under CPU per delivery: bare node:net writes of one frame to N loopback sockets',
     run: async (args) => (await import('./write-floor.ts')).run(args),
@@ -35,6 +39,14 @@ const SCENARIOS: Record<string, Scenario> = {
   memory: {
     description: "Where the product's resident memory goes before any stream (anonymous and file-backed, smaps mappings, V8 heap spaces), next to a bare node",
     run: async (args) => (await import('./memory.ts')).run(args),
+  },
+  'replay-memory': {
+    description: 'Bytes per 1000 events held for replay: parsed objects (before 0.2.0) against the text ring and the Redis stream (0.2.0)',
+    run: async (args) => (await import('./replay-memory.ts')).run(args),
+  },
+  'replay-append': {
+    description: 'Redis append cost: the 0.2.0 replay-policy trim against 0.1.0 MAXLEN ~ 1000, in one run',
+    run: async (args) => (await import('./replay-append.ts')).run(args),
   },
   store: {
     description: 'Metrics store: 30 days of minute rollups into SQLite, query time per period (target 30d <= 5 ms)',

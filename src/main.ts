@@ -2,7 +2,7 @@
  * Process entry: load and validate the configuration (exit 2 with every problem on failure),
  * check the data directory (exit 2 when it cannot be created or written), print `--help`, start
  * the server (demo mode: a banner with URLs and tokens; a port in use: one line
- * and exit 1), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
+ * and exit 1; an unusable TLS certificate: one line and exit 2), and stop it gracefully on SIGTERM/SIGINT/SIGHUP (exit 0).
  */
 import { ConfigError, loadConfig } from './config/config.ts';
 import { DataDirError, ensureDataDir } from './base/data-dir.ts';
@@ -12,6 +12,7 @@ import { DEMO_TOKENS_FILE } from './app/demo-tokens.ts';
 import { join } from 'node:path';
 import { SecretScrubber, createLogger } from './base/log.ts';
 import { SseHubServer } from './app/server.ts';
+import { TlsCertificateError } from './http/tls-certificate.ts';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -77,7 +78,12 @@ async function main(): Promise<void> {
   } catch (err) {
     await server.stop();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
+    if (err instanceof TlsCertificateError) {
+      // Exit 2 like any configuration problem: restarting would not help.
+      process.stderr.write(`SSE Hub: cannot serve HTTPS: ${err.message}\n`);
+      logger.flush?.();
+      process.exit(2);
+    } else if (code === 'EADDRINUSE' || code === 'EACCES') {
       const { address, port } = err as { address?: string; port?: number };
       const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
       process.stderr.write(`SSE Hub: port ${String(port ?? '?')} on ${address ?? config.bindHost} ${why}; choose another with PORT / INGRESS_PORT (or the add-on's Network tab).\n`);
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
       demoBanner({
         bindHost: config.bindHost,
         lanPort: server.lan.port,
+        lanTls: server.lan.secure,
         ingressPort: server.ingress.port,
         adminToken: server.simulator.adminToken,
         userToken: server.simulator.userToken,

@@ -67,6 +67,10 @@ describe('loadConfig sources', () => {
       notify_service: ['notify.mobile_app_phone', 'notify.mobile_app_phone'],
       redis_url: ['redis://127.0.0.1:6379/2', 'redis://127.0.0.1:6379/2'],
       cors_origins: ['https://a.example, https://b.example', ['https://a.example', 'https://b.example']],
+      ssl: ['true', true],
+      certfile: ['cert.pem', 'cert.pem'],
+      keyfile: ['key.pem', 'key.pem'],
+      trusted_proxies: ['10.0.0.1, 192.168.1.0/24', ['10.0.0.1', '192.168.1.0/24']],
     };
     for (const key of Object.keys(shape)) {
       // Numbers: the maximum, which no default uses.
@@ -136,6 +140,29 @@ describe('loadConfig problems', () => {
     const issues = issuesOf(() => loadConfig({ OPTIONS_PATH: missing, HA_URL: 'ftp://ha.local', HA_TOKEN: token }));
     assert.deepEqual(issues.map((i) => i.split(':')[0]), ['env.HA_URL']);
     assert.ok(!issues.join('\n').includes(token));
+  });
+});
+
+describe('TLS files and trusted proxies', () => {
+  it('has no TLS files while ssl is off, whatever certfile says', () => {
+    assert.equal(loadConfig({ OPTIONS_PATH: missing, CERTFILE: '/x/cert.pem' }).tls, undefined);
+  });
+
+  it('looks names up in /ssl in add-on mode and in SSL_DIR (default ./ssl) otherwise; absolute paths stay', () => {
+    const addon = loadConfig({ OPTIONS_PATH: optionsFile({ ssl: true }), SUPERVISOR_TOKEN: fakeToken() });
+    assert.deepEqual(addon.tls, { certFile: '/ssl/fullchain.pem', keyFile: '/ssl/privkey.pem' });
+    const standalone = loadConfig({ OPTIONS_PATH: missing, SSL: 'true', SSL_DIR: '/etc/certs', KEYFILE: '/keys/k.pem' });
+    assert.deepEqual(standalone.tls, { certFile: '/etc/certs/fullchain.pem', keyFile: '/keys/k.pem' });
+    const relative = loadConfig({ OPTIONS_PATH: missing, SSL: '1' });
+    assert.equal(relative.tls?.certFile, join(process.cwd(), 'ssl', 'fullchain.pem'));
+  });
+
+  it('reports a trusted_proxies entry that is not an address or range, and an ssl that is not a boolean', () => {
+    const issues = issuesOf(() => loadConfig({ OPTIONS_PATH: optionsFile({ trusted_proxies: ['10.0.0.1', 'proxy.lan', '10.0.0.0/33'], ssl: 'yes please' }) }));
+    assert.ok(issues.every((i) => ISSUE.test(i)), issues.join('\n'));
+    assert.ok(issues.includes('options.trusted_proxies.1: "proxy.lan" is not an IP address or CIDR range'), issues.join('\n'));
+    assert.ok(issues.includes('options.trusted_proxies.2: "10.0.0.0/33" is not an IP address or CIDR range'), issues.join('\n'));
+    assert.ok(issues.some((i) => i.startsWith('options.ssl: ')), issues.join('\n'));
   });
 });
 

@@ -33,7 +33,7 @@ export async function startDemoServer(
   return {
     server,
     sim: server.simulator!,
-    base: `http://127.0.0.1:${server.lan.port}`,
+    base: `${server.lan.secure ? 'https' : 'http'}://127.0.0.1:${server.lan.port}`,
     async stop() {
       if (stopped) return;
       stopped = true;

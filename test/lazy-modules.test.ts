@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { SseHubServer } from '../src/app/server.ts';
 import { PrometheusExporter } from '../src/stats/prometheus.ts';
-import { redisClient } from '../src/transport/redis.ts';
+import { redisClient } from '../src/transport/redis-client.ts';
 
 const loaded = (pkg: string) => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes(`/node_modules/${pkg}/`));
 

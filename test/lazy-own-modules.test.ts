@@ -6,7 +6,8 @@
  * URL is in the file before the import that loaded it resolves.
  *
  * - simulator/ (the demo home): not loaded by a standalone server; loaded when a demo server starts.
- * - http/openapi.ts and the zod response schemas: loaded on the first `GET /openapi.json`.
+ * - http/openapi.ts (the document built from the zod schemas as JSON Schema): loaded on the first
+ *   `GET /openapi.json`.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,13 +48,11 @@ test('a standalone server loads neither the simulator nor the OpenAPI document u
   try {
     assert.equal(loaded('/src/simulator/'), false, 'the simulator loaded outside demo mode');
     assert.equal(loaded('/src/http/openapi.ts'), false, 'the OpenAPI document loaded with the server');
-    assert.equal(loaded('/src/http/response-schemas.ts'), false, 'the response schemas loaded with the server');
 
     const res = await fetch(`http://127.0.0.1:${server.lan.port}/openapi.json`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { openapi: string }).openapi, '3.1.0');
     assert.ok(loaded('/src/http/openapi.ts'));
-    assert.ok(loaded('/src/http/response-schemas.ts'));
     assert.equal(loaded('/src/simulator/'), false);
   } finally {
     await server.stop();

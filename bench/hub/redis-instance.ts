@@ -15,13 +15,13 @@ async function main(): Promise<void> {
   const send = (message: object) => process.send?.(message);
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stats') {
-      send({ type: 'stats', deliveries: server.metrics.collector.totals.deliveries, leader: server.cluster?.leader ?? true });
+      send({ type: 'stats', deliveries: server.metrics.collector.totals.deliveries, leader: server.topology.leader });
     } else if (message.type === 'stop') {
       void server.stop().finally(() => process.exit(0));
     }
   });
   process.on('disconnect', () => process.exit(0));
-  send({ type: 'ready', url: `http://127.0.0.1:${server.lan.port}`, leader: server.cluster?.leader ?? true });
+  send({ type: 'ready', url: `http://127.0.0.1:${server.lan.port}`, leader: server.topology.leader });
 }
 
 main().catch((err: unknown) => {

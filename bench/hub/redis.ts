@@ -18,10 +18,15 @@
  * The window starts and ends when the clients receive nothing more, so every delivery counted
  * belongs to an event published in it.
  *
- * Options: --clients 1000 --rate 20 --duration 8 --modes memory,redis
+ * Each mode runs at every rate of `--rates`. With two or more cores the product processes and
+ * redis-server are pinned to the first core and the client processes to the others
+ * (`taskset`), so the load generator competes less with what is measured.
+ *
+ * Options: --clients 1000 --rates 50,200 --duration 8 --modes memory,redis --pin yes (no: let the scheduler place them)
  * Bounded: a timer kills this run's own children (by their PIDs) and exits.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,10 +54,26 @@ function reply<T>(child: ChildProcess, type: string, timeoutMs = 60_000): Promis
   });
 }
 
+/** Pins a process (all its threads) to `cpus` when the machine has more than one core; false when it could not. */
+let pinning = true;
+function pin(pid: number | undefined, cpus: string): boolean {
+  if (!pinning || pid === undefined || availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const SERVER_CPUS = '0';
+const clientCpus = () => (availableParallelism() > 2 ? `1-${availableParallelism() - 1}` : '1');
+
 const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTimes(pid).user + cpuTimes(pid).system, 0);
 
 interface ModeResult {
   mode: string;
+  rate: number;
+  pinned: boolean;
   instances: number;
   streams: number;
   published: number;
@@ -81,6 +102,7 @@ async function runMode(
   const dir = mkdtempSync(join(tmpdir(), `sse-hub-bench-${mode}-`));
   const instances: { child: ChildProcess; url: string }[] = [];
   const clientProcs: ChildProcess[] = [];
+  let pinned = pin(redis?.pid, SERVER_CPUS) || !redis;
   try {
     for (let i = 0; i < count; i++) {
       const env: Record<string, string> = {
@@ -92,7 +114,7 @@ async function runMode(
         DATA_DIR: join(dir, String(i)),
         HA_URL: sim.url,
         HA_TOKEN: sim.adminToken,
-        MAX_CLIENTS: String(clients + 100),
+        MAX_CLIENTS: String(clients * count + 100), // in Redis mode max_clients holds for the cluster
         STREAM_LIMIT: '1000',
         STREAM_LIMIT_WINDOW: '1',
         RATE_LIMIT_PER_MINUTE: '100000',
@@ -102,6 +124,7 @@ async function runMode(
       };
       const child = fork(join(HERE, 'redis-instance.ts'), [], { execArgv: TSX, cwd: ROOT, env });
       children.push(child);
+      pinned = pin(child.pid, SERVER_CPUS) && pinned;
       const ready = await reply<{ url: string }>(child, 'ready');
       instances.push({ child, url: ready.url });
     }
@@ -110,6 +133,7 @@ async function runMode(
       const client = fork(join(HERE, 'client.ts'), [], { execArgv: TSX, cwd: ROOT });
       children.push(client);
       clientProcs.push(client);
+      pinned = pin(client.pid, clientCpus()) && pinned;
       client.send({ type: 'open', url: `${instance.url}/subscribe_events?token=${sim.adminToken}`, count: clients, concurrency: 50 });
       const opened = await reply<{ connected: number; failed: number }>(client, 'opened', 120_000);
       if (opened.connected !== clients) throw new Error(`${mode}: only ${opened.connected}/${clients} streams opened`);
@@ -133,24 +157,28 @@ async function runMode(
       }
       return sent;
     };
-    // Waits until the clients receive nothing more (bounded): under load the fan-out lags by seconds.
-    const settle = async () => {
+    // Waits until every client process received `expected` events per stream, or nothing more for
+    // three checks in a row (bounded): under load the fan-out lags by seconds, and a window that
+    // starts before the warm-up drained would count warm-up deliveries.
+    const settle = async (expected: number) => {
       let last = -1;
-      for (let i = 0; i < 100; i++) {
+      let still = 0;
+      for (let i = 0; i < 120 && still < 3; i++) {
         await sleep(500);
         const got = await Promise.all(clientProcs.map((c) => (c.send({ type: 'stats' }), reply<{ received: number }>(c, 'stats'))));
+        if (got.every((g) => g.received >= expected * clients)) return;
         const total = got.reduce((sum, g) => sum + g.received, 0);
-        if (total === last) return;
+        still = total === last ? still + 1 : 0;
         last = total;
       }
     };
-    await publishFor(1500);
-    await settle();
+    const warmup = await publishFor(1500);
+    await settle(warmup);
     await Promise.all(clientProcs.map((c) => (c.send({ type: 'reset' }), reply(c, 'reset'))));
     const cpu0 = pids.map((pid) => cpuOf([pid]));
     const redis0 = redis?.pid ? cpuOf([redis.pid]) : 0;
     const published = await publishFor(seconds * 1000);
-    await settle(); // drain: CPU is counted until the last delivery
+    await settle(published); // drain: CPU is counted until the last delivery
     const cpu1 = pids.map((pid) => cpuOf([pid]));
     const redisCpu = redis?.pid ? cpuOf([redis.pid]) - redis0 : 0;
     const leaders = await Promise.all(instances.map((i) => (i.child.send({ type: 'stats' }), reply<{ leader: boolean }>(i.child, 'stats'))));
@@ -170,6 +198,8 @@ async function runMode(
     const streams = clients * count;
     return {
       mode,
+      rate,
+      pinned,
       instances: count,
       streams,
       published,
@@ -200,17 +230,19 @@ export async function run(argv: string[]): Promise<void> {
     args: argv,
     options: {
       clients: { type: 'string', default: '1000' },
-      rate: { type: 'string', default: '20' },
+      rates: { type: 'string', default: '50,200' },
       duration: { type: 'string', default: '8' },
       modes: { type: 'string', default: 'memory,redis' },
+      pin: { type: 'string', default: 'yes' },
     },
   });
+  pinning = values.pin !== 'no';
   const clients = Number(values.clients);
-  const rate = Number(values.rate);
+  const rates = values.rates.split(',').map(Number);
   const duration = Number(values.duration);
   const modes = values.modes.split(',') as ('memory' | 'redis')[];
   const children: ChildProcess[] = [];
-  const limitMs = (60 + modes.length * (duration + 30)) * 1000 + clients * 60;
+  const limitMs = (60 + rates.length * modes.length * (duration + 30)) * 1000 + rates.length * clients * 60;
   const redis = new TestRedis();
   const killer = setTimeout(() => {
     console.error(`bench: time limit of ${Math.round(limitMs / 1000)} s reached`);
@@ -223,10 +255,14 @@ export async function run(argv: string[]): Promise<void> {
   if (modes.includes('redis')) await redis.start();
   try {
     const results: ModeResult[] = [];
-    for (const mode of modes) results.push(await runMode(mode, sim, mode === 'redis' ? redis : undefined, clients, rate, duration, children));
+    for (const rate of rates) {
+      for (const mode of modes) results.push(await runMode(mode, sim, mode === 'redis' ? redis : undefined, clients, rate, duration, children));
+    }
     console.table(
       results.map((r) => ({
         mode: r.mode,
+        'ev/s': r.rate,
+        pinned: r.pinned ? 'yes' : 'no',
         'instances × streams': `${r.instances} × ${r.streams / r.instances}`,
         'deliveries/s': Math.round(r.deliveriesPerSecond),
         'delivered %': r.deliveredPercent.toFixed(2),
@@ -239,7 +275,7 @@ export async function run(argv: string[]): Promise<void> {
         'follower CPU ms': r.followerCpuMs === null ? '' : Math.round(r.followerCpuMs),
       })),
     );
-    console.log(JSON.stringify({ scenario: 'redis', node: process.version, clients, rate, duration, results }));
+    console.log(JSON.stringify({ scenario: 'redis', node: process.version, clients, rates, duration, results }));
   } finally {
     clearTimeout(killer);
     await sim.stop();

@@ -51,7 +51,7 @@ interface BenchServer {
 }
 
 /** Waits for the next IPC message of `type` from `child`. */
-function reply<T>(child: ChildProcess, type: string, timeoutMs = 30_000): Promise<T> {
+export function reply<T>(child: ChildProcess, type: string, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no '${type}' from pid ${child.pid}`)), timeoutMs);
     const onMessage = (message: { type: string }) => {
@@ -69,7 +69,7 @@ function reply<T>(child: ChildProcess, type: string, timeoutMs = 30_000): Promis
  * option by its upper-case name): loopback, ephemeral ports, no options file, the simulator quiet
  * (the bench publishes), and limits that let one user on one address open every stream.
  */
-function benchEnv(clients: number, dataDir: string): Record<string, string> {
+export function benchEnv(clients: number, dataDir: string): Record<string, string> {
   return {
     PORT: '0',
     INGRESS_PORT: '0',

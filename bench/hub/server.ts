@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   });
   // The parent going away must not leave this process behind.
   process.on('disconnect', () => process.exit(0));
-  send({ type: 'ready', url: `http://127.0.0.1:${server.lan.port}`, token: sim.adminToken });
+  send({ type: 'ready', url: `${server.lan.secure ? 'https' : 'http'}://127.0.0.1:${server.lan.port}`, token: sim.adminToken });
 }
 
 main().catch((err: unknown) => {

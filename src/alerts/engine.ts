@@ -9,13 +9,16 @@
  * Thresholds: the options' values, overridden at runtime through the API; overrides are persisted
  * and win over the options until removed (set to null).
  */
+import { z } from 'zod';
 import type { Logger } from '../base/log.ts';
 import type { AlertPersistence, AlertRecord } from './records.ts';
-import type { AlertNotifier, AlertView } from './notifier.ts';
+import { alertView, type AlertView } from './alert-view.ts';
+import type { AlertNotifier } from './notifier.ts';
 import {
   ALERT_RULES,
   THRESHOLD_KEYS,
   thresholdSchema,
+  thresholdsSchema,
   type AlertInputs,
   type AlertRule,
   type ThresholdKey,
@@ -23,7 +26,6 @@ import {
   type ThresholdsUpdate,
 } from './rules.ts';
 import { MINUTE_MS, systemTimers, type Now, type TimerHandle, type Timers } from '../metrics/clock.ts';
-import { isoTime } from '../base/iso-time.ts';
 
 /** Where alerts are persisted (`attachAlertRecords` of `records.ts`; never throws, undefined while unavailable). */
 export interface AlertStore {
@@ -47,16 +49,14 @@ export interface AlertEngineOptions {
   memoryHistory?: number;
 }
 
-export interface ThresholdsView {
-  /** In effect: defaults with overrides applied. */
-  thresholds: Thresholds;
-  /** From the add-on options. */
-  defaults: Thresholds;
-  /** Set through the API. */
-  overrides: Partial<Thresholds>;
-  /** False when overrides could not be saved (store unavailable): they last until restart. */
-  persisted: boolean;
-}
+/** The `data` of `GET` and `PUT /api/sse/alerts/thresholds`; the type derives from it. */
+export const thresholdsViewSchema = z.strictObject({
+  thresholds: thresholdsSchema.describe('In effect: defaults with overrides applied'),
+  defaults: thresholdsSchema.describe('From the add-on options'),
+  overrides: thresholdsSchema.partial().describe('Set through the API'),
+  persisted: z.boolean().describe('false when overrides could not be saved (store unavailable): they last until restart'),
+});
+export type ThresholdsView = z.infer<typeof thresholdsViewSchema>;
 
 interface RuleState {
   pendingSince?: number;
@@ -134,13 +134,13 @@ export class AlertEngine {
   /** Alerts firing now, oldest first. */
   active(): AlertView[] {
     const firing = [...this.#states.values()].flatMap((s) => (s.firing ? [s.firing] : []));
-    return firing.sort((a, b) => a.firedAt - b.firedAt).map(view);
+    return firing.sort((a, b) => a.firedAt - b.firedAt).map(alertView);
   }
 
   /** Transitions, newest first. */
   history(limit = 100): AlertView[] {
     const stored = this.#options.store.use((a) => a.history(limit));
-    return (stored ?? [...this.#memoryHistory].reverse().slice(0, limit)).map(view);
+    return (stored ?? [...this.#memoryHistory].reverse().slice(0, limit)).map(alertView);
   }
 
   /** Evaluates every rule once; resolves when the notifications of this and every earlier evaluation were attempted. */
@@ -171,7 +171,7 @@ export class AlertEngine {
       record.resolvedAt = now;
       record.resolveMessage = result ? rule.message(result) : 'Rule turned off or no data';
       this.#options.store.use((a) => a.markResolved(record.id, now, record.resolveMessage ?? ''));
-      return [this.#options.notifier.resolved(view(record))];
+      return [this.#options.notifier.resolved(alertView(record))];
     }
     if (state.firing) return [];
     state.pendingSince ??= now;
@@ -186,7 +186,7 @@ export class AlertEngine {
     state.pendingSince = undefined;
     this.#memoryHistory.push(record);
     while (this.#memoryHistory.length > (this.#options.memoryHistory ?? 200)) this.#memoryHistory.shift();
-    return [this.#options.notifier.fired(view(record))];
+    return [this.#options.notifier.fired(alertView(record))];
   }
 
   #state(alert: string): RuleState {
@@ -197,21 +197,4 @@ export class AlertEngine {
     }
     return state;
   }
-}
-
-const TITLES: Record<string, string> = Object.fromEntries(ALERT_RULES.map((r) => [r.key, r.title]));
-
-function view(r: AlertRecord): AlertView {
-  return {
-    id: r.id,
-    alert: r.alert,
-    severity: r.severity,
-    state: r.resolvedAt === null ? 'firing' : 'resolved',
-    title: TITLES[r.alert] ?? r.alert,
-    message: r.message,
-    value: r.value,
-    threshold: r.threshold,
-    fired_at: isoTime(r.firedAt),
-    resolved_at: r.resolvedAt === null ? null : isoTime(r.resolvedAt),
-  };
 }

@@ -7,25 +7,12 @@
 import type { Logger } from '../base/log.ts';
 import type { ConnectionRegistry } from '../base/types.ts';
 import { systemTimers, type TimerHandle, type Timers } from '../base/timers.ts';
+import type { AlertView } from './alert-view.ts';
 
 /** The Home Assistant calls alerts need (implemented by `ha/rest.ts`'s HaRestClient). */
 export interface HomeAssistantServices {
   callService(domain: string, service: string, data: Record<string, unknown>): Promise<void>;
   fireEvent(type: string, data: Record<string, unknown>): Promise<void>;
-}
-
-/** An alert as the API, the SSE `alert` event and the `sse_hub_alert` event describe it. */
-export interface AlertView {
-  id: number;
-  alert: string;
-  severity: string;
-  state: 'firing' | 'resolved';
-  title: string;
-  message: string;
-  value: number;
-  threshold: number;
-  fired_at: string;
-  resolved_at: string | null;
 }
 
 /** The Home Assistant event type automations can trigger on. */

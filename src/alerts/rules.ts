@@ -5,30 +5,22 @@
 import { z } from 'zod';
 import type { Options } from '../config/config.ts';
 
-export interface Thresholds {
-  /** Active streams; fires at or above. */
-  connections: number;
-  /** Events in from core per second; fires above. */
-  event_rate_max: number;
-  /** Events in from core per second while upstream is connected; fires below. */
-  event_rate_min: number;
-  /** Resident memory, MiB. */
-  memory_mb: number;
-  /** Process CPU, percent of one core. */
-  cpu_percent: number;
-  latency_p95_ms: number;
-  latency_p99_ms: number;
-  /** Failed or dropped deliveries, percent of attempts. */
-  error_rate_percent: number;
-  /** Bytes waiting in socket buffers, KiB. */
-  backlog_kb: number;
-  /** Seconds Home Assistant has been unreachable. */
-  upstream_down_seconds: number;
-  /** How long a condition must hold before it fires. */
-  sustain_seconds: number;
-  /** Minimum time between two firings of the same alert. */
-  cooldown_minutes: number;
-}
+/** One threshold per rule: `thresholds` and `defaults` of `GET /api/sse/alerts/thresholds` (`overrides` holds some of them). */
+export const thresholdsSchema = z.strictObject({
+  connections: z.number().describe('Active streams; fires at or above'),
+  event_rate_max: z.number().describe('Events in from core per second; fires above'),
+  event_rate_min: z.number().describe('Events in from core per second while upstream is connected; fires below'),
+  memory_mb: z.number().describe('Resident memory, MiB'),
+  cpu_percent: z.number().describe('Process CPU, percent of one core'),
+  latency_p95_ms: z.number().describe('Delivery latency p95, ms'),
+  latency_p99_ms: z.number().describe('Delivery latency p99, ms'),
+  error_rate_percent: z.number().describe('Failed or dropped deliveries, percent of attempts'),
+  backlog_kb: z.number().describe('Bytes waiting in socket buffers, KiB'),
+  upstream_down_seconds: z.number().describe('Seconds Home Assistant has been unreachable'),
+  sustain_seconds: z.number().describe('How long a condition must hold before it fires'),
+  cooldown_minutes: z.number().describe('Minimum time between two firings of the same alert'),
+});
+export type Thresholds = z.infer<typeof thresholdsSchema>;
 
 export type ThresholdKey = keyof Thresholds;
 

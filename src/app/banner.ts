@@ -6,6 +6,8 @@
 export interface BannerInput {
   bindHost: string;
   lanPort: number;
+  /** True when the LAN port serves HTTPS (`ssl`). */
+  lanTls?: boolean;
   ingressPort: number;
   adminToken: string;
   userToken: string;
@@ -23,7 +25,7 @@ function visibleHost(bindHost: string): string {
 
 export function demoBanner(input: BannerInput): string {
   const host = visibleHost(input.bindHost);
-  const lan = `http://${host}:${String(input.lanPort)}`;
+  const lan = `${input.lanTls ? 'https' : 'http'}://${host}:${String(input.lanPort)}`;
   const rule = '-'.repeat(78);
   return [
     rule,

@@ -22,11 +22,13 @@ const ENV_MEANING: Record<string, string> = {
   HA_TOKEN: 'long-lived access token for HA_URL',
   PORT: 'LAN listener port (0 = any free port)',
   INGRESS_PORT: 'ingress (sidebar panel) listener port',
-  BIND_HOST: 'address both listeners bind to',
+  BIND_HOST: 'address the LAN listener binds to; in add-on mode the ingress listener too',
+  INGRESS_BIND_HOST: 'address the ingress listener binds to outside add-on mode (default 127.0.0.1: it is a second full API port)',
   DATA_DIR: 'directory of the SQLite file and demo tokens (add-on: /data, else ./data)',
   DEMO_EVENT_RATE: 'events per second of the simulated home in demo mode',
   SUPERVISOR_URL: 'Supervisor base URL in add-on mode',
   OPTIONS_PATH: 'options file to read (default /data/options.json)',
+  SSL_DIR: 'where relative certfile/keyfile names are found (add-on: /ssl, else ./ssl); see SSL, CERTFILE, KEYFILE',
 };
 
 function describeType(prop: JsonProp): string {

@@ -18,7 +18,7 @@ import type { Now, Timers } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import { PrometheusExporter } from '../stats/prometheus.ts';
 import { RollupScheduler } from '../metrics/rollup/scheduler.ts';
-import { StatsService, type MonitorOptions } from '../stats/service.ts';
+import { StatsService, type MonitorOptions, type ReplayWindowSource } from '../stats/service.ts';
 import { MetricsStore } from '../metrics/store/store.ts';
 import { SystemSampler } from '../metrics/system.ts';
 import { hubSensors, type SensorState } from '../stats/ha-sensors.ts';
@@ -47,6 +47,8 @@ export interface MetricsModuleOptions {
   states?: HomeAssistantStates;
   /** Handler type and instance id for `/api/admin/sse-monitor` (and global counts in Redis mode). */
   monitor: MonitorOptions;
+  /** The replay history (the transport), for the statistics and `sensor.sse_hub_replay_window`. */
+  replay?: ReplayWindowSource;
   logger: Logger;
   /** The clock. Default `Date.now`. */
   now?: Now;
@@ -87,6 +89,7 @@ export class MetricsModule {
       registry,
       monitor: options.monitor,
       upstream: options.upstream,
+      replay: options.replay,
       now,
     });
     this.prometheus = new PrometheusExporter({ collector, system: this.system, registry, alerts: this.alerts, store: this.store, now });
@@ -96,7 +99,7 @@ export class MetricsModule {
     this.sensors =
       states && interval > 0
         ? new SensorPublisher({
-            read: () => hubSensors(this.stats.live(), this.alerts.active(), kinds),
+            read: () => hubSensors(this.stats.live(), this.alerts.active(), kinds, this.stats.replayWindow()),
             write: (sensor: SensorState) => states.setState(sensor.entity_id, sensor.state, sensor.attributes),
             timers: timers ?? systemTimers(),
             now: now ?? Date.now,

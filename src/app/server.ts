@@ -14,6 +14,7 @@ import type Koa from 'koa';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../base/log.ts';
 import { HaBridge } from '../ha/bridge.ts';
+import { RegistrySync } from '../ha/registry/registry-sync.ts';
 import { HaUpstream, type HaUpstreamOptions } from '../ha/upstream.ts';
 import { supervisorPeerAddress } from '../ha/supervisor.ts';
 // Types only: the simulator is imported by DemoCore when demo mode starts (lazy: not loaded outside demo mode).
@@ -22,6 +23,7 @@ import { DemoCore } from './demo-core.ts';
 import { createApp } from '../http/app.ts';
 import { Authenticator } from '../http/auth.ts';
 import { Listener } from '../http/listeners.ts';
+import { TrustedProxies } from '../http/client-address.ts';
 import { loadDemoTokens } from './demo-tokens.ts';
 import { StreamLogObserver } from './stream-log.ts';
 import { type RateLimit, rateLimit, rateLimitsFromOptions } from '../http/rate-limit.ts';
@@ -43,10 +45,10 @@ import { hubLimitsFromOptions } from '../hub/limits.ts';
 import { FileBudget } from '../hub/file-budget.ts';
 import { MetricsCollector } from '../metrics/collector.ts';
 import { MetricsModule } from './monitoring.ts';
-import { type ClusterTimings, RedisCluster } from '../cluster/cluster.ts';
-import { MemoryTransport } from '../transport/memory.ts';
+import type { ClusterTimings } from '../cluster/cluster.ts';
 import type { Transport } from '../transport/transport.ts';
 import { systemTimers } from '../base/timers.ts';
+import { type Step, type Topology, createTopology } from './topology.ts';
 
 /** A part with a lifecycle: the constructor does no work; `start()` and `stop()` do. */
 export interface Lifecycle {
@@ -65,12 +67,6 @@ export interface ServerOverrides {
   statsPushIntervalMs?: number;
   /** Redis mode timings: lock TTL, heartbeat and expiry (tests shorten them). */
   cluster?: ClusterTimings;
-}
-
-interface Step {
-  name: string;
-  start(): Promise<void> | void;
-  stop(): Promise<void> | void;
 }
 
 /**
@@ -93,14 +89,16 @@ export class SseHubServer implements Lifecycle {
   /** Demo mode's local core: loads the simulator on start (see demo-core.ts). */
   readonly #demoCore: DemoCore | undefined;
   readonly bridge: HaBridge;
+  /** Core's registries, for the area/floor/label/device/integration selectors. */
+  readonly registries: RegistrySync;
   readonly transport: Transport;
   readonly hub: Hub;
   /** Streams the open-file limit leaves room for (read after the listeners opened). */
   readonly fileBudget: FileBudget;
   readonly metrics: MetricsModule;
   readonly wsApi: WsApi;
-  /** Redis mode (`redis_url`): leader lock, shared stream, global registry. Undefined otherwise. */
-  readonly cluster: RedisCluster | undefined;
+  /** One process or Redis mode (`redis_url`), picked once (src/app/topology.ts). */
+  readonly topology: Topology;
   /** Identifies this process in `/api/admin/sse-monitor` (and among instances in Redis mode). */
   readonly instanceId = `sse-hub-${randomBytes(4).toString('hex')}`;
   /** Started in this order; stopped by {@link stop} in the order of `#stopOrder`. */
@@ -126,54 +124,41 @@ export class SseHubServer implements Lifecycle {
         : undefined;
     this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.#demoCore });
     // Without redis_url Redis is never contacted: the memory transport and the local bridge serve.
-    const cluster = options.redis_url
-      ? new RedisCluster({ ...overrides.cluster, url: options.redis_url, instanceId: this.instanceId, capacity: options.replay_buffer_size, logger })
-      : undefined;
-    this.cluster = cluster;
-    const memory = cluster ? undefined : new MemoryTransport({ capacity: options.replay_buffer_size });
-    const transport: Transport = cluster?.transport ?? memory!;
-    this.transport = transport;
+    const topology = (this.topology = createTopology({ options, instanceId: this.instanceId, upstream: this.upstream, logger, cluster: overrides.cluster, timers }));
+    const transport = (this.transport = topology.transport);
     const collector = new MetricsCollector();
     const fileBudget = (this.fileBudget = new FileBudget({ maxClients: options.max_clients, logger }));
     this.bridge = new HaBridge({
       connection: this.upstream.connection,
       logger,
-      cacheFromPublished: cluster !== undefined,
-      publish: cluster
-        ? (event) => cluster.publish(event)
-        : // The memory transport publishes synchronously: no promise per event (the bridge logs a throw).
-          (event) => void memory!.publishSync(event),
+      cacheCoreStates: topology.bridgeCachesCoreStates,
+      publish: (event) => topology.publish(event),
       onCoreEvent: () => collector.coreEventReceived(),
     });
+    topology.useBridge(this.bridge);
+    this.registries = new RegistrySync({ connection: this.upstream.connection, logger });
     this.hub = new Hub({
       transport,
-      interest: cluster?.interest ?? this.bridge,
+      targets: this.registries,
+      interest: topology.interest,
       states: this.bridge,
-      upstream: cluster?.status ?? this.bridge,
-      observer: new StreamLogObserver(collector, logger),
+      upstream: topology.status,
+      observer: topology.observe(new StreamLogObserver(collector, logger)),
       limits: hubLimitsFromOptions(options),
-      recordsEverything: cluster !== undefined, // the leader subscribes to every event type
       fileBudget,
       onError: (err, context) => logger.error({ err, context }, 'hub failure'),
     });
-    cluster?.attach({
-      bridge: this.bridge,
-      upstream: this.upstream.connection,
-      hub: this.hub,
-      seed: async () => this.bridge.adopt(await this.upstream.rest.getStates()),
-    });
+    topology.useHub(this.hub);
     this.metrics = new MetricsModule({
       options,
       dataDir: config.dataDir,
       collector,
       registry: this.hub,
-      upstream: cluster?.status ?? this.bridge,
+      upstream: topology.status,
       ha: this.upstream.rest,
-      // In Redis mode every instance would write its own local figures to the same entities.
-      states: cluster ? undefined : this.upstream.rest,
-      monitor: cluster
-        ? { handlerType: 'redis', instanceId: this.instanceId, global: () => cluster.figures() }
-        : { handlerType: 'memory', instanceId: this.instanceId },
+      states: topology.sensorStates(this.upstream.rest),
+      monitor: topology.monitor,
+      replay: transport,
       logger,
       timers,
     });
@@ -185,26 +170,28 @@ export class SseHubServer implements Lifecycle {
       ingressAddress: config.upstream.kind === 'addon' ? supervisorPeerAddress(config.upstream.supervisorUrl) : undefined,
     });
     const { stats, alerts, prometheus } = this.metrics;
-    const limits = rateLimitsFromOptions(options, cluster?.shared);
+    const limits = rateLimitsFromOptions(options, topology.limiterStore);
     const app = (this.app = createApp({
       logger,
       corsOrigins: options.cors_origins,
       routers: [
-        healthRouter({ upstream: () => (cluster?.status ?? this.bridge).state, fileLimit: () => fileBudget.shortfall() }),
+        healthRouter({ upstream: () => topology.status.state, fileLimit: () => fileBudget.shortfall() }),
         clientScriptRouter({ load: () => loadClientScript(), onError: (err) => logger.error({ err }, 'the client library is not available') }),
         panelRouter({ load: () => loadPanel(), onError: (err) => logger.error({ err }, 'the panel is not available') }),
-        subscribeRouter({ hub: this.hub, auth, limits, observer: collector, encoder: new StreamEncoder() }),
+        subscribeRouter({ hub: this.hub, auth, limits, observer: collector, encoder: new StreamEncoder(), slots: topology.slots }),
         openapiRouter(),
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),
-          connectionsRouter({ auth, stats, remote: cluster && ((id) => cluster.closeRemote(id)) }),
+          connectionsRouter({ auth, stats, remote: topology.closeRemote }),
           alertsRouter({ auth, alerts }),
           prometheusRouter({ auth, exporter: prometheus }),
         ]),
       ],
     }));
-    this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port, timers });
-    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort, timers });
+    // TLS (`ssl`) is the LAN port's only: the Supervisor proxies ingress over its own network, in HTTP.
+    const trustedProxies = new TrustedProxies(options.trusted_proxies);
+    this.lan = new Listener(app, { name: 'lan', host: config.bindHost, port: config.port, tls: config.tls, trustedProxies, timers });
+    this.ingress = new Listener(app, { name: 'ingress', host: config.ingressBindHost, port: config.ingressPort, trustedProxies, timers });
     this.wsApi = new WsApi({
       auth,
       stats,
@@ -212,23 +199,25 @@ export class SseHubServer implements Lifecycle {
       pushIntervalMs: overrides.statsPushIntervalMs,
       requests: limits.requests,
       timers,
+      trustedProxies,
       servers: [
         { server: this.lan.server, listener: 'lan' },
         { server: this.ingress.server, listener: 'ingress' },
       ],
     });
 
+    const parts = topology.steps();
     this.#steps = [
+      // A certificate that cannot be used stops the start before anything else has started.
+      { name: 'certificate', start: () => this.lan.loadCertificate(), stop: () => undefined },
       { name: 'metrics', start: () => this.metrics.start(), stop: () => this.metrics.stop() },
-      { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
+      parts.transport,
       // The bridge registers its connection listeners before the connection first connects.
       { name: 'bridge', start: () => this.bridge.start(), stop: () => this.bridge.stop() },
-      // In Redis mode the connection to core runs only while this instance leads (src/cluster/cluster.ts).
-      cluster
-        ? { name: 'upstream', start: () => this.upstream.localCore?.start(), stop: () => this.upstream.stop() }
-        : { name: 'upstream', start: () => this.upstream.start(), stop: () => this.upstream.stop() },
+      { name: 'registries', start: () => this.registries.start(), stop: () => this.registries.stop() },
+      parts.upstream,
       { name: 'hub', start: () => this.hub.start(), stop: () => this.hub.stop(grace) },
-      ...(cluster ? [{ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() }] : []),
+      ...(parts.cluster ? [parts.cluster] : []),
       { name: 'lan', start: () => this.lan.start(), stop: () => this.lan.stop(grace) },
       { name: 'ingress', start: () => this.ingress.start(), stop: () => this.ingress.stop(grace) },
       // Counted once everything long-lived is open (listeners, SQLite, the link to core); the hub refuses nothing before.
@@ -237,7 +226,7 @@ export class SseHubServer implements Lifecycle {
       { name: 'sensors', start: () => this.metrics.startSensors(), stop: () => this.metrics.stopSensors() },
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
-    this.#stopOrder = ['sensors', 'ws-api', 'file-budget', 'hub', 'lan', 'ingress', 'cluster', 'bridge', 'upstream', 'transport', 'metrics'];
+    this.#stopOrder = ['sensors', 'ws-api', 'file-budget', 'hub', 'lan', 'ingress', 'cluster', 'registries', 'bridge', 'upstream', 'transport', 'metrics'];
   }
 
   /** The embedded Home Assistant simulator in demo mode, once {@link start} has loaded it. */
@@ -256,7 +245,7 @@ export class SseHubServer implements Lifecycle {
       throw err;
     }
     this.logger.info(
-      { mode: this.config.mode, lanPort: this.lan.port, ingressPort: this.ingress.port, instanceId: this.instanceId },
+      { mode: this.config.mode, lanPort: this.lan.port, lanTls: this.lan.secure, ingressPort: this.ingress.port, instanceId: this.instanceId },
       'SSE Hub started',
     );
     if (!this.lan.releasesHttpState) {

@@ -24,6 +24,11 @@ export interface HubEvent {
   readonly receivedAt: number;
   /** True for synthetic state_changed events emitted after a reconnect for changes missed while away. */
   readonly resync?: boolean;
+  /**
+   * Core's identity of the event: context id, core event type and `time_fired` (microseconds), so
+   * two connections to core recognise the same event (the Redis standby's handover buffer). Not sent to clients.
+   */
+  readonly coreId?: string;
 }
 
 /** An event with the id the transport gave it; ids are the SSE `id:` values. */
@@ -88,11 +93,37 @@ export interface EventInterest {
    * Returns a release function; the bridge holds one core subscription per type while any interest remains.
    */
   retain(type: string): () => void;
+  /**
+   * True when every event type is recorded whoever retains it (Redis mode: the leader subscribes
+   * to everything), so a resume never needs the per-type recording check. Default false.
+   */
+  readonly recordsEverything?: boolean;
 }
 
 /** Current states, for `initial_state=true` (implemented by ha/bridge's state cache). */
 export interface StateSource {
   getStates(): readonly HaState[];
+}
+
+/**
+ * Registry selectors of one stream (`area_id`, `floor_id`, `label_id`, `device_id`, `integration`;
+ * DOCS.md), resolved to entity ids the way core resolves a service target (docs/home-assistant.md §18).
+ */
+export interface EntitySelectors {
+  readonly areas: readonly string[];
+  readonly floors: readonly string[];
+  readonly labels: readonly string[];
+  readonly devices: readonly string[];
+  /** Integration domains: entities whose registry `platform` is one of them. */
+  readonly integrations: readonly string[];
+}
+
+/** Resolves registry selectors to entity ids (implemented by ha/registry's sync of core's registries). */
+export interface TargetSource {
+  /** The entity ids the selectors select now; unknown ids select nothing. */
+  resolve(selectors: EntitySelectors): ReadonlySet<string>;
+  /** Called after the registries changed (a re-list finished); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
 }
 
 export type UpstreamState = 'connected' | 'disconnected';

@@ -1,127 +1,126 @@
 /**
  * Multi-instance mode (docs/redis.md), composed for the server: the Redis transport, the leader
- * lock, the global registry and the command channel.
+ * lock, the registry (written through), the cluster-wide stream slots and the command channel.
  *
- * - Only the leader runs the Home Assistant connection. Its bridge retains `*` (subscribe to
- *   everything: no interest bookkeeping across instances; the cost is measured in
- *   bench/hub/redis.ts) and its events go to the stream through fenced appends.
- * - Every instance (the leader too) feeds its bridge's state cache from the stream, so one that
- *   takes over diffs core's states against what the cluster last saw: state changes fired while
- *   nobody led are published as resync events and counted in the log.
- * - The upstream status every instance announces comes from the stream: the leader appends
- *   `disconnected` when it takes over and its bridge's status changes; while Redis is unreachable
- *   every instance reports `disconnected`.
+ * - The leader and one standby (the next in line, holding the standby lock) run a Home Assistant
+ *   connection; the others do not, so core carries at most two subscriptions. Their bridges retain
+ *   `*` (subscribe to everything: no interest bookkeeping across instances; the cost is measured
+ *   in bench/hub/redis.ts). The leader's events go to the stream through fenced appends; the
+ *   standby holds its own copies until the stream shows them (src/cluster/core-feed.ts).
+ * - Only the standby may take the leader lock while it holds its own (nobody else while a standby
+ *   lives). On winning it, it reads the stream to its end, appends what the dead leader never did
+ *   (in core's order, after any resync events), then appends live; another instance becomes standby.
+ * - Every instance (the leader too) feeds its state cache from the stream. A leader that takes
+ *   over without a live core connection (no standby) diffs core's states against the states the
+ *   cluster published (`<key>:states`, kept by the append script): state changes fired while
+ *   nobody followed core are published as resync events, before anything live.
+ * - Appends that fail (Redis away) are held and appended in order once the lock is confirmed.
+ * - The upstream status every instance announces comes from the stream (src/cluster/status.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../base/log.ts';
-import type { EventInterest, HubEvent, UpstreamState, UpstreamStatus } from '../base/types.ts';
-import { FencedError, RedisTransport, redisClient } from '../transport/redis.ts';
+import type { ConnectionSnapshot, HubEvent, UpstreamState } from '../base/types.ts';
+import { systemTimers } from '../base/timers.ts';
+import { FencedError, RedisTransport } from '../transport/redis.ts';
+import { redisClient } from '../transport/redis-client.ts';
 import { CommandChannel } from './commands.ts';
 import { LeaderLock } from './leader.ts';
-import { type GlobalFigures, GlobalRegistry, type RegistryEntry } from './registry.ts';
+import { type GlobalFigures, GlobalRegistry, type RegisteredStream } from './registry.ts';
+import { CoreFeed } from './core-feed.ts';
+import type { ClusterParts, RedisClusterOptions } from './parts.ts';
+import { ClusterStatus } from './status.ts';
 
-export interface ClusterTimings {
-  /** Leader lock TTL in ms. Default 10000. */
-  lockTtlMs?: number;
-  /** Registry heartbeat in ms. Default 5000. */
-  heartbeatMs?: number;
-  /** Registry expiry in ms. Default 15000. */
-  expiryMs?: number;
-  /** XREAD BLOCK in ms. Default 1000. */
-  blockMs?: number;
-}
-
-/** What the cluster drives on the Home Assistant side (ha/bridge and its connection). */
-export interface ClusterBridge extends UpstreamStatus {
-  retain(type: string): () => void;
-  /** Applies an event another instance published to the state cache. */
-  follow(event: HubEvent): void;
-}
-
-export interface ClusterUpstream {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** Fills a follower's state cache (for `initial_state`) without a core subscription. */
-export type SeedStates = () => Promise<void>;
-
-/** What the cluster needs of the hub. */
-export interface ClusterHub {
-  list(): { id: string; userId: string }[];
-  close(id: string, reason: 'admin_closed'): boolean;
-}
-
-export interface RedisClusterOptions extends ClusterTimings {
-  url: string;
-  instanceId: string;
-  /** Key prefix. Default `sse-hub`. */
-  prefix?: string;
-  /** Events kept for replay. */
-  capacity: number;
-  logger: Logger;
-}
-
-const NO_INTEREST: EventInterest = { retain: () => () => {} };
+export type { ClusterBridge, ClusterHub, ClusterParts, ClusterTimings, ClusterUpstream, RedisClusterOptions, SeedStates } from './parts.ts';
+import { StreamSlots } from './stream-slots.ts';
 
 export class RedisCluster {
   readonly transport: RedisTransport;
-  /** The hub's interest: nothing to track, the leader subscribes to everything. */
-  readonly interest = NO_INTEREST;
-  readonly status: UpstreamStatus;
+  readonly status: ClusterStatus;
   readonly instanceId: string;
+  readonly slots: StreamSlots;
   readonly #log: Logger;
   readonly #prefix: string;
   readonly #client: Redis;
   readonly #lock: LeaderLock;
-  readonly #statusListeners = new Set<(state: UpstreamState) => void>();
+  readonly #standby: LeaderLock;
+  readonly #feed: CoreFeed;
+  readonly #registry: GlobalRegistry;
+  readonly #commands: CommandChannel;
   readonly #cleanups: (() => void)[] = [];
-  #registry: GlobalRegistry | undefined;
-  #commands: CommandChannel | undefined;
-  #bridge: ClusterBridge | undefined;
-  #upstream: ClusterUpstream | undefined;
-  #seed: SeedStates | undefined;
-  #streamStatus: UpstreamState = 'disconnected';
-  #redisUp = true;
+  readonly #now: () => number;
+  #parts: ClusterParts | undefined;
   #publishFailing = false;
   #stopping = false;
-  readonly #o: RedisClusterOptions;
+  #upstreamRunning = false;
+  /** Counts leaderships, so a takeover that outlived its leadership stops. */
+  #term = 0;
 
   constructor(options: RedisClusterOptions) {
-    this.#o = options;
+    const timers = options.timers ?? systemTimers();
+    this.#now = options.now ?? Date.now;
+    const expiryMs = options.expiryMs ?? 15_000;
     this.instanceId = options.instanceId;
     this.#prefix = options.prefix ?? 'sse-hub';
     this.#log = options.logger.child({ component: 'redis', instanceId: options.instanceId });
+    this.status = new ClusterStatus((err) => this.#log.error({ err }, 'upstream status listener failed'));
     this.#client = redisClient(options.url);
     this.#client.on('error', () => {});
     // One log line per change: the command connection's own events say when Redis goes and comes back.
     this.#client.on('close', () => this.#onRedis(false));
     this.#client.on('ready', () => this.#onRedis(true));
+    const ttlMs = options.lockTtlMs ?? 1500;
+    const standbyKey = `${this.#prefix}:standby`;
     this.#lock = new LeaderLock({
       client: this.#client,
       key: `${this.#prefix}:leader`,
       instanceId: options.instanceId,
-      ttlMs: options.lockTtlMs ?? 10_000,
+      ttlMs,
       onChange: (leader) => this.#onLeadership(leader),
+      timers,
+      // The standby holds what the dead leader did not append: it goes first, others only without one.
+      mayAcquire: async () => this.#standby.leader || (await this.#client.exists(standbyKey)) === 0,
+      onRenewed: () => this.#flush(),
     });
+    this.#standby = new LeaderLock({
+      client: this.#client,
+      key: standbyKey,
+      instanceId: options.instanceId,
+      ttlMs,
+      onChange: (standby) => this.#onStandby(standby),
+      timers,
+      mayAcquire: () => !this.#lock.leader,
+    });
+    this.#feed = new CoreFeed({ append: (event) => this.#append(event), now: options.now });
     this.transport = new RedisTransport({
       url: options.url,
       key: `${this.#prefix}:events`,
-      capacity: options.capacity,
+      history: options.history,
       fence: this.#lock,
       blockMs: options.blockMs,
+      timers,
       onListenerError: (err) => this.#log.error({ err }, 'event listener failed'),
     });
-    const state = () => this.#state();
-    this.status = {
-      get state() {
-        return state();
-      },
-      onChange: (listener) => {
-        this.#statusListeners.add(listener);
-        return () => this.#statusListeners.delete(listener);
-      },
-    };
+    this.slots = new StreamSlots({ client: this.#client, prefix: this.#prefix, instanceId: this.instanceId, maxClients: options.maxClients, expiryMs, now: options.now });
+    this.#registry = new GlobalRegistry({
+      client: this.#client,
+      prefix: this.#prefix,
+      instanceId: this.instanceId,
+      heartbeatMs: options.heartbeatMs ?? 5000,
+      expiryMs,
+      local: () => this.#parts?.hub.list() ?? [],
+      reserved: () => this.slots.pending(),
+      timers,
+      now: options.now,
+    });
+    const subscriber = this.#client.duplicate();
+    subscriber.on('error', () => {});
+    this.#commands = new CommandChannel({
+      subscriber,
+      client: this.#client,
+      prefix: this.#prefix,
+      instanceId: this.instanceId,
+      closeLocal: (id) => this.#parts?.hub.close(id, 'admin_closed') ?? false,
+    });
   }
 
   /** The command connection and key prefix, for the shared rate limits. */
@@ -134,46 +133,31 @@ export class RedisCluster {
   }
 
   /** Connects the cluster to this instance's parts; call before `start()`. */
-  attach(parts: { bridge: ClusterBridge; upstream: ClusterUpstream; hub: ClusterHub; seed?: SeedStates }): void {
-    this.#bridge = parts.bridge;
-    this.#seed = parts.seed;
-    this.#upstream = parts.upstream;
-    const local = (): RegistryEntry[] => parts.hub.list().map((c) => ({ id: c.id, userId: c.userId }));
-    this.#registry = new GlobalRegistry({
-      client: this.#client,
-      prefix: this.#prefix,
-      instanceId: this.instanceId,
-      heartbeatMs: this.#o.heartbeatMs ?? 5000,
-      expiryMs: this.#o.expiryMs ?? 15_000,
-      local,
-    });
-    const subscriber = this.#client.duplicate();
-    subscriber.on('error', () => {});
-    this.#commands = new CommandChannel({
-      subscriber,
-      client: this.#client,
-      prefix: this.#prefix,
-      instanceId: this.instanceId,
-      closeLocal: (id) => parts.hub.close(id, 'admin_closed'),
-    });
+  attach(parts: ClusterParts): void {
+    this.#parts = parts;
   }
 
   /** Starts after the transport and the bridge: reads the status, joins the registry, competes for the lock. */
   async start(): Promise<void> {
-    const bridge = this.#bridge!;
+    const { bridge, follow, seed } = this.#parts!;
     await this.#client.connect().catch(() => this.#onRedis(false));
     this.#cleanups.push(
-      this.transport.onStatus((state) => this.#setStreamStatus(state)),
-      this.transport.subscribe((stamped) => bridge.follow(stamped.event)),
-      bridge.onChange((state) => void this.#announce(state)),
+      this.transport.onStatus((state) => this.status.setStream(state)),
+      this.transport.subscribe((stamped) => {
+        follow(stamped.event);
+        this.#feed.appended(stamped.event);
+      }),
+      // During a takeover the status is announced once the held events are appended.
+      bridge.onChange((state) => void (this.#feed.mode === 'live' && this.#announce(state))),
       bridge.retain('*'),
     );
     await this.#readStatus();
-    await this.#registry!.start();
-    await this.#commands!.start();
+    await this.#registry.start();
+    await this.#commands.start();
     await this.#lock.start();
+    await this.#standby.start();
     if (!this.#lock.leader) {
-      await this.#seed?.().catch((err: unknown) =>
+      await seed?.().catch((err: unknown) =>
         this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'reading the current states failed; initial_state fills as events arrive'),
       );
     }
@@ -184,14 +168,25 @@ export class RedisCluster {
     this.#stopping = true;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     await this.#lock.stop();
-    await this.#upstream?.stop();
-    await this.#registry?.stop();
-    await this.#commands?.stop();
+    await this.#standby.stop();
+    await this.#parts?.upstream.stop();
+    await this.#registry.stop();
+    await this.#commands.stop();
     this.#client.disconnect();
   }
 
-  /** The bridge's publish: a fenced append; failures are logged once until an append succeeds. */
+  /** The bridge's publish: appended (leader), held (standby, takeover) or dropped (see src/cluster/core-feed.ts). */
   publish(event: HubEvent): void {
+    this.#feed.publish(event);
+  }
+
+  /** True while this instance is the standby (it holds a core subscription and a handover buffer). */
+  get standby(): boolean {
+    return this.#standby.leader;
+  }
+
+  /** A fenced append; failures are logged once until an append succeeds. */
+  #append(event: HubEvent): void {
     this.transport.publish(event).then(
       () => {
         if (!this.#publishFailing) return;
@@ -199,36 +194,143 @@ export class RedisCluster {
         this.#log.info('appending events to Redis works again');
       },
       (err: unknown) => {
+        this.#feed.appendFailed(event);
         if (this.#publishFailing) return;
         this.#publishFailing = true;
         if (err instanceof FencedError) this.#log.warn('an event was not appended: this instance no longer holds the leader lock');
-        else this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'appending events to Redis failed; events are dropped until it works');
+        else this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'appending events to Redis failed; events are held and appended in order when it works');
       },
     );
   }
 
-  /** Global figures from the registry (this instance's streams as of its last heartbeat). */
+  /** A local stream opened: its registry entry replaces its reservation (one HSET). */
+  streamOpened(connection: ConnectionSnapshot): void {
+    this.slots.opened(connection.id);
+    void this.#registry.opened(connection);
+  }
+
+  /** A local stream closed: its entry (and its `max_clients` slot) goes (one HDEL). */
+  streamClosed(connection: ConnectionSnapshot): void {
+    void this.#registry.closed(connection.id);
+  }
+
+  /** Global figures from the registry hashes. */
   async figures(): Promise<GlobalFigures> {
-    await this.#registry!.beat();
-    return this.#registry!.figures();
+    return this.#registry.figures();
+  }
+
+  /** Every instance's streams, with the instance holding each. */
+  async streams(): Promise<RegisteredStream[]> {
+    return this.#registry.streams();
   }
 
   /** Closes a stream held by another instance; false when no live instance holds it. */
   async closeRemote(connectionId: string): Promise<boolean> {
-    const owner = await this.#registry!.ownerOf(connectionId);
+    const owner = await this.#registry.ownerOf(connectionId);
     if (!owner || owner === this.instanceId) return false;
-    return this.#commands!.close(owner, connectionId);
+    return this.#commands.close(owner, connectionId);
   }
 
   #onLeadership(leader: boolean): void {
+    const term = ++this.#term;
     if (leader) {
-      this.#log.info('this instance is now the leader');
-      // Whatever core fired since the last leader stopped is announced, then resynced by the bridge.
-      void this.#announce('disconnected').then(() => this.#upstream?.start());
+      this.#log.info({ standby: this.#standby.leader }, 'this instance is now the leader');
+      this.#feed.takeOver();
+      void this.#standby.release();
+      void this.#takeOver(term);
     } else if (!this.#stopping) {
-      this.#log.warn('this instance lost the leader lock: it stops its Home Assistant subscription');
-      void this.#upstream?.stop();
+      this.#log.warn({ held: this.#feed.held }, 'this instance lost the leader lock');
+      this.#feed.demote();
+      void this.#settleRole();
     }
+  }
+
+  #onStandby(standby: boolean): void {
+    if (this.#lock.leader || this.#stopping) return;
+    if (standby) {
+      this.#log.info('this instance is now the standby: it follows core to take over without loss');
+      this.#feed.standby();
+      void this.#startUpstream();
+    } else {
+      void this.#settleRole();
+    }
+  }
+
+  /** After losing a lock: one try for the standby lock; neither leader nor standby stops following core. */
+  async #settleRole(): Promise<void> {
+    await Promise.all([this.#standby.attempt(), this.#lock.settled()]);
+    if (this.#lock.leader || this.#standby.leader || this.#stopping) return;
+    this.#log.info('this instance is neither leader nor standby: it stops its Home Assistant subscription');
+    this.#feed.idle();
+    await this.#stopUpstream();
+  }
+
+  /** The leader's lock was confirmed: what it held while Redis was away is appended, in order. */
+  #flush(): void {
+    const appended = this.#feed.flush();
+    if (appended > 0) this.#log.info({ appended, dropped: this.#feed.dropped }, 'appended the events held while appending failed');
+  }
+
+  /**
+   * Reads the stream to its end (what the dead leader appended), waits for core (a standby's
+   * connection is up already), then appends resync and held events and goes live.
+   */
+  async #takeOver(term: number): Promise<void> {
+    const bridge = this.#parts!.bridge;
+    const startedAt = this.#now();
+    // Clients hear of a gap only when there may be one: nobody held core's events meanwhile.
+    // Then the resync diffs core against what the cluster published, not what this instance read.
+    if (bridge.state !== 'connected') {
+      await this.#announce('disconnected');
+      try {
+        bridge.rebase(await this.transport.publishedStates());
+      } catch {
+        // Redis is away: the resync diffs against what this instance followed.
+      }
+    } else {
+      // A standby that started while no leader ran read core's states at start-up: what that read
+      // holds beyond what the cluster published goes out as resync, before the held events.
+      try {
+        bridge.resyncAgainst(await this.transport.publishedStates());
+      } catch {
+        // Redis is away: nothing to diff against; the held events still go out.
+      }
+    }
+    await this.#startUpstream();
+    try {
+      await this.transport.caughtUp();
+    } catch {
+      // Redis is away: the held events are appended when it is back (or announced as lost by the log).
+    }
+    if (bridge.state !== 'connected') {
+      await new Promise<void>((resolve) => {
+        const off = bridge.onChange((state) => {
+          if (state !== 'connected' && this.#term === term) return;
+          off();
+          resolve();
+        });
+        if (this.#term !== term) {
+          off();
+          resolve();
+        }
+      });
+    }
+    if (this.#term !== term || !this.#lock.leader) return;
+    const { resynced, recovered } = this.#feed.goLive();
+    this.#log.info({ resynced, recovered, tookMs: this.#now() - startedAt }, 'took over: appended what the last leader had not');
+    await this.#announce(bridge.state);
+  }
+
+  async #startUpstream(): Promise<void> {
+    if (this.#upstreamRunning) return;
+    this.#upstreamRunning = true;
+    await this.#parts?.upstream.start();
+  }
+
+  async #stopUpstream(): Promise<void> {
+    if (!this.#upstreamRunning) return;
+    this.#upstreamRunning = false;
+    await this.#parts?.upstream.stop();
   }
 
   async #announce(state: UpstreamState): Promise<void> {
@@ -244,44 +346,21 @@ export class RedisCluster {
   async #readStatus(): Promise<void> {
     try {
       const stored = await this.#client.get(`${this.#prefix}:upstream`);
-      this.#setStreamStatus(stored === 'connected' ? 'connected' : 'disconnected');
+      this.status.setStream(stored === 'connected' ? 'connected' : 'disconnected');
     } catch {
-      this.#setStreamStatus('disconnected');
+      this.status.setStream('disconnected');
     }
-  }
-
-  #state(): UpstreamState {
-    return this.#redisUp && this.#streamStatus === 'connected' ? 'connected' : 'disconnected';
-  }
-
-  #setStreamStatus(state: UpstreamState): void {
-    const before = this.#state();
-    this.#streamStatus = state;
-    this.#notify(before);
   }
 
   #onRedis(readable: boolean): void {
-    if (readable === this.#redisUp) return;
-    const before = this.#state();
-    this.#redisUp = readable;
+    if (readable === this.status.redisUp) return;
     if (readable) {
       this.#log.info('Redis is reachable again');
       void this.#readStatus();
+      void this.#registry.beat(); // a restarted Redis is empty: the streams are written again at once
     } else {
       this.#log.error('Redis is unreachable; streams stay open and resume when it is back');
     }
-    this.#notify(before);
-  }
-
-  #notify(before: UpstreamState): void {
-    const after = this.#state();
-    if (after === before) return;
-    for (const listener of this.#statusListeners) {
-      try {
-        listener(after);
-      } catch (err) {
-        this.#log.error({ err }, 'upstream status listener failed');
-      }
-    }
+    this.status.setRedisUp(readable);
   }
 }

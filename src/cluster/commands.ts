@@ -22,19 +22,27 @@ interface CloseCommand {
 }
 
 export class CommandChannel {
-  readonly #o: CommandChannelOptions;
+  readonly #subscriber: Redis;
+  readonly #client: Redis;
+  readonly #prefix: string;
+  readonly #instanceId: string;
+  readonly #closeLocal: (connectionId: string) => boolean;
 
   constructor(options: CommandChannelOptions) {
-    this.#o = options;
+    this.#subscriber = options.subscriber;
+    this.#client = options.client;
+    this.#prefix = options.prefix;
+    this.#instanceId = options.instanceId;
+    this.#closeLocal = options.closeLocal;
   }
 
   #channel(instanceId: string): string {
-    return `${this.#o.prefix}:commands:${instanceId}`;
+    return `${this.#prefix}:commands:${instanceId}`;
   }
 
   async start(): Promise<void> {
-    const { subscriber } = this.#o;
-    const channel = this.#channel(this.#o.instanceId);
+    const subscriber = this.#subscriber;
+    const channel = this.#channel(this.#instanceId);
     subscriber.on('message', (_channel: string, message: string) => this.#onMessage(message));
     // ioredis subscribes again after a reconnect, but only to channels it subscribed to once.
     subscriber.on('ready', () => void subscriber.subscribe(channel).catch(() => undefined));
@@ -42,13 +50,13 @@ export class CommandChannel {
   }
 
   async stop(): Promise<void> {
-    this.#o.subscriber.disconnect();
+    this.#subscriber.disconnect();
   }
 
   /** Asks `instanceId` to close stream `connectionId`; true when that instance is listening. */
   async close(instanceId: string, connectionId: string): Promise<boolean> {
     const command: CloseCommand = { op: 'close', id: connectionId };
-    return (await this.#o.client.publish(this.#channel(instanceId), JSON.stringify(command))) > 0;
+    return (await this.#client.publish(this.#channel(instanceId), JSON.stringify(command))) > 0;
   }
 
   #onMessage(message: string): void {
@@ -58,6 +66,6 @@ export class CommandChannel {
     } catch {
       return;
     }
-    if (command.op === 'close' && typeof command.id === 'string') this.#o.closeLocal(command.id);
+    if (command.op === 'close' && typeof command.id === 'string') this.#closeLocal(command.id);
   }
 }

@@ -8,6 +8,7 @@
  * TTL): the instance stops its upstream before anyone else can start one.
  */
 import type { Redis } from 'ioredis';
+import { type TimerHandle, type Timers, systemTimers } from '../base/timers.ts';
 
 export interface LeaderLockOptions {
   client: Redis;
@@ -18,24 +19,41 @@ export interface LeaderLockOptions {
   ttlMs: number;
   /** Told when this instance becomes or stops being the leader. */
   onChange: (leader: boolean) => void;
+  /** Renewal and acquisition ticks. Default: Node's timers, unref'd. */
+  timers?: Timers;
+  /** Told after every renewal Redis confirmed (the leader appends what it held meanwhile). */
+  onRenewed?: () => void;
+  /** Asked before every acquisition attempt (the leader lock goes to the standby first). Default: always. */
+  mayAcquire?: () => Promise<boolean> | boolean;
 }
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 export class LeaderLock {
-  readonly #o: LeaderLockOptions;
+  readonly lockKey: string;
+  readonly #client: Redis;
+  readonly #instanceId: string;
+  readonly #ttlMs: number;
+  readonly #onChange: (leader: boolean) => void;
+  readonly #timers: Timers;
+  readonly #mayAcquire: () => Promise<boolean> | boolean;
+  readonly #onRenewed: () => void;
   #token: string | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #running = false;
-  #busy = false;
+  /** The tick in flight: a second caller waits for it instead of racing it. */
+  #current: Promise<void> | undefined;
 
   constructor(options: LeaderLockOptions) {
-    this.#o = options;
-  }
-
-  get lockKey(): string {
-    return this.#o.key;
+    this.lockKey = options.key;
+    this.#client = options.client;
+    this.#instanceId = options.instanceId;
+    this.#ttlMs = options.ttlMs;
+    this.#onChange = options.onChange;
+    this.#timers = options.timers ?? systemTimers();
+    this.#mayAcquire = options.mayAcquire ?? (() => true);
+    this.#onRenewed = options.onRenewed ?? (() => {});
   }
 
   /** The fencing token while this instance leads. */
@@ -51,53 +69,77 @@ export class LeaderLock {
     if (this.#running) return;
     this.#running = true;
     await this.#tick();
-    this.#timer = setInterval(() => void this.#tick(), Math.max(10, Math.floor(this.#o.ttlMs / 3)));
-    this.#timer.unref();
+    this.#timer = this.#timers.setInterval(() => void this.#tick(), Math.max(10, Math.floor(this.#ttlMs / 3)));
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.release();
+  }
+
+  /** Gives the lock up now (it may be acquired again on a later tick, when `mayAcquire` allows). */
+  async release(): Promise<void> {
     const token = this.#token;
     if (token === undefined) return;
     this.#lose();
     try {
-      await this.#o.client.eval(RELEASE, 1, this.#o.key, token);
+      await this.#client.eval(RELEASE, 1, this.lockKey, token);
     } catch {
       // Redis is away: the lock expires by itself.
     }
   }
 
-  async #tick(): Promise<void> {
-    if (this.#busy || !this.#running) return;
-    this.#busy = true;
-    try {
-      if (this.#token !== undefined) await this.#renew(this.#token);
-      else await this.#acquire();
-    } finally {
-      this.#busy = false;
-    }
+  /** One renewal or acquisition attempt now, after the one in flight (besides the regular ticks). */
+  async attempt(): Promise<void> {
+    await this.#current;
+    await this.#tick();
   }
 
+  /** Resolves when no attempt is in flight. */
+  async settled(): Promise<void> {
+    await this.#current;
+  }
+
+  #tick(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    this.#current ??= (this.#token !== undefined ? this.#renew(this.#token) : this.#acquire()).finally(() => (this.#current = undefined));
+    return this.#current;
+  }
+
+  /**
+   * Renews the lock. Redis unreachable is not an answer: the holder keeps its role (its fenced
+   * appends fail meanwhile, and it holds what it could not append) and asks again. An answer that
+   * the lock is not ours (expired, taken, or Redis restarted empty) ends the role at once, and the
+   * same tick tries to win it again: the ex-holder, who holds the events, goes first.
+   */
   async #renew(token: string): Promise<void> {
-    let renewed = false;
+    let renewed: boolean;
     try {
-      renewed = (await this.#o.client.eval(RENEW, 1, this.#o.key, token, String(this.#o.ttlMs))) === 1;
+      renewed = (await this.#client.eval(RENEW, 1, this.lockKey, token, String(this.#ttlMs))) === 1;
     } catch {
-      renewed = false;
+      return;
     }
-    if (!renewed && this.#token === token) this.#lose();
+    if (this.#token !== token) return;
+    if (renewed) {
+      this.#onRenewed();
+      return;
+    }
+    this.#lose();
+    await this.#acquire();
   }
 
   async #acquire(): Promise<void> {
-    const { client, key, instanceId, ttlMs } = this.#o;
+    const client = this.#client;
+    const key = this.lockKey;
     try {
-      if ((await client.exists(key)) === 1) return;
+      if ((await client.exists(key)) === 1 || !(await this.#mayAcquire())) return;
       const term = await client.incr(`${key}:term`);
-      const token = `${instanceId}:${term}`;
-      if ((await client.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK' || !this.#running) return;
+      const token = `${this.#instanceId}:${term}`;
+      if ((await client.set(key, token, 'PX', this.#ttlMs, 'NX')) !== 'OK' || !this.#running) return;
       this.#token = token;
-      this.#o.onChange(true);
+      this.#onChange(true);
     } catch {
       // Redis is away: try again on the next tick.
     }
@@ -105,6 +147,6 @@ export class LeaderLock {
 
   #lose(): void {
     this.#token = undefined;
-    this.#o.onChange(false);
+    this.#onChange(false);
   }
 }

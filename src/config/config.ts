@@ -7,8 +7,10 @@
  * `test/packaging/options.test.ts` checks that they do.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
+import { parseAddressRange } from '../base/address-range.ts';
 import { LOG_LEVELS, type LogLevel } from '../base/log.ts';
 
 export { LOG_LEVELS, type LogLevel };
@@ -45,6 +47,19 @@ const stringList = z.preprocess(
   z.array(z.string().min(1)),
 );
 
+/** A boolean from the options file, or `true`/`false`/`1`/`0` (any case) from the environment. */
+const flag = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  return word === 'true' || word === '1' ? true : word === 'false' || word === '0' ? false : value;
+}, z.boolean());
+
+/** IP addresses and CIDR ranges (`10.0.0.5`, `192.168.1.0/24`, `fd00::/8`), as a list or comma-separated. */
+const addressList = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value),
+  z.array(z.string().min(1).refine((entry) => parseAddressRange(entry) !== undefined, { error: (issue) => `${JSON.stringify(issue.input)} is not an IP address or CIDR range` })),
+);
+
 /**
  * Every user-facing option. Keys are the `config.yaml` option names (snake_case) so the three
  * descriptions of an option (this schema, config.yaml, translations) can be compared key by key.
@@ -70,8 +85,15 @@ export const optionsSchema = z.object({
   ha_sensor_interval: int(0, 3600).default(30),
   /** Maximum age of one stream in minutes before it is asked to reconnect; 0 = unlimited. Default 0. */
   max_connection_age: int(0, 1440).default(0),
-  /** Events kept for `Last-Event-ID` replay. Default 1000. */
+  /**
+   * The newest this many events stay in the replay history however old (within `replay_buffer_mb`).
+   * Before 0.2.0 it was the whole history; 0 now means no minimum, not "no replay". Default 1000.
+   */
   replay_buffer_size: int(0, 100000).default(1000),
+  /** Minutes of events the replay history keeps at least (within `replay_buffer_mb`); 0 = by count only. Default 10. */
+  replay_window_minutes: int(0, 1440).default(10),
+  /** MiB the replay history may hold (events' encoded size); the oldest go first; 0 = no replay. Default 16. */
+  replay_buffer_mb: int(0, 1024).default(16),
   /** Unwritten bytes (KiB) one subscriber may hold before it is closed as a slow consumer. Default 512. */
   slow_consumer_limit_kb: int(16, 65536).default(512),
   /** Days of metric history kept in SQLite. Default 30. */
@@ -112,6 +134,18 @@ export const optionsSchema = z.object({
     .optional(),
   /** Origins allowed to read the LAN API from a browser (CORS); empty = none. */
   cors_origins: stringList.default([]),
+  // The network port's TLS and the proxies in front of it (DOCS.md "HTTPS and HTTP/2", docs/proxies.md).
+  /** Serve the LAN port over HTTPS (HTTP/2, and HTTP/1.1 for clients without it); the ingress port stays HTTP. Default false. */
+  ssl: flag.default(false),
+  /** The certificate chain (PEM) for `ssl`: a name in `/ssl` (`SSL_DIR`) or an absolute path. Default `fullchain.pem`. */
+  certfile: z.string().min(1).default('fullchain.pem'),
+  /** The private key (PEM) for `ssl`: a name in `/ssl` (`SSL_DIR`) or an absolute path. Default `privkey.pem`. */
+  keyfile: z.string().min(1).default('privkey.pem'),
+  /**
+   * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are
+   * believed; the client address then comes from those headers. Default empty: headers ignored.
+   */
+  trusted_proxies: addressList.default([]),
 });
 
 export type Options = z.infer<typeof optionsSchema>;
@@ -141,8 +175,16 @@ export interface Config {
   readonly ingressBindHost: string;
   /** Where the SQLite file lives: `/data` in add-on mode, else `DATA_DIR` (default `./data`). */
   readonly dataDir: string;
+  /** The LAN port's certificate and key files when `ssl` is on (resolved against `SSL_DIR`); undefined otherwise. */
+  readonly tls: TlsFiles | undefined;
   /** Non-fatal findings (unknown option keys), logged at start like the Supervisor does. */
   readonly warnings: readonly string[];
+}
+
+/** Where the LAN port's certificate chain and private key are (full paths). */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 /** Thrown for invalid configuration; `main.ts` prints `issues` and exits with code 2. */
@@ -170,6 +212,8 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).optional(),
   DEMO_EVENT_RATE: float(0, 10000).default(5),
   SUPERVISOR_URL: z.string().url().default('http://supervisor'),
+  /** Where relative `certfile`/`keyfile` names are looked up. Default `/ssl` in add-on mode (Home Assistant's certificate folder), else `./ssl`. */
+  SSL_DIR: z.string().min(1).optional(),
 });
 
 /** Reads option values from the environment: each option's upper-case name (`MAX_CLIENTS`, `REDIS_URL`, ...). */
@@ -302,8 +346,15 @@ export function loadConfig(env: Env = process.env): Config {
     bindHost: e.BIND_HOST,
     ingressBindHost: mode === 'addon' ? e.BIND_HOST : (e.INGRESS_BIND_HOST ?? '127.0.0.1'),
     dataDir: mode === 'addon' ? (e.DATA_DIR ?? '/data') : (e.DATA_DIR ?? './data'),
+    tls: tlsFiles(optionsResult.data, e.SSL_DIR ?? (mode === 'addon' ? '/ssl' : './ssl')),
     warnings: unknown.map((k) => `options.${k}: unknown option, ignored`),
   });
+}
+
+/** The certificate and key paths when `ssl` is on: absolute names as given, others inside `sslDir`. */
+function tlsFiles(options: Options, sslDir: string): TlsFiles | undefined {
+  if (!options.ssl) return undefined;
+  return { certFile: resolve(sslDir, options.certfile), keyFile: resolve(sslDir, options.keyfile) };
 }
 
 function deepFreeze<T>(value: T): T {

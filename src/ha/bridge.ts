@@ -33,11 +33,11 @@ export interface HaBridgeOptions {
   /** Clock in epoch ms (receive times, vanished-entity times). Default Date.now. */
   now?: () => number;
   /**
-   * Redis mode: the state cache follows what was published to the shared stream ({@link HaBridge.follow}),
-   * not what this connection received, so a takeover diffs core against what the cluster saw
-   * (an ex-leader's connection may still deliver events it can no longer publish). Default false.
+   * Whether core's own state_changed events update the state cache (besides being published).
+   * Default true. The Redis topology keeps the cache from the shared stream instead ({@link HaBridge.follow},
+   * src/app/redis-topology.ts), so a takeover diffs core against what the cluster saw.
    */
-  cacheFromPublished?: boolean;
+  cacheCoreStates?: boolean;
 }
 
 /** Core's `*` subscribers never get these (core `EVENTS_EXCLUDED_FROM_MATCH_ALL`). */
@@ -52,6 +52,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   readonly #onCoreEvent: () => void;
   readonly #now: () => number;
   readonly #cache = new StateCache();
+  readonly #cacheCoreStates: boolean;
   /** Interest per core event type (`*` included). */
   readonly #interest = new Map<string, number>();
   /** Core subscriptions per core event type, except state_changed (see #stateSubscription). */
@@ -61,7 +62,6 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
   #stateSubscription: HaSubscription | undefined;
   #state: UpstreamState = 'disconnected';
   #hasSnapshot = false;
-  readonly #cacheFromPublished: boolean;
   #generation = 0;
 
   constructor(options: HaBridgeOptions) {
@@ -70,7 +70,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#publish = options.publish;
     this.#onCoreEvent = options.onCoreEvent ?? (() => {});
     this.#now = options.now ?? Date.now;
-    this.#cacheFromPublished = options.cacheFromPublished ?? false;
+    this.#cacheCoreStates = options.cacheCoreStates ?? true;
   }
 
   async start(): Promise<void> {
@@ -136,6 +136,45 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     this.#hasSnapshot = true;
   }
 
+  /**
+   * Replaces the state cache with the states the cluster last published (`state_changed` data,
+   * Redis mode), so the next resync publishes exactly what nobody published, whatever this
+   * instance read at start-up. Nothing known (an empty list) leaves the cache as it is.
+   */
+  rebase(published: readonly unknown[]): void {
+    const states: HaState[] = [];
+    for (const data of published) {
+      const state = followedState({ type: STATE_CHANGED, data, timestamp: isoTime(this.#now()) } as HubEvent)?.new_state;
+      if (state) states.push(state);
+    }
+    if (states.length === 0) return;
+    this.#cache.replace(states, isoTime(this.#now()));
+    this.#hasSnapshot = true;
+  }
+
+  /**
+   * A connected standby taking the lead (docs/redis.md, "Leader handover"): publishes, as resync
+   * events, what its own view of core holds that differs from what the cluster last published
+   * (`published`: the latest state per entity), for the entities the cluster published. Its
+   * start-up read may hold changes made while no instance ran; changes it saw as events are in
+   * the handover buffer, and the feed drops a resync that a held event carries too. Returns how
+   * many were published.
+   */
+  resyncAgainst(published: readonly unknown[]): number {
+    const base: HaState[] = [];
+    for (const data of published) {
+      const state = followedState({ type: STATE_CHANGED, data, timestamp: isoTime(this.#now()) } as HubEvent)?.new_state;
+      if (state) base.push(state);
+    }
+    if (base.length === 0 || !this.#hasSnapshot) return 0;
+    const known = new Set(base.map((state) => state.entity_id));
+    const scratch = new StateCache();
+    scratch.replace(base, isoTime(this.#now()));
+    const missed = scratch.replace(this.#cache.all(), isoTime(this.#now())).filter((event) => known.has(String(event.data.entity_id)));
+    for (const event of missed) this.#emit(event, true);
+    return missed.length;
+  }
+
   /** Starts the state cache from a snapshot read elsewhere (a Redis-mode follower reads core's REST API). */
   adopt(states: readonly HaState[]): void {
     if (this.#connection.connected) return; // the connection's own get_states is fresher
@@ -194,7 +233,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     if (!event) return;
     // The hub's own sensor writes come back as state_changed: not counted as core's traffic (docs/decisions.md §11).
     if (!(typeof event.data.entity_id === 'string' && isOwnEntity(event.data.entity_id))) this.#onCoreEvent();
-    if (!this.#cacheFromPublished) this.#cache.apply(event);
+    if (this.#cacheCoreStates) this.#cache.apply(event);
     if (this.#interest.has(STATE_CHANGED) && !this.#starLive()) this.#emit(event);
   }
 

@@ -91,7 +91,7 @@ export function normalizeEvent(event: CoreEvent, receivedAt: number): HubEvent {
             ? scriptExecuted(event)
             : passthrough(event);
   const firedAt = Date.parse(event.time_fired);
-  return { ...shaped, timestamp: isoTime(firedAt), firedAt, receivedAt };
+  return { ...shaped, timestamp: isoTime(firedAt), firedAt, receivedAt, coreId: `${event.context.id}|${event.event_type}|${event.time_fired}` };
 }
 
 const CORE_TO_PRODUCT: Readonly<Record<string, string>> = Object.fromEntries(

@@ -18,7 +18,9 @@ export interface AppOptions {
 
 export function createApp({ logger, routers, corsOrigins }: AppOptions): Koa {
   const app = new Koa();
-  app.proxy = false; // never trust X-Forwarded-* (ingress identity comes from the socket address)
+  // Koa's own X-Forwarded-* handling stays off: client addresses come from client-address.ts,
+  // which believes only `trusted_proxies`; ingress identity comes from the socket address.
+  app.proxy = false;
   app.silent = true; // errors are logged here, not by Koa's default console handler
 
   app.use(errorFunnel(logger));

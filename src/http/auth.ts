@@ -16,6 +16,7 @@ import type { User } from '../base/types.ts';
 import { InvalidTokenError, TooManyAttemptsError, UpstreamUnavailableError } from '../base/errors.ts';
 import { HttpError, badRequest, forbidden, serviceUnavailable, unauthorized } from './errors.ts';
 import { listenerOf } from './listeners.ts';
+import { clientAddress, peerAddress } from './client-address.ts';
 
 /** Token → user (implemented by ha/users.ts). Throws the domain errors of `errors.ts`. */
 export interface UserResolver {
@@ -42,11 +43,7 @@ export interface AuthState {
 
 export const SUPERVISOR_ADDRESS = '172.30.32.2';
 
-/** The peer address without the IPv4-mapped prefix. */
-export function peerAddress(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
+export { peerAddress } from './client-address.ts';
 
 function header(req: IncomingMessage, name: string): string {
   const value = req.headers[name];
@@ -92,7 +89,8 @@ export class Authenticator {
     if (this.options.trustIngress && listenerOf(req) === 'ingress') return this.#ingressUser(req);
     const token = tokenOf(req, bodyToken);
     if (!token) throw unauthorized('A Home Assistant access token is required', 'missing_token');
-    const ip = peerAddress(req);
+    // The failed-token ban is per client: behind a trusted proxy, the forwarded client's address.
+    const ip = clientAddress(req);
     try {
       const user = await this.options.resolver.resolve(token, ip);
       return { user, authSource: 'token', clientKey: user.id };

@@ -9,12 +9,21 @@
  * and an idle stream costs little more than its socket and its subscriber. That needs one Node
  * internal ({@link loadFreeParser}); on a Node without it the socket stays the HTTP server's too
  * and streams work the same, at a higher cost per stream.
+ *
+ * With `tls` the listener is an HTTPS server that speaks HTTP/2 to clients that offer it (ALPN)
+ * and HTTP/1.1 to the others, on the same port (docs/decisions.md §12): Koa serves both through
+ * Node's compatibility API, an HTTP/1.1 request is taken over as above, and an HTTP/2 stream is
+ * written to directly (`h2-stream.ts`). WebSocket upgrades arrive over HTTP/1.1 as usual.
  */
 import http from 'node:http';
+import http2 from 'node:http2';
 import { createRequire } from 'node:module';
 import { type AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import { systemTimers, type Timers } from '../base/timers.ts';
+import type { TlsFiles } from '../config/config.ts';
+import type { TrustedProxies } from './client-address.ts';
+import { loadTlsCertificate } from './tls-certificate.ts';
 
 export type ListenerName = 'lan' | 'ingress';
 
@@ -56,7 +65,14 @@ export interface ListenerOptions {
   freeParser?: FreeParser | null;
   /** Where `stop()` schedules the end of its grace period. Default: Node's timers (unref'd). */
   timers?: Timers;
+  /** Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate, read by {@link Listener.loadCertificate}. Default: plain HTTP. */
+  tls?: TlsFiles;
+  /** Whose forwarded-for headers to believe (`trusted_proxies`); default nobody's. */
+  trustedProxies?: TrustedProxies;
 }
+
+/** What serves a listener: Node's HTTP server, or with `tls` its HTTP/2 server that also speaks HTTP/1.1. */
+export type ListenerServer = http.Server | http2.Http2SecureServer;
 
 /** The parts of Node's HTTP internals the takeover uses (`lib/_http_server.js`, `lib/_http_common.js`). */
 interface HttpParser {
@@ -89,8 +105,10 @@ const HTTP_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout', 'resum
 
 /** An HTTP server for one listener. `start()` listens; `stop()` stops accepting and ends idle sockets. */
 export class Listener {
-  readonly server: http.Server;
+  readonly server: ListenerServer;
   readonly #sockets = new Set<Socket>();
+  readonly #sessions = new Set<http2.ServerHttp2Session>();
+  #certificateLoaded = false;
   readonly #freeParser: FreeParser | undefined;
   readonly #timers: Timers;
   /** One 'close' listener for every socket (called with the socket as `this`), not a closure each. */
@@ -104,14 +122,28 @@ export class Listener {
     this.#timers = options.timers ?? systemTimers();
     const handle = app.callback();
     const takeOver = (res: http.ServerResponse) => this.#takeOver(res);
-    this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    const proxies = options.trustedProxies;
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       (req as TaggedRequest)[LISTENER] = options.name;
       (req as TaggedRequest)[TAKE_OVER] = takeOver;
+      proxies?.tag(req);
       void handle(req, res);
+    };
+    // The certificate comes in loadCertificate(): the constructor does no I/O.
+    this.server = options.tls
+      ? http2.createSecureServer({ allowHTTP1: true }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+      : http.createServer(onRequest);
+    // The HTTP/1.1 side of either server. Streams live for hours; Node's default 5-minute request
+    // timeout would cut them.
+    const h1 = this.server as unknown as Pick<http.Server, 'requestTimeout' | 'headersTimeout' | 'keepAliveTimeout'>;
+    h1.keepAliveTimeout = 5000;
+    h1.requestTimeout = 0;
+    h1.headersTimeout = 30_000;
+    const sessions = this.#sessions;
+    this.server.on('session', (session: http2.ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
     });
-    // Streams live for hours; Node's default 5-minute request timeout would cut them.
-    this.server.requestTimeout = 0;
-    this.server.headersTimeout = 30_000;
     const sockets = this.#sockets;
     this.#forget = function (this: Socket) {
       sockets.delete(this);
@@ -127,12 +159,29 @@ export class Listener {
     return this.#freeParser !== undefined;
   }
 
+  /** True when this listener serves HTTPS (`tls`). */
+  get secure(): boolean {
+    return this.options.tls !== undefined;
+  }
+
+  /**
+   * Reads and checks the certificate (`tls-certificate.ts`); throws `TlsCertificateError` with one
+   * line to show. The composition root calls it before anything else starts; {@link start} does
+   * when nobody did. Nothing to do without `tls`.
+   */
+  loadCertificate(): void {
+    if (!this.options.tls || this.#certificateLoaded) return;
+    (this.server as http2.Http2SecureServer).setSecureContext(loadTlsCertificate(this.options.tls));
+    this.#certificateLoaded = true;
+  }
+
   /** The bound port (useful with port 0 in tests). */
   get port(): number {
     return (this.server.address() as AddressInfo | null)?.port ?? 0;
   }
 
   async start(): Promise<void> {
+    this.loadCertificate();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host, () => {
@@ -146,7 +195,9 @@ export class Listener {
   async stop(graceMs = 1000): Promise<void> {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    (this.server as http.Server).closeIdleConnections();
+    // HTTP/2: GOAWAY, so clients open no new streams; the session ends when its streams have.
+    for (const session of this.#sessions) session.close();
     // The open sockets keep the process alive until they close: the timer need not.
     const timer = this.#timers.setTimeout(() => {
       for (const socket of this.#sockets) socket.destroy();

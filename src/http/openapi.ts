@@ -5,8 +5,19 @@
  * ways against the routers), each described by the table below. DOCS.md remains the prose reference.
  */
 import { z } from 'zod';
+import { alertListSchema } from '../alerts/alert-view.ts';
+import { thresholdsViewSchema } from '../alerts/engine.ts';
 import { thresholdsUpdateSchema } from '../alerts/rules.ts';
-import * as data from './response-schemas.ts';
+import {
+  connectionsDataSchema,
+  historyDataSchema,
+  metricsDataSchema,
+  monitorDataSchema,
+  performanceDataSchema,
+  statsDataSchema,
+} from '../stats/answers.ts';
+import { closedDataSchema, connectionDataSchema } from './routes/connections.ts';
+import { healthDataSchema } from './routes/health.ts';
 import { paramsSchema } from './routes/subscribe.ts';
 import { wsPaths } from './openapi-ws.ts';
 
@@ -27,19 +38,22 @@ interface Operation {
   description?: string;
 }
 
-/** The `data` schemas of the JSON answers (`response-schemas.ts`), as components. */
-const RESPONSE_DATA = {
-  Health: data.healthData,
-  Stats: data.statsData,
-  Metrics: data.metricsData,
-  History: data.historyData,
-  Performance: data.performanceData,
-  Monitor: data.monitorData,
-  Connections: data.connectionsData,
-  Connection: data.connectionData,
-  Closed: data.closedData,
-  Alerts: data.alertsData,
-  ThresholdsView: data.thresholdsData,
+/**
+ * The `data` schemas of the JSON answers, as components. Each lives beside the code that builds
+ * the answer (src/stats/, src/alerts/, the routes here), which takes its type from it.
+ */
+export const RESPONSE_DATA = {
+  Health: healthDataSchema,
+  Stats: statsDataSchema,
+  Metrics: metricsDataSchema,
+  History: historyDataSchema,
+  Performance: performanceDataSchema,
+  Monitor: monitorDataSchema,
+  Connections: connectionsDataSchema,
+  Connection: connectionDataSchema,
+  Closed: closedDataSchema,
+  Alerts: alertListSchema,
+  ThresholdsView: thresholdsViewSchema,
 } as const;
 
 const STREAM_FRAMES =
@@ -60,7 +74,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /subscribe_events': {
     summary: 'Open an event stream (parameters in the query)',
     access: 'user',
-    query: Object.fromEntries(Object.keys(paramsSchema.shape).map((k) => [k, `See the SubscribeParams schema (${k}).`])),
+    query: Object.fromEntries(Object.entries(paramsSchema.shape).map(([k, field]) => [k, field.unwrap().description ?? `See the SubscribeParams schema (${k}).`])),
     contentType: 'text/event-stream',
     description: STREAM_FRAMES,
   },
@@ -77,7 +91,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/sse/history': { summary: 'Time series for charts', access: 'admin', query: { period: '1h, 24h, 7d or 30d (default 1h)' }, data: 'History' },
   'GET /api/sse/performance': { summary: 'Performance figures', access: 'admin', data: 'Performance' },
   'GET /api/admin/sse-monitor': { summary: 'Connections across instances', access: 'admin', data: 'Monitor' },
-  'GET /api/sse/connections': { summary: 'Open streams', access: 'admin', data: 'Connections' },
+  'GET /api/sse/connections': { summary: 'Open streams (in Redis mode every instance\'s)', access: 'admin', query: { scope: '`local`: this instance only (Redis mode)' }, data: 'Connections' },
   'GET /api/sse/connections/{id}': { summary: 'One stream', access: 'admin', data: 'Connection' },
   'DELETE /api/sse/connections/{id}': { summary: 'Close one stream', access: 'admin', data: 'Closed' },
   'GET /api/sse/alerts': { summary: 'Active alerts', access: 'admin', data: 'Alerts' },

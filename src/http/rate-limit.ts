@@ -1,6 +1,6 @@
 /**
- * Rate limits (DOCS.md): requests per minute per client on every route that mounts
- * {@link rateLimit}, and new streams per user/IP per window on `/subscribe_events`. Both use
+ * Rate limits (DOCS.md): requests per minute per client address on every route that mounts
+ * {@link rateLimit}, and new streams per user and client address per window on `/subscribe_events`. Both use
  * rate-limiter-flexible's fixed-window memory store; in Redis mode its Redis store, shared by
  * every instance, with the memory store as insurance while Redis is unreachable.
  *
@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Options } from '../config/config.ts';
 import type { HubObserver } from '../base/types.ts';
-import { peerAddress } from './auth.ts';
+import { clientAddress } from './client-address.ts';
 import { HttpError } from './errors.ts';
 import { listenerOf } from './listeners.ts';
 
@@ -105,7 +105,7 @@ export class RateLimit {
 export interface RateLimits {
   /** Requests per client per minute (`rate_limit_per_minute`). */
   requests: RateLimit;
-  /** New LAN streams per user/IP per window (`stream_limit` per `stream_limit_window`). */
+  /** New LAN streams per user and client address per window (`stream_limit` per `stream_limit_window`). */
   streams: RateLimit;
 }
 
@@ -119,7 +119,8 @@ export function rateLimitsFromOptions(options: Options, redis?: { client: Redis;
 }
 
 /**
- * The client a request counts against before authentication: its listener and peer address.
+ * The client a request counts against before authentication: its listener and client address
+ * (the peer's, or the forwarded client's behind a trusted proxy: `client-address.ts`).
  * Keying by address (not by token) means inventing tokens buys no fresh budget.
  */
 export function requestClientKey(ctx: Koa.Context): string {
@@ -128,7 +129,7 @@ export function requestClientKey(ctx: Koa.Context): string {
 
 /** {@link requestClientKey} for a bare request (a WebSocket upgrade, tagged with its listener). */
 export function clientKeyOf(req: IncomingMessage): string {
-  return `${listenerOf(req)}:${peerAddress(req)}`;
+  return `${listenerOf(req)}:${clientAddress(req)}`;
 }
 
 export interface RateLimitMiddlewareOptions {

@@ -22,7 +22,7 @@
  * With `requests`, the upgrade and every message take a point from the same per-client budget as
  * HTTP requests; a message over it gets `rate_limit_exceeded` (with `retry_after` seconds) unanswered.
  */
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../base/log.ts';
@@ -31,7 +31,8 @@ import type { StatsService } from '../stats/service.ts';
 import { type Authenticator, assertAdmin, authErrorToHttp, tokenOf } from './auth.ts';
 import { authenticateFirstMessage } from './ws-auth.ts';
 import { HttpError, badRequest, envelope, notFound } from './errors.ts';
-import { LISTENER, type ListenerName, type TaggedRequest } from './listeners.ts';
+import { LISTENER, type ListenerName, type ListenerServer, type TaggedRequest } from './listeners.ts';
+import type { TrustedProxies } from './client-address.ts';
 import { type RateLimit, RateLimitedError, clientKeyOf } from './rate-limit.ts';
 import { wsMessageText } from '../base/ws-text.ts';
 import { isRecord } from '../base/is-record.ts';
@@ -43,7 +44,9 @@ export interface WsApiOptions {
   stats: StatsService;
   logger: Logger;
   /** The HTTP servers to serve `/ws` on, each with the listener it is (ingress authentication depends on it). */
-  servers: readonly { server: Server; listener: ListenerName }[];
+  servers: readonly { server: ListenerServer; listener: ListenerName }[];
+  /** Whose forwarded-for headers to believe for an upgrade (`trusted_proxies`), as the listeners do for requests. */
+  trustedProxies?: TrustedProxies;
   /** Default `/ws`. */
   path?: string;
   /** Milliseconds between live stats pushes of `subscribe_sse_stats`. Default 5000. */
@@ -65,7 +68,7 @@ type Reply = Record<string, unknown>;
 export class WsApi {
   readonly #options: WsApiOptions;
   readonly #path: string;
-  readonly #attached: { server: Server; handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void }[] = [];
+  readonly #attached: { server: ListenerServer; handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void }[] = [];
   readonly #subscriptions = new Map<WebSocket, TimerHandle>();
   readonly #timers: Timers;
   #wss: WebSocketServer | undefined;
@@ -114,7 +117,7 @@ export class WsApi {
     for (const client of wss.clients) client.terminate();
   }
 
-  #upgrade(server: Server, listener: ListenerName, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  #upgrade(server: ListenerServer, listener: ListenerName, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== this.#path) {
@@ -123,6 +126,7 @@ export class WsApi {
       return;
     }
     (req as TaggedRequest)[LISTENER] = listener;
+    this.#options.trustedProxies?.tag(req);
     tokenFromSubprotocol(req);
     const clientKey = clientKeyOf(req);
     const atUpgrade = this.#carriesCredentials(req, listener);

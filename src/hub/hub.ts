@@ -16,6 +16,7 @@ import type {
   HubObserver,
   StampedEvent,
   StateSource,
+  TargetSource,
   UpstreamState,
   UpstreamStatus,
   User,
@@ -34,16 +35,22 @@ import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
 import { type OpeningContext, UPSTREAM_MESSAGE, openStream } from './opening.ts';
 import { RoutingIndex } from './routing.ts';
+import { NO_TARGETS, SelectionSync } from './selection-sync.ts';
 import type { StreamSink } from './sink.ts';
 import { Subscriber, type SubscriberMeta, type SubscriberOwner } from './subscriber.ts';
 
 export interface HubOptions {
   /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
   transport: Transport;
-  /** Told which event types subscribers need: one retain per type while any stream needs it (`*` for all). */
+  /**
+   * Told which event types subscribers need: one retain per type while any stream needs it (`*`
+   * for all). Its `recordsEverything` spares resumes the per-type recording check.
+   */
   interest: EventInterest;
   /** Current states for `initial_state=true`. */
   states: StateSource;
+  /** Resolves registry selectors (`area_id`, `label_id`, …) and tells when the registries changed. Default: resolves nothing. */
+  targets?: TargetSource;
   /** Core's link status; a drop sends `upstream_unavailable` to every stream once. */
   upstream: UpstreamStatus;
   /** Receives the hub's counters. Default: a no-op observer. */
@@ -56,11 +63,6 @@ export interface HubOptions {
   timers?: Timers;
   /** Randomness for retry jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
-  /**
-   * True when every event type is recorded whoever listens (Redis mode: the leader subscribes to
-   * everything), so a resume never needs the per-type recording check. Default false.
-   */
-  recordsEverything?: boolean;
   /** Where unexpected failures (a replay that throws) are reported. Default: ignored. */
   onError?: (err: unknown, context: string) => void;
   /** Streams the open-file limit leaves room for (src/hub/file-budget.ts). Default: no such limit. */
@@ -69,6 +71,8 @@ export interface HubOptions {
 
 /** What the HTTP layer asks for after it authenticated the user and wrote the response headers. */
 export interface OpenRequest {
+  /** The connection id, when the caller reserved a slot under it (Redis mode); default a random UUID. */
+  id?: string;
   /** Where the stream's frames go (the HTTP layer adapts the response's socket). */
   sink: StreamSink;
   user: User;
@@ -112,6 +116,7 @@ export class Hub implements ConnectionRegistry {
   readonly #batch: TickCork;
   readonly #batches: BatchWindows;
   readonly #opening: OpeningContext;
+  readonly #selections: SelectionSync;
   #running = false;
   #upstreamDown = false;
   #whenEmpty: (() => void) | undefined;
@@ -132,7 +137,6 @@ export class Hub implements ConnectionRegistry {
       head: () => this.#transport.head(),
       timers: this.#timers,
       lingerMs: this.limits.interestLingerMs,
-      recordsEverything: options.recordsEverything ?? false,
     });
     this.#batch = new TickCork(this.#now);
     this.#batches = new BatchWindows(this.#timers, this.#now, {
@@ -140,6 +144,14 @@ export class Hub implements ConnectionRegistry {
       overflowed: (subs) => {
         for (const sub of subs) this.#close(sub, 'slow_consumer');
       },
+    });
+    this.#selections = new SelectionSync({
+      targets: options.targets ?? NO_TARGETS,
+      states: this.#states,
+      routing: this.#routing,
+      now: this.#now,
+      flushQueued: (sub, now) => this.#batches.flush(sub, now),
+      overflowed: (sub) => this.#close(sub, 'slow_consumer'),
     });
     this.#owner = { subscriberClosed: (sub, wasOpen) => this.#onSinkClosed(sub, wasOpen) };
     this.#opening = {
@@ -161,6 +173,8 @@ export class Hub implements ConnectionRegistry {
     this.#upstreamDown = this.#upstream.state === 'disconnected';
     this.#cleanups.push(this.#transport.subscribe((stamped) => this.#onEvent(stamped)));
     this.#cleanups.push(this.#upstream.onChange((state) => this.#onUpstream(state)));
+    this.#selections.start();
+    this.#cleanups.push(() => this.#selections.stop());
     const timers = this.#timers;
     const ping = timers.setInterval(() => this.#ping(), this.limits.pingIntervalMs);
     const sweep = timers.setInterval(() => this.#sweep(), this.limits.sweepIntervalMs);
@@ -211,6 +225,7 @@ export class Hub implements ConnectionRegistry {
     const now = this.#now();
     const age = this.limits.maxConnectionAgeMs;
     const sub = new Subscriber({
+      id: request.id,
       sink: request.sink,
       owner: this.#owner,
       user: request.user,
@@ -223,6 +238,7 @@ export class Hub implements ConnectionRegistry {
       batchMs: request.batchMs ?? 0,
     });
     this.#subs.set(sub.id, sub);
+    this.#selections.attach(sub, request.initialState === true);
     this.#routing.add(sub);
     for (const type of typesOf(sub.filter)) this.#interests.retain(type);
     this.#observer.connectionOpened(sub.snapshot());
@@ -341,6 +357,7 @@ export class Hub implements ConnectionRegistry {
   }
 
   #unroute(sub: Subscriber): void {
+    this.#selections.detach(sub);
     this.#routing.remove(sub);
     for (const type of typesOf(sub.filter)) this.#interests.release(type);
   }

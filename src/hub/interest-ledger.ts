@@ -11,15 +11,13 @@ import type { EventInterest } from '../base/types.ts';
 import type { TimerHandle, Timers } from '../base/timers.ts';
 
 export interface InterestLedgerOptions {
-  /** Who subscribes upstream (the bridge, or the cluster in Redis mode). */
+  /** Who subscribes upstream (the bridge, or the Redis topology); `recordsEverything` skips the recording starts. */
   interest: EventInterest;
   /** The transport's current head id. */
   head: () => string;
   timers: Timers;
   /** How long a type stays held after its last stream closed; 0 lets go at once. */
   lingerMs: number;
-  /** True when every type is recorded whoever listens: no recording starts to report. */
-  recordsEverything: boolean;
 }
 
 /** One type's hold: how many streams need it, since which head it is recorded, its linger timer. */
@@ -61,7 +59,7 @@ export class InterestLedger {
   /** Transport ids at which recording of `types` began; a replay holding one of them is partial. */
   recordingStarts(types: Iterable<string>): ReadonlySet<string> {
     const starts = new Set<string>();
-    if (this.#options.recordsEverything) return starts;
+    if (this.#options.interest.recordsEverything === true) return starts;
     for (const type of types) {
       const since = this.#held.get(type)?.since;
       if (since !== undefined) starts.add(since);

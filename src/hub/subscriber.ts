@@ -53,6 +53,8 @@ export interface SubscriberOwner {
 }
 
 export interface SubscriberInit {
+  /** The connection id. Default: a random UUID. */
+  id?: string;
   sink: StreamSink;
   owner: SubscriberOwner;
   user: User;
@@ -70,7 +72,7 @@ export interface SubscriberInit {
 }
 
 export class Subscriber implements SinkListener, Routable {
-  readonly id = randomUUID();
+  readonly id: string;
   /** The routing index's scratch (`routing.ts`); the subscriber never reads it. */
   readonly routeMark = new RouteMark();
   readonly user: User;
@@ -101,6 +103,7 @@ export class Subscriber implements SinkListener, Routable {
   #grace: { timers: Timers; handle: TimerHandle } | undefined;
 
   constructor(init: SubscriberInit) {
+    this.id = init.id ?? randomUUID();
     this.#sink = init.sink;
     this.#owner = init.owner;
     this.user = init.user;
@@ -320,13 +323,17 @@ export class Subscriber implements SinkListener, Routable {
     const types = this.filter.types === ALL_TYPES ? [ALL_TYPES] : [...this.filter.types];
     const subscriptions: ConnectionSnapshot['subscriptions'] = [];
     for (const eventType of types) {
-      if (this.filter.entityIds.size === 0 && this.filter.domains.size === 0) {
+      const selection = this.filter.selection;
+      if (!selection.restricted) {
         subscriptions.push({ eventType, entityId: null });
         continue;
       }
-      for (const entityId of this.filter.entityIds) subscriptions.push({ eventType, entityId });
-      // A domain subscription reads as every entity of the domain.
-      for (const domain of this.filter.domains) subscriptions.push({ eventType, entityId: `${domain}.*` });
+      for (const entityId of selection.entityIds) subscriptions.push({ eventType, entityId });
+      // A domain subscription reads as every entity of the domain; a glob as itself.
+      for (const domain of selection.domains) subscriptions.push({ eventType, entityId: `${domain}.*` });
+      for (const glob of selection.globs) subscriptions.push({ eventType, entityId: glob.pattern });
+      // Registry selectors read as the entities they select now.
+      for (const entityId of selection.resolved) if (!selection.entityIds.has(entityId)) subscriptions.push({ eventType, entityId });
     }
     return {
       id: this.id,

@@ -6,6 +6,7 @@
 import { NON_ADMIN_EVENT_TYPES, type HaState } from '../base/types.ts';
 import type { SimUser, SimulatedCore } from './core.ts';
 import { compressState, entitiesDiff, type CompressedState } from './compressed.ts';
+import { REGISTRY_COMMANDS } from './registry-commands.ts';
 import { validate } from './schema.ts';
 import * as wire from './wire.ts';
 
@@ -152,4 +153,6 @@ export const COMMANDS: Record<string, CommandHandler> = {
     for (const state of session.core.states.all()) if (!wanted || wanted.has(state.entity_id)) added[state.entity_id] = compressState(state);
     session.send(wire.eventIdFirst(msg.id, { a: added }));
   },
+
+  ...REGISTRY_COMMANDS,
 };

@@ -6,6 +6,7 @@ import type { HaState } from '../base/types.ts';
 import type { HaContext } from '../ha/messages.ts';
 import { EventBus } from './event-bus.ts';
 import { Random, accessToken, newContext } from './ids.ts';
+import { SimRegistries } from './registries.ts';
 import { ServiceRegistry } from './services.ts';
 import { StateMachine } from './state-machine.ts';
 import { MicroClock } from './time.ts';
@@ -28,6 +29,8 @@ export class SimulatedCore {
   readonly bus = new EventBus();
   readonly states = new StateMachine(this.bus, this.clock);
   readonly services = new ServiceRegistry(this.bus, this.clock);
+  /** Floors, areas, labels, devices and entities (docs/home-assistant.md §17). */
+  readonly registries = new SimRegistries(this.bus, this.clock, () => this.context());
   readonly #tokens = new Map<string, SimUser>();
   /** Failed logins, as core counts them for its IP ban (docs/home-assistant.md §15). */
   failedLogins = 0;

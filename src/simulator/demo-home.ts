@@ -1,10 +1,12 @@
 /**
- * The believable demo home: 35 entities across light, switch, sensor, binary_sensor, climate,
+ * The believable demo home: 38 entities across light, switch, sensor, binary_sensor, climate,
  * cover, automation, script, person, sun and weather, plus the automations and scripts that tie
- * them together (motion turns lights on; an evening routine runs a script).
+ * them together (motion turns lights on; an evening routine runs a script). Its floors, areas,
+ * labels and devices are in `demo-registry.ts`.
  */
 import type { SimulatedCore } from './core.ts';
 import { installAutomations, installScripts, type AutomationDef, type ScriptDef } from './automations.ts';
+import { REGISTRY_ONLY_STATES, populateDemoRegistry } from './demo-registry.ts';
 import { installHomeServices, lightOffAttributes } from './home-services.ts';
 
 const LIGHTS: [string, string][] = [
@@ -118,6 +120,9 @@ export function populateDemoHome(core: SimulatedCore): void {
   set('person.bob', 'not_home', person('Bob', core.random.hex(32)));
   set('sun.sun', 'above_horizon', { next_dawn: null, elevation: 23.4, azimuth: 251.2, rising: false, friendly_name: 'Sun' });
   set('weather.home', 'partlycloudy', { temperature: 17.8, temperature_unit: '°C', humidity: 71, pressure: 1013.2, pressure_unit: 'hPa', wind_speed: 14.4, wind_speed_unit: 'km/h', friendly_name: 'Home' });
+
+  for (const [id, value, attributes] of REGISTRY_ONLY_STATES) set(id, value, attributes);
+  populateDemoRegistry(core.registries);
 
   installHomeServices(core);
   installScripts(core, DEMO_SCRIPTS);

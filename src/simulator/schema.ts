@@ -33,6 +33,8 @@ export type FieldType = 'string' | 'object' | 'boolean' | 'integer' | 'string_li
 export interface FieldSpec {
   type: FieldType;
   required?: boolean;
+  /** `None` is accepted too (`vol.Any(str, None)`). */
+  nullable?: boolean;
 }
 
 const TYPE_TEXT: Record<FieldType, string> = {
@@ -68,6 +70,7 @@ export function validate(message: Record<string, unknown>, fields: Record<string
       if (spec.required) throw new SchemaError(`required key not provided @ data['${key}']`, undefined);
       continue;
     }
+    if (spec.nullable && message[key] === null) continue;
     if (!matches(spec.type, message[key])) throw new SchemaError(`${TYPE_TEXT[spec.type]} for dictionary value @ data['${key}']`, message[key]);
   }
 }

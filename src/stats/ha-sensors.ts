@@ -5,8 +5,9 @@
  * `friendly_name` are the attributes Home Assistant's frontend and recorder read). Their ids
  * start with `OWN_ENTITY_PREFIXES` (src/base/own-entities.ts), which the hub's figures leave out.
  */
-import type { AlertView } from '../alerts/notifier.ts';
+import type { AlertView } from '../alerts/alert-view.ts';
 import type { LiveStatus } from './live-status.ts';
+import type { ReplayWindowSource } from './service.ts';
 
 export interface SensorState {
   entity_id: string;
@@ -22,8 +23,13 @@ const measurement = (name: string, unit: string, extra: Record<string, string> =
   ...extra,
 });
 
-/** Every hub entity from the live figures and the firing alerts (one binary sensor per alert kind). */
-export function hubSensors(live: LiveStatus, firing: readonly AlertView[], alertKinds: readonly string[]): SensorState[] {
+/** Every hub entity from the live figures, the firing alerts (one binary sensor per alert kind) and the replay window. */
+export function hubSensors(
+  live: LiveStatus,
+  firing: readonly AlertView[],
+  alertKinds: readonly string[],
+  replay: ReturnType<ReplayWindowSource['window']>,
+): SensorState[] {
   const sensors: SensorState[] = [
     { entity_id: 'sensor.sse_hub_connections', state: String(live.active_connections), attributes: measurement('SSE Hub connections', 'connections') },
     { entity_id: 'sensor.sse_hub_events_per_second', state: live.events_in_per_second.toFixed(1), attributes: measurement('SSE Hub events per second', 'events/s') },
@@ -41,6 +47,12 @@ export function hubSensors(live: LiveStatus, firing: readonly AlertView[], alert
       entity_id: 'sensor.sse_hub_memory',
       state: (live.memory_rss / (1024 * 1024)).toFixed(1),
       attributes: measurement('SSE Hub memory', 'MiB', { device_class: 'data_size' }),
+    },
+    {
+      entity_id: 'sensor.sse_hub_replay_window',
+      state: String(replay.seconds),
+      // How long a client may be away and still resume exactly; `events` is what the history holds.
+      attributes: { ...measurement('SSE Hub replay window', 's', { device_class: 'duration' }), events: replay.events },
     },
     {
       entity_id: 'binary_sensor.sse_hub_upstream',

@@ -3,16 +3,16 @@
  * slow processing, large messages, high throughput, plus what a Node process adds (a blocked
  * event loop, a suspected leak, failing deliveries). A pure function of the figures it is given.
  */
+import { z } from 'zod';
 
-export type InsightLevel = 'warning' | 'info' | 'success';
-
-export interface Insight {
-  level: InsightLevel;
-  /** Stable identifier, e.g. `slow_processing`. */
-  code: string;
-  message: string;
-  recommendation: string;
-}
+/** One insight of `GET /api/sse/performance`. */
+export const insightSchema = z.strictObject({
+  level: z.enum(['warning', 'info', 'success']),
+  code: z.string().describe('Stable identifier, e.g. `slow_processing`'),
+  message: z.string(),
+  recommendation: z.string(),
+});
+export type Insight = z.infer<typeof insightSchema>;
 
 export interface InsightInput {
   /** p95 of received-from-core → written-to-socket over the recent window, ms. */

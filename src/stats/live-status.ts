@@ -2,24 +2,29 @@
  * The live figures the panel shows at the top (`subscribe_sse_stats` with `live: true` on the
  * WebSocket API, DOCS.md): upstream state and since when, streams, rates, delivery latency
  * percentiles over the last one to two minutes, and the process figures of the latest sample.
+ * The zod schema is the shape's one description (the type derives from it).
  */
+import { z } from 'zod';
+import { countField, isoTimeField } from '../base/answer-fields.ts';
 import { isoTime } from '../base/iso-time.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import type { SystemSnapshot } from '../metrics/system.ts';
 
-export interface LiveStatus {
-  upstream: { state: string; since: string | null };
-  active_connections: number;
-  events_in_per_second: number;
-  deliveries_per_second: number;
-  /** Milliseconds, over the previous and the current minute; 0 without deliveries. */
-  latency_ms: { p50: number; p95: number; p99: number; samples: number };
-  memory_rss: number;
-  heap_used: number;
-  cpu_percent: number;
-  event_loop_delay_p99_ms: number;
-  timestamp: string;
-}
+export const liveStatusSchema = z.strictObject({
+  upstream: z.strictObject({ state: z.string(), since: isoTimeField.nullable() }),
+  active_connections: countField,
+  events_in_per_second: z.number(),
+  deliveries_per_second: z.number(),
+  latency_ms: z
+    .strictObject({ p50: z.number(), p95: z.number(), p99: z.number(), samples: countField })
+    .describe('Milliseconds, over the previous and the current minute; 0 without deliveries'),
+  memory_rss: z.number(),
+  heap_used: z.number(),
+  cpu_percent: z.number(),
+  event_loop_delay_p99_ms: z.number(),
+  timestamp: isoTimeField,
+});
+export type LiveStatus = z.infer<typeof liveStatusSchema>;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 

@@ -4,6 +4,8 @@
  * is suspected only when the heap grows steadily (a good linear fit) for long enough, so the
  * garbage collector's saw-tooth does not raise it.
  */
+import { z } from 'zod';
+import { countField } from '../base/answer-fields.ts';
 
 export interface MemorySample {
   at: number;
@@ -24,17 +26,17 @@ export interface MemoryTrendOptions {
   minFit?: number;
 }
 
-export interface MemoryTrend {
-  samples: number;
-  window_seconds: number;
-  heap_used: { current: number; min: number; max: number; average: number };
-  rss: { current: number; max: number };
-  /** Least-squares slope of heap used, bytes per second. */
-  growth_bytes_per_second: number;
-  leak_suspected: boolean;
-  /** Plain-language verdict. */
-  reason: string;
-}
+/** The `memory_trend` of `GET /api/sse/performance`. */
+export const memoryTrendSchema = z.strictObject({
+  samples: countField,
+  window_seconds: z.number(),
+  heap_used: z.strictObject({ current: z.number(), min: z.number(), max: z.number(), average: z.number() }),
+  rss: z.strictObject({ current: z.number(), max: z.number() }),
+  growth_bytes_per_second: z.number().describe('Least-squares slope of heap used, bytes per second'),
+  leak_suspected: z.boolean(),
+  reason: z.string().describe('Plain-language verdict'),
+});
+export type MemoryTrend = z.infer<typeof memoryTrendSchema>;
 
 /** The trend of the samples taken in the `windowMs` before `now`. */
 export function memoryTrend(samples: readonly MemorySample[], now: number, options: MemoryTrendOptions = {}): MemoryTrend {

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
 import type { Metric, Registry } from 'prom-client';
 import type { ConnectionRegistry } from '../base/types.ts';
-import type { AlertView } from '../alerts/notifier.ts';
+import type { AlertView } from '../alerts/alert-view.ts';
 import type { Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import type { LatencyHistogram } from '../metrics/histogram/histogram.ts';

@@ -1,61 +1,28 @@
 /**
  * The statistics and management answers of DOCS.md, as plain data: live stats, connections,
  * period metrics, history, the admin monitor and performance insights. The REST routes and the
- * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP.
+ * WebSocket API both call it, so their `data` is identical. Knows nothing of HTTP. The answers'
+ * shapes are the zod schemas of ./answers.ts.
  */
-import type { ConnectionRegistry } from '../base/types.ts';
+import type { ConnectionRegistry, ConnectionSnapshot } from '../base/types.ts';
+import type { ConnectionsData, HistoryData, MetricsData, MonitorData, PerformanceData, StatsData } from './answers.ts';
 import { connectionView, type ConnectionView } from './connection-view.ts';
 import { HOUR_MS, floorTo, type Now } from '../metrics/clock.ts';
 import type { MetricsCollector } from '../metrics/collector.ts';
-import { performanceInsights, type Insight } from './insights.ts';
+import { performanceInsights } from './insights.ts';
 import { isoDuration, isoTime } from '../base/iso-time.ts';
-import { memoryTrend, type MemoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
+import { memoryTrend, type MemoryTrendOptions } from './memory-trend.ts';
 import { periodSpec, windowStart, type Period, type Resolution } from '../metrics/period.ts';
 import { mergeRollups, type Rollup, type RollupView } from '../metrics/rollup/record.ts';
 import type { MetricsStore } from '../metrics/store/store.ts';
 import { addToAggregate, emptyAggregate } from '../metrics/rollup/aggregate.ts';
 import { UpstreamSince, liveStatus, type LiveStatus } from './live-status.ts';
-import { historyPoint, summarize, type HistoryPoint, type PeriodSummary } from './summary.ts';
-import type { SystemSampler, SystemSnapshot } from '../metrics/system.ts';
+import { historyPoint, summarize } from './summary.ts';
+import type { SystemSampler } from '../metrics/system.ts';
 
-export interface StatsData {
-  active_connections: number;
-  total_events_sent: number;
-  events_per_second: number;
-  memory_usage: number;
-  cpu_usage: number;
-  uptime: string;
-  event_backlog: number;
-  /** Redis mode: every figure here is this instance's (`local`); global ones are in the monitor. */
-  scope?: 'local';
-  instance_id?: string;
-}
-
-export interface MetricsData {
-  metrics: PeriodSummary;
-  period: Period;
-  timestamp: string;
-}
-
-export interface HistoryData {
-  period: Period;
-  resolution: Resolution;
-  /** False while the store is unavailable: points then cover only the minutes kept in memory. */
-  history_available: boolean;
-  points: HistoryPoint[];
-  timestamp: string;
-}
-
-export interface MonitorData {
-  handler_type: 'memory' | 'redis';
-  instance_id: string;
-  local_connections: number;
-  local_unique_users: number;
-  global_connections: number;
-  global_unique_users: number;
-  connections_per_user: Record<string, number>;
-  /** Redis mode: every live instance with its last heartbeat (ISO time) and stream count. */
-  instances?: { instance_id: string; last_heartbeat: string; connections: number }[];
+/** What the replay history covers (the transport's `window()`, src/transport/transport.ts). */
+export interface ReplayWindowSource {
+  window(): { readonly seconds: number; readonly events: number; readonly bytes: number };
 }
 
 /** Connection counts across every instance (Redis mode). */
@@ -73,6 +40,8 @@ export interface MonitorOptions {
   instanceId: string;
   /** Counts across instances; omitted in memory mode, where global = local. */
   global?: () => Promise<GlobalConnections>;
+  /** Every instance's streams with the instance holding each; omitted in memory mode. */
+  streams?: () => Promise<{ instanceId: string; connection: ConnectionSnapshot }[]>;
 }
 
 export interface StatsServiceOptions {
@@ -90,6 +59,8 @@ export interface StatsServiceOptions {
   memoryTrend?: MemoryTrendOptions;
   /** The upstream link's state, for {@link StatsService.live}; absent = reported as `unknown`. */
   upstream?: { readonly state: string };
+  /** The replay history; absent = reported as empty. */
+  replay?: ReplayWindowSource;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -123,8 +94,20 @@ export class StatsService {
       cpu_usage: round2(system.cpuPercent),
       uptime: isoDuration(this.#now() - (this.#options.startedAt ?? collector.startedAt)),
       event_backlog: registry.backlogBytes(),
+      ...this.#replayFields(),
       ...this.#scope(),
     };
+  }
+
+  /** What the replay history covers now. */
+  replayWindow(): { seconds: number; events: number; bytes: number } {
+    const window = this.#options.replay?.window();
+    return window ? { seconds: window.seconds, events: window.events, bytes: window.bytes } : { seconds: 0, events: 0, bytes: 0 };
+  }
+
+  #replayFields(): Pick<StatsData, 'replay_window_seconds' | 'replay_events' | 'replay_bytes'> {
+    const window = this.replayWindow();
+    return { replay_window_seconds: window.seconds, replay_events: window.events, replay_bytes: window.bytes };
   }
 
   /** In Redis mode, answers that hold only this instance's figures say so. */
@@ -133,14 +116,32 @@ export class StatsService {
     return monitor.handlerType === 'redis' ? { scope: 'local', instance_id: monitor.instanceId } : {};
   }
 
-  connections(): { connections: ConnectionView[]; total: number; scope?: 'local'; instance_id?: string } {
+  /** This instance's streams (in Redis mode marked `scope: local`). */
+  connections(): ConnectionsData {
     const connections = this.#options.registry.list().map(connectionView);
     return { connections, total: connections.length, ...this.#scope() };
   }
 
+  /**
+   * Redis mode: every instance's streams, each with the instance holding it; this instance's come
+   * from the hub (fresh counters), the others' from the registry. Undefined in memory mode.
+   */
+  async clusterConnections(): Promise<ConnectionsData | undefined> {
+    const { streams, instanceId } = this.#options.monitor;
+    if (!streams) return undefined;
+    const connections = this.#options.registry.list().map((c) => ({ ...connectionView(c), instance_id: instanceId }));
+    for (const remote of await streams()) {
+      if (remote.instanceId !== instanceId) connections.push({ ...connectionView(remote.connection), instance_id: remote.instanceId });
+    }
+    return { connections, total: connections.length, scope: 'cluster' };
+  }
+
   connection(id: string): ConnectionView | undefined {
     const snapshot = this.#options.registry.get(id);
-    return snapshot && connectionView(snapshot);
+    if (!snapshot) return undefined;
+    // In Redis mode a stream names the instance holding it, as in the cluster's list.
+    const { monitor } = this.#options;
+    return monitor.handlerType === 'redis' ? { ...connectionView(snapshot), instance_id: monitor.instanceId } : connectionView(snapshot);
   }
 
   /** Closes one stream as `admin_closed`; false when there is no such stream. */
@@ -210,13 +211,7 @@ export class StatsService {
   }
 
   /** Process figures, the memory trend with leak suspicion, and plain-language insights. */
-  performance(): {
-    system: SystemSnapshot;
-    memory_trend: MemoryTrend;
-    insights: Insight[];
-    throughput: Record<string, number>;
-    connections: Record<string, unknown>;
-  } {
+  performance(): PerformanceData {
     const { collector } = this.#options;
     const now = this.#now();
     const system = this.#options.system.latest();

@@ -4,19 +4,26 @@
  * the in-memory minutes used while the store is unavailable.
  *
  * Percentiles come from the merged histograms of every rollup in the period (docs/decisions.md §2).
- * Averages are weighted by the measured duration of each rollup.
+ * Averages are weighted by the measured duration of each rollup. The answers' zod schemas are
+ * here too: the types derive from them, and `src/http/openapi.ts` publishes them.
  */
+import { z } from 'zod';
 import { LatencyHistogram, encodedPercentiles } from '../metrics/histogram/histogram.ts';
+import { countField, isoTimeField } from '../base/answer-fields.ts';
 import { isoTime } from '../base/iso-time.ts';
 import type { PeriodAggregate } from '../metrics/rollup/aggregate.ts';
 import type { RollupView } from '../metrics/rollup/record.ts';
 
-export interface PeriodSummary {
-  connections: { current: number; max: number; average: number };
-  events: { total: number; rate: { current: number; max: number; average: number } };
-  latency: { p50: number; p95: number; p99: number };
-  resources: { memory: { current: number; max: number }; cpu: { current: number; max: number; average: number } };
-}
+const minMaxAvg = z.strictObject({ current: z.number(), max: z.number(), average: z.number() });
+
+/** The `metrics` of `GET /api/sse/metrics`. */
+export const periodSummarySchema = z.strictObject({
+  connections: minMaxAvg,
+  events: z.strictObject({ total: countField, rate: minMaxAvg }),
+  latency: z.strictObject({ p50: z.number(), p95: z.number(), p99: z.number() }),
+  resources: z.strictObject({ memory: z.strictObject({ current: z.number(), max: z.number() }), cpu: minMaxAvg }),
+});
+export type PeriodSummary = z.infer<typeof periodSummarySchema>;
 
 /** Figures of right now, which no rollup holds yet. */
 export interface LiveFigures {
@@ -29,29 +36,30 @@ export interface LiveFigures {
   cpu: number;
 }
 
-/** Chart point: one minute or one hour. */
-export interface HistoryPoint {
-  timestamp: string;
-  duration_seconds: number;
-  connections_current: number;
-  connections_max: number;
-  connections_average: number;
-  events_received: number;
-  events_sent: number;
-  events_per_second: number;
-  bytes_sent: number;
-  delivery_failures: number;
-  latency_p50: number;
-  latency_p95: number;
-  latency_p99: number;
-  memory_rss: number;
-  memory_rss_max: number;
-  heap_used: number;
-  cpu_average: number;
-  cpu_max: number;
-  event_loop_utilization: number;
-  event_backlog_max: number;
-}
+/** A point of `GET /api/sse/history`: one minute or one hour. */
+export const historyPointSchema = z.strictObject({
+  timestamp: isoTimeField,
+  duration_seconds: z.number(),
+  connections_current: z.number(),
+  connections_max: z.number(),
+  connections_average: z.number(),
+  events_received: z.number(),
+  events_sent: z.number(),
+  events_per_second: z.number(),
+  bytes_sent: z.number(),
+  delivery_failures: z.number(),
+  latency_p50: z.number(),
+  latency_p95: z.number(),
+  latency_p99: z.number(),
+  memory_rss: z.number(),
+  memory_rss_max: z.number(),
+  heap_used: z.number(),
+  cpu_average: z.number(),
+  cpu_max: z.number(),
+  event_loop_utilization: z.number(),
+  event_backlog_max: z.number(),
+});
+export type HistoryPoint = z.infer<typeof historyPointSchema>;
 
 const round = (n: number, digits = 2) => {
   const f = 10 ** digits;

@@ -1,20 +1,33 @@
 /**
- * The single-process transport: a ring of the last `capacity` events with consecutive integer
- * ids. Delivery is synchronous inside `publish`, so an event reaches the sockets in the same tick
- * it was published.
+ * The single-process transport: events get consecutive integer ids, and the history is a
+ * {@link ReplayRing} of their JSON text kept by the {@link ReplayPolicy} (by age, by count and
+ * within a byte budget). Delivery is synchronous inside `publish`, so an event reaches the sockets
+ * in the same tick it was published; a replay decodes the held text into fresh events.
  *
  * Ids start at `firstId` (default: the start time in microseconds), so a process restart does
  * not hand out ids a client may still hold from the previous run; such an id is older than the
- * ring and replays as a gap instead of silently matching unrelated events.
+ * history and replays as a gap instead of silently matching unrelated events.
  */
 import type { HubEvent, StampedEvent } from '../base/types.ts';
-import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
+import { ReplayRing } from './replay-ring.ts';
+import {
+  DEFAULT_REPLAY_POLICY,
+  type ReplayPolicy,
+  type ReplayResult,
+  type ReplayWindow,
+  type Transport,
+  type TransportListener,
+  TransportStoppedError,
+  replayWindow,
+} from './transport.ts';
 
 export interface MemoryTransportOptions {
-  /** Events kept for replay (`replay_buffer_size`). 0 keeps none. Default 1000. */
-  capacity?: number;
-  /** The first id handed out. Default: `Date.now() * 1000` read in `start()`. */
+  /** What the history keeps. Default {@link DEFAULT_REPLAY_POLICY} (10 minutes, at least 1000 events, 16 MiB). */
+  history?: ReplayPolicy;
+  /** The first id handed out. Default: `now() * 1000` read in `start()`. */
   firstId?: number;
+  /** The clock (epoch ms) that dates events for the window. Default `Date.now`. */
+  now?: () => number;
   /** Receives errors thrown by listeners (they never stop delivery to the others). Default: ignore. */
   onListenerError?: (err: unknown) => void;
 }
@@ -23,25 +36,28 @@ export interface MemoryTransportOptions {
 const ID_PATTERN = /^(0|[1-9]\d{0,15})$/;
 
 export class MemoryTransport implements Transport {
-  readonly #capacity: number;
-  readonly #ring: (StampedEvent | undefined)[];
+  readonly #policy: ReplayPolicy;
+  readonly #now: () => number;
+  readonly #ring = new ReplayRing();
   readonly #listeners = new Set<TransportListener>();
   readonly #onListenerError: (err: unknown) => void;
   #firstId: number | undefined;
   /** The id of the last event published; `firstId - 1` before any. */
   #last = -1;
+  /** When the newest event the history dropped was published; undefined while none was dropped. */
+  #droppedAt: number | undefined;
   #running = false;
 
   constructor(options: MemoryTransportOptions = {}) {
-    this.#capacity = Math.max(0, Math.floor(options.capacity ?? 1000));
-    this.#ring = new Array<StampedEvent | undefined>(this.#capacity);
+    this.#policy = options.history ?? DEFAULT_REPLAY_POLICY;
+    this.#now = options.now ?? Date.now;
     this.#firstId = options.firstId;
     this.#onListenerError = options.onListenerError ?? (() => {});
   }
 
   async start(): Promise<void> {
     if (this.#running) return;
-    if (this.#firstId === undefined) this.#firstId = Date.now() * 1000;
+    if (this.#firstId === undefined) this.#firstId = this.#now() * 1000;
     if (this.#last < 0) this.#last = this.#firstId - 1;
     this.#running = true;
   }
@@ -60,7 +76,9 @@ export class MemoryTransport implements Transport {
     if (!this.#running) throw new TransportStoppedError();
     const seq = ++this.#last;
     const stamped: StampedEvent = { id: String(seq), event };
-    if (this.#capacity > 0) this.#ring[seq % this.#capacity] = stamped;
+    const now = this.#now();
+    this.#ring.push(JSON.stringify(event), now);
+    this.#trim(now);
     for (const listener of this.#listeners) {
       try {
         listener(stamped);
@@ -86,13 +104,14 @@ export class MemoryTransport implements Transport {
     const last = this.#last;
     // Ids from the future, or from before this transport's first id, are unknown here.
     if (since > last || since < this.#firstId - 1) return { kind: 'gap' };
-    const oldestKept = Math.max(this.#firstId, last - this.#capacity + 1);
-    // `since` itself need not be kept: replay starts after it, so `oldestKept - 1` still works.
-    if (since < oldestKept - 1) return { kind: 'gap' };
+    // Age counts at the moment of asking, not only when the next event arrives.
+    this.#trim(this.#now());
+    const oldestHeld = last - this.#ring.length + 1;
+    // `since` itself need not be held: replay starts after it, so `oldestHeld - 1` still works.
+    if (since < oldestHeld - 1) return { kind: 'gap' };
     const events: StampedEvent[] = [];
     for (let seq = since + 1; seq <= last; seq++) {
-      const stamped = this.#ring[seq % this.#capacity];
-      if (stamped) events.push(stamped);
+      events.push({ id: String(seq), event: JSON.parse(this.#ring.text(seq - oldestHeld)) as HubEvent });
     }
     return { kind: 'events', events };
   }
@@ -100,5 +119,25 @@ export class MemoryTransport implements Transport {
   head(): string {
     if (this.#firstId === undefined) throw new TransportStoppedError();
     return String(this.#last);
+  }
+
+  window(): ReplayWindow {
+    const now = this.#now();
+    this.#trim(now);
+    const ring = this.#ring;
+    return replayWindow(this.#droppedAt ?? (ring.length > 0 ? ring.time(0) : undefined), now, ring.length, ring.bytes);
+  }
+
+  /** Drops the oldest events the policy no longer keeps. */
+  #trim(now: number): void {
+    const { windowMs, minEvents, maxBytes } = this.#policy;
+    const ring = this.#ring;
+    while (ring.length > 0) {
+      const overBudget = ring.bytes > maxBytes;
+      const keptByAge = now - ring.time(0) < windowMs;
+      if (!overBudget && (keptByAge || ring.length <= minEvents)) return;
+      this.#droppedAt = ring.time(0);
+      ring.shift();
+    }
   }
 }

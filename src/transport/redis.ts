@@ -4,20 +4,31 @@
  *
  * - `publish` appends with a Lua script that first checks the leader lock holds this instance's
  *   fencing token (when a fence is configured): a paused ex-leader cannot append after losing the
- *   lock. The stream is capped with `MAXLEN ~ capacity` (Redis trims whole nodes, so it keeps at
- *   least `capacity` entries).
+ *   lock. The same script trims the stream by the {@link ReplayPolicy}, as the memory transport
+ *   does (`replay-trim.ts`: by age on Redis's clock, a minimum count, a byte budget).
  * - Every instance reads the stream on its own connection (`XREAD BLOCK`) and delivers to its
  *   listeners in id order; delivery is asynchronous, after the append.
- * - `replay(since)` answers from the newest `capacity` entries (the history kept, as in the memory
- *   transport); older, trimmed, future or malformed ids are gaps.
+ * - `replay(since)` trims and reads in one transaction: an id older than what the trim dropped,
+ *   a future or a malformed id is a gap.
  * - Besides events the stream carries upstream status entries (field `s`), written by the leader,
  *   so every instance announces `upstream_unavailable` in order with the events around it.
  */
-import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { HubEvent, StampedEvent, UpstreamState } from '../base/types.ts';
+import { type Timers, systemTimers } from '../base/timers.ts';
+import { redisClient } from './redis-client.ts';
+import { type Entry, decode, fieldOf, infoFields } from './redis-entry.ts';
 import { ZERO_ID, compareStreamIds, isStreamId } from './redis-stream-id.ts';
-import { type ReplayResult, type Transport, type TransportListener, TransportStoppedError } from './transport.ts';
+import { APPEND_SCRIPT, TRIM_SCRIPT, type TrimReply, trimArgs, windowOf } from './replay-trim.ts';
+import {
+  DEFAULT_REPLAY_POLICY,
+  type ReplayPolicy,
+  type ReplayResult,
+  type ReplayWindow,
+  type Transport,
+  type TransportListener,
+  TransportStoppedError,
+} from './transport.ts';
 
 /** The leader lock a fenced transport checks before every append. */
 export interface Fence {
@@ -30,8 +41,15 @@ export interface RedisTransportOptions {
   url: string;
   /** The stream's key. Default `sse-hub:events`. */
   key?: string;
-  /** Events kept for replay (`replay_buffer_size`). Default 1000. */
-  capacity?: number;
+  /** What the history keeps. Default {@link DEFAULT_REPLAY_POLICY}. */
+  history?: ReplayPolicy;
+  /** The local clock, to age the last known window between reads. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Milliseconds an entry stays however small the budget, so every instance reads it before it
+   * is trimmed (`replay-trim.ts`). Default 30000.
+   */
+  deliveryGraceMs?: number;
   /** Appends only while holding the leader lock. Default: unfenced (tests, a single writer). */
   fence?: Fence;
   /** Milliseconds one `XREAD BLOCK` waits. Default 1000. */
@@ -44,6 +62,8 @@ export interface RedisTransportOptions {
   onReadable?: (readable: boolean, err?: unknown) => void;
   /** Extra ioredis options (tests). */
   redis?: RedisOptions;
+  /** The retry delay while Redis is unreachable. Default: Node's timers, unref'd. */
+  timers?: Timers;
 }
 
 /** Thrown by a fenced publish when this instance does not hold the leader lock. */
@@ -54,35 +74,41 @@ export class FencedError extends Error {
   }
 }
 
-const APPEND = `
-if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('FENCED') end
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4])`;
+/** See {@link RedisTransportOptions.deliveryGraceMs}. */
+const DELIVERY_GRACE_MS = 30_000;
 
-type Append = (stream: string, lock: string, token: string, maxlen: number, field: string, value: string) => Promise<string>;
-type Entry = [id: string, fields: string[]];
-
-/**
- * ioredis is loaded on the first Redis client, not with this module: without `redis_url` the
- * process never pays its load cost (several MiB of RSS on a Raspberry Pi).
- */
-let RedisClass: typeof Redis | undefined;
-
-export function redisClient(url: string, extra: RedisOptions = {}): Redis {
-  RedisClass ??= (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
-  return new RedisClass(url, {
-    lazyConnect: true,
-    // Fail fast while Redis is away; the callers retry or degrade (no unbounded queue in memory).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    ...extra,
-  });
-}
+type Append = (
+  stream: string,
+  meta: string,
+  lock: string,
+  states: string,
+  token: string,
+  field: string,
+  value: string,
+  entityId: string,
+  state: string,
+  ...policy: number[]
+) => Promise<[string, ...TrimReply]>;
+type Trim = (stream: string, meta: string, ...policy: number[]) => Promise<TrimReply>;
 
 export class RedisTransport implements Transport {
   readonly key: string;
-  readonly #o: RedisTransportOptions;
-  readonly #capacity: number;
+  readonly #url: string;
+  readonly #redisOptions: RedisOptions | undefined;
+  readonly #fence: Fence | undefined;
+  readonly #blockMs: number;
+  readonly #retryMs: number;
+  readonly #timers: Timers;
+  readonly #onListenerError: (err: unknown) => void;
+  readonly #onReadable: (readable: boolean, err?: unknown) => void;
+  /** The hash beside the stream that holds the history's byte count and the newest id it dropped. */
+  readonly #meta: string;
+  /** The policy and the delivery grace as the Lua scripts take them. */
+  readonly #trimArgs: readonly number[];
+  readonly #now: () => number;
+  /** The last window Redis reported, and the local time it was read at. */
+  #window: { reply: TrimReply; at: number } | undefined;
+  #windowRead: Promise<void> | undefined;
   readonly #listeners = new Set<TransportListener>();
   readonly #statusListeners = new Set<(state: UpstreamState) => void>();
   #client: Redis | undefined;
@@ -92,18 +118,30 @@ export class RedisTransport implements Transport {
   #running = false;
   #readable = true;
   #loop: Promise<void> | undefined;
+  /** {@link caughtUp} callers waiting for the reader to deliver up to an id. */
+  readonly #catchUps = new Set<{ id: string; resolve: () => void }>();
 
   constructor(options: RedisTransportOptions) {
-    this.#o = options;
     this.key = options.key ?? 'sse-hub:events';
-    this.#capacity = Math.max(0, Math.floor(options.capacity ?? 1000));
+    this.#meta = `${this.key}:replay`;
+    this.#trimArgs = trimArgs(options.history ?? DEFAULT_REPLAY_POLICY, options.deliveryGraceMs ?? DELIVERY_GRACE_MS);
+    this.#now = options.now ?? Date.now;
+    this.#url = options.url;
+    this.#redisOptions = options.redis;
+    this.#fence = options.fence;
+    this.#blockMs = options.blockMs ?? 1000;
+    this.#retryMs = options.retryMs ?? 250;
+    this.#timers = options.timers ?? systemTimers();
+    this.#onListenerError = options.onListenerError ?? (() => {});
+    this.#onReadable = options.onReadable ?? (() => {});
   }
 
   async start(): Promise<void> {
     if (this.#running) return;
-    const client = redisClient(this.#o.url, this.#o.redis);
+    const client = redisClient(this.#url, this.#redisOptions);
     client.on('error', () => {}); // reported through onReadable, once per change
-    client.defineCommand('sseHubAppend', { numberOfKeys: 2, lua: APPEND });
+    client.defineCommand('sseHubAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+    client.defineCommand('sseHubTrim', { numberOfKeys: 2, lua: TRIM_SCRIPT });
     const reader = client.duplicate();
     reader.on('error', () => {});
     this.#client = client;
@@ -128,12 +166,33 @@ export class RedisTransport implements Transport {
     this.#statusListeners.clear();
     this.#reader?.disconnect();
     this.#client?.disconnect();
+    for (const waiter of this.#catchUps) waiter.resolve();
+    this.#catchUps.clear();
     await this.#loop;
   }
 
   async publish(event: HubEvent): Promise<StampedEvent> {
-    const id = await this.#appendEntry('e', JSON.stringify(event));
+    const id = await this.#appendEntry('e', JSON.stringify(event), publishedState(event));
     return { id, event };
+  }
+
+  /**
+   * The latest state the cluster published per entity (`state_changed` data, written with each
+   * append): what a new leader diffs core's states against, whatever it read itself at start-up.
+   */
+  async publishedStates(): Promise<unknown[]> {
+    const values = await this.#client!.hvals(this.statesKey);
+    return values.flatMap((value) => {
+      try {
+        return [JSON.parse(value) as unknown];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  get statesKey(): string {
+    return `${this.key}:states`;
   }
 
   /** Appends an upstream status entry (leader only); every instance's status listeners hear it in stream order. */
@@ -157,27 +216,32 @@ export class RedisTransport implements Transport {
 
   async replay(sinceId: string): Promise<ReplayResult> {
     if (!isStreamId(sinceId) || !this.#client) return { kind: 'gap' };
-    const results = await this.#client
-      .multi()
+    // One transaction: the trim drops what the policy no longer keeps (age counts at the moment of
+    // asking), then the read sees exactly what is left.
+    const multi = this.#client.multi();
+    (multi as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...this.#trimArgs);
+    const results = await multi
       .exists(this.key)
       .xinfo('STREAM', this.key)
-      .xrevrange(this.key, '+', `(${sinceId}`, 'COUNT', this.#capacity + 1)
+      .xrange(this.key, `(${sinceId}`, '+')
       .exec();
-    const [exists, info, range] = results ?? [];
+    const [trim, exists, info, range] = results ?? [];
+    if (trim?.[0]) throw trim[0];
+    this.#noteWindow(trim![1] as TrimReply);
     // No stream (nothing appended yet, or Redis lost its data): only the empty head replays.
     if (!exists || exists[1] !== 1) return sinceId === ZERO_ID ? { kind: 'events', events: [] } : { kind: 'gap' };
     if (info?.[0] || range?.[0]) throw (info?.[0] ?? range?.[0]) as Error;
     const fields = infoFields(info![1] as unknown[]);
     const lastGenerated = fields.get('last-generated-id');
     const maxDeleted = fields.get('max-deleted-entry-id');
+    const dropped = (trim![1] as TrimReply)[3];
     if (typeof lastGenerated === 'string' && compareStreamIds(sinceId, lastGenerated) > 0) return { kind: 'gap' };
+    // Entries after the id were dropped by the trim (or deleted by hand): the replay cannot be complete.
+    if (dropped !== '' && compareStreamIds(sinceId, dropped) < 0) return { kind: 'gap' };
     if (typeof maxDeleted === 'string' && compareStreamIds(sinceId, maxDeleted) < 0) return { kind: 'gap' };
-    const entries = range![1] as Entry[];
-    // More than `capacity` entries after the id: the first of them is older than the history kept.
-    if (entries.length > this.#capacity) return { kind: 'gap' };
     const events: StampedEvent[] = [];
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const stamped = decode(entries[i]!);
+    for (const entry of range![1] as Entry[]) {
+      const stamped = decode(entry);
       if (stamped) events.push(stamped);
     }
     return { kind: 'events', events };
@@ -187,13 +251,49 @@ export class RedisTransport implements Transport {
     return this.#last;
   }
 
-  async #appendEntry(field: 'e' | 's', value: string): Promise<string> {
+  /**
+   * The window Redis last reported (by an append, a replay or a read started here), aged by the
+   * local clock since. A read is started when the last report is over a second old, so the
+   * statistics, asked every second or so, are at most a read behind.
+   */
+  window(): ReplayWindow {
+    const now = this.#now();
+    const known = this.#window;
+    if (this.#running && this.#client && !this.#windowRead && (!known || now - known.at >= 1000)) {
+      const read = (this.#client as unknown as { sseHubTrim: Trim }).sseHubTrim(this.key, this.#meta, ...this.#trimArgs);
+      this.#windowRead = read.then(
+        (reply) => this.#noteWindow(reply),
+        () => {}, // Redis away: the read loop reports it; the window stays as last heard
+      ).finally(() => (this.#windowRead = undefined));
+    }
+    return known ? windowOf(known.reply, now - known.at) : { seconds: 0, events: 0, bytes: 0 };
+  }
+
+  #noteWindow(reply: TrimReply): void {
+    this.#window = { reply, at: this.#now() };
+  }
+
+  /**
+   * Resolves once this instance's listeners heard every entry the stream held when called (a new
+   * leader's handover: what the old one appended is known before anything is appended again).
+   */
+  async caughtUp(): Promise<void> {
+    const tail = (await this.#client!.xrevrange(this.key, '+', '-', 'COUNT', 1)) as Entry[];
+    const id = tail[0]?.[0];
+    if (id === undefined || compareStreamIds(this.#last, id) >= 0) return;
+    await new Promise<void>((resolve) => this.#catchUps.add({ id, resolve }));
+  }
+
+  async #appendEntry(field: 'e' | 's', value: string, state: { entityId: string; state: string } = NO_STATE): Promise<string> {
     if (!this.#running || !this.#append) throw new TransportStoppedError();
-    const fence = this.#o.fence;
+    const fence = this.#fence;
     const token = fence ? fence.token() : '';
     if (token === undefined) throw new FencedError();
     try {
-      return await this.#append(this.key, fence?.lockKey ?? `${this.key}:unfenced`, token, Math.max(1, this.#capacity), field, value);
+      const lock = fence?.lockKey ?? `${this.key}:unfenced`;
+      const [id, ...window] = await this.#append(this.key, this.#meta, lock, this.statesKey, token, field, value, state.entityId, state.state, ...this.#trimArgs);
+      this.#noteWindow(window);
+      return id;
     } catch (err) {
       if (err instanceof Error && /\bFENCED\b/.test(err.message)) throw new FencedError();
       throw err;
@@ -204,14 +304,14 @@ export class RedisTransport implements Transport {
     while (this.#running) {
       let reply: [string, Entry[]][] | null;
       try {
-        reply = (await this.#reader!.xread('COUNT', 1000, 'BLOCK', this.#o.blockMs ?? 1000, 'STREAMS', this.key, this.#last)) as
+        reply = (await this.#reader!.xread('COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', this.key, this.#last)) as
           | [string, Entry[]][]
           | null;
         this.#setReadable(true);
       } catch (err) {
         if (!this.#running) return;
         this.#setReadable(false, err);
-        await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs ?? 250));
+        await new Promise<void>((resolve) => this.#timers.setTimeout(resolve, this.#retryMs));
         continue;
       }
       for (const [, entries] of reply ?? []) for (const entry of entries) this.#deliver(entry);
@@ -221,6 +321,15 @@ export class RedisTransport implements Transport {
   #deliver(entry: Entry): void {
     if (!this.#running) return;
     this.#last = entry[0];
+    this.#deliverEntry(entry);
+    for (const waiter of this.#catchUps) {
+      if (compareStreamIds(this.#last, waiter.id) < 0) continue;
+      this.#catchUps.delete(waiter);
+      waiter.resolve();
+    }
+  }
+
+  #deliverEntry(entry: Entry): void {
     const status = fieldOf(entry[1], 's');
     if (status === 'connected' || status === 'disconnected') {
       for (const listener of this.#statusListeners) this.#call(() => listener(status));
@@ -235,34 +344,23 @@ export class RedisTransport implements Transport {
     try {
       fn();
     } catch (err) {
-      this.#o.onListenerError?.(err);
+      this.#onListenerError(err);
     }
   }
 
   #setReadable(readable: boolean, err?: unknown): void {
     if (this.#readable === readable) return;
     this.#readable = readable;
-    this.#o.onReadable?.(readable, err);
+    this.#onReadable(readable, err);
   }
 }
 
-function fieldOf(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
+const NO_STATE = { entityId: '', state: '' };
 
-function decode([id, fields]: Entry): StampedEvent | undefined {
-  const raw = fieldOf(fields, 'e');
-  if (raw === undefined) return undefined;
-  try {
-    return { id, event: JSON.parse(raw) as HubEvent };
-  } catch {
-    return undefined;
-  }
-}
-
-function infoFields(flat: unknown[]): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
-  return map;
+/** A state_changed event's entity and new state (data as JSON; '' when the entity was removed). */
+function publishedState(event: HubEvent): { entityId: string; state: string } {
+  if (event.type !== 'state_changed') return NO_STATE;
+  const data = event.data as { entity_id?: unknown; state?: unknown };
+  if (typeof data.entity_id !== 'string') return NO_STATE;
+  return { entityId: data.entity_id, state: data.state === null ? '' : JSON.stringify(data) };
 }

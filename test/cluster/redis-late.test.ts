@@ -8,6 +8,7 @@ import { RedisCluster } from '../../src/cluster/cluster.ts';
 import { captureLogger } from '../log-capture.ts';
 import { TestRedis, freePort } from '../redis-server.ts';
 import { until } from '../until.ts';
+import { keepLast } from '../transport/policies.ts';
 
 test('Redis absent at start: the instance starts, then leads once Redis is there', async () => {
   const redis = new TestRedis();
@@ -16,7 +17,8 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
   const cluster = new RedisCluster({
     url: redis.url,
     instanceId: 'late',
-    capacity: 10,
+    history: keepLast(10),
+    maxClients: 10,
     logger: log.logger,
     lockTtlMs: 600,
     heartbeatMs: 200,
@@ -25,9 +27,10 @@ test('Redis absent at start: the instance starts, then leads once Redis is there
   });
   let upstreamStarts = 0;
   cluster.attach({
-    bridge: { state: 'disconnected', retain: () => () => {}, follow: () => {}, onChange: () => () => {} },
+    bridge: { state: 'disconnected', retain: () => () => {}, rebase: () => {}, resyncAgainst: () => 0, onChange: () => () => {} },
     upstream: { start: async () => void upstreamStarts++, stop: async () => {} },
     hub: { list: () => [], close: () => false },
+    follow: () => {},
   });
   try {
     await cluster.transport.start();

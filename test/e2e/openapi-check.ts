@@ -44,6 +44,14 @@ export class OpenApiCheck {
     return this.#find(method, path).operation !== undefined;
   }
 
+  /** The component schema of the `data` a successful answer carries (`Stats`, …), if the operation has one. */
+  dataComponent(method: string, path: string): string | undefined {
+    const responses = this.#find(method, path).operation?.responses as Record<string, Json> | undefined;
+    const schema = (responses?.['200']?.content as Record<string, Json> | undefined)?.['application/json']?.schema as Json | undefined;
+    const ref = ((schema?.properties as Record<string, Json> | undefined)?.data?.$ref ?? '') as string;
+    return ref.startsWith('#/components/schemas/') ? ref.slice('#/components/schemas/'.length) : undefined;
+  }
+
   /**
    * The problems of one answer (none: it matches the document). `path` is the concrete path (query
    * allowed); a non-JSON answer is checked for being documented only.

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { RecordingEventSource } from '../http/subscribe-harness.ts';
 import { childEnv, demoAdminToken, findLine, killLeftovers, start, waitFor, within } from '../process-harness.ts';
+import { healthDataSchema } from '../../src/http/routes/health.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sse-hub-nofile-'));
@@ -44,6 +45,7 @@ test(`under ulimit -n ${String(NOFILE)}: refuses streams past the limit cleanly,
   assert.equal(JSON.parse(warnings[0]!).level, 40);
 
   const health = (await (await fetch(`${base}/healthz`)).json()) as Health;
+  healthDataSchema.parse(health.data); // the answer's one description (strict: no field beyond it)
   assert.equal(health.data.status, 'ok');
   const shortfall = health.data.file_limit;
   assert.ok(shortfall, '/healthz reports the shortfall');

@@ -12,6 +12,7 @@ import { createApp } from '../../src/http/app.ts';
 import { readJsonBody } from '../../src/http/body.ts';
 import { HttpError, forbidden, unauthorized } from '../../src/http/errors.ts';
 import { healthRouter } from '../../src/http/routes/health.ts';
+import type { UpstreamState } from '../../src/base/types.ts';
 import { captureLogger } from '../log-capture.ts';
 
 const { logger, chunks: logLines } = captureLogger('info');
@@ -42,7 +43,7 @@ router.get('/stream', (ctx) => {
   ctx.res.end('data: {}\n\n');
 });
 
-let upstream: string | undefined;
+let upstream: UpstreamState | undefined;
 const app = createApp({ logger, routers: [healthRouter({ upstream: () => upstream }), router], corsOrigins: ['https://ok.example'] });
 const server = http.createServer(app.callback());
 let base = '';

@@ -26,6 +26,7 @@ import { FakeInterest, FakeStates, FakeUpstream } from '../hub/fakes.ts';
 import { testLogger } from '../metrics/helpers.ts';
 import { tempDir } from '../metrics/rig.ts';
 import { until } from '../until.ts';
+import { keepLast } from '../transport/policies.ts';
 
 const TOKEN = 'hub-admin-token-0123456789';
 const ADMIN: User = { id: 'admin-id', name: 'Admin', isAdmin: true };
@@ -38,7 +39,7 @@ const resolver: UserResolver = {
 
 const temp = tempDir();
 const { logger } = testLogger();
-const transport = new MemoryTransport({ capacity: 100, firstId: 1 });
+const transport = new MemoryTransport({ history: keepLast(100), firstId: 1 });
 const collector = new MetricsCollector();
 const hub = new Hub({ transport, interest: new FakeInterest(), states: new FakeStates(), upstream: new FakeUpstream(), observer: collector });
 const metrics = new MetricsModule({
@@ -47,6 +48,7 @@ const metrics = new MetricsModule({
   collector,
   registry: hub,
   monitor: { handlerType: 'memory', instanceId: 'it' },
+  replay: transport,
   logger,
 });
 const auth = new Authenticator({ resolver, trustIngress: false });
@@ -106,6 +108,9 @@ test('a real stream shows up in stats, connections and metrics, and an admin can
     assert.equal(stats.status, 200);
     assert.equal(stats.body.data.active_connections, 1);
     assert.equal(stats.body.data.total_events_sent, 5);
+    assert.equal(stats.body.data.replay_events, 5, 'the replay history holds the five events');
+    assert.ok((stats.body.data.replay_bytes as number) > 5 * 40);
+    assert.equal(typeof stats.body.data.replay_window_seconds, 'number');
 
     const list = await get('/api/sse/connections');
     assert.equal(list.body.data.total, 1);

@@ -33,7 +33,19 @@ test('GET /api/sse/stats answers exactly the documented fields', async () => {
   const res = await s.call('GET', '/api/sse/stats', ADMIN_TOKEN);
   assert.equal(res.status, 200);
   assert.equal(res.json?.success, true);
-  assert.deepEqual(keys(res.data), ['active_connections', 'cpu_usage', 'event_backlog', 'events_per_second', 'memory_usage', 'total_events_sent', 'uptime']);
+  assert.deepEqual(keys(res.data), [
+    'active_connections',
+    'cpu_usage',
+    'event_backlog',
+    'events_per_second',
+    'memory_usage',
+    'replay_bytes',
+    'replay_events',
+    'replay_window_seconds',
+    'total_events_sent',
+    'uptime',
+  ]);
+  assert.deepEqual([res.data.replay_window_seconds, res.data.replay_events, res.data.replay_bytes], [0, 0, 0], 'no replay history given');
   assert.equal(res.data.active_connections, 3);
   assert.equal(res.data.total_events_sent, 900);
   assert.equal(res.data.event_backlog, 2048);

@@ -9,12 +9,15 @@ import { EventSource } from 'eventsource';
 import { createApp } from '../../src/http/app.ts';
 import { Authenticator, type UserResolver } from '../../src/http/auth.ts';
 import { Listener } from '../../src/http/listeners.ts';
+import { TrustedProxies } from '../../src/http/client-address.ts';
+import type { TlsFiles } from '../../src/config/config.ts';
 import { RateLimit } from '../../src/http/rate-limit.ts';
 import { subscribeRouter } from '../../src/http/routes/subscribe.ts';
 import { StreamEncoder } from '../../src/http/stream-encoder.ts';
 import { Hub } from '../../src/hub/hub.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { ReplayPolicy } from '../../src/transport/transport.ts';
 import { InvalidTokenError } from '../../src/base/errors.ts';
 import { captureLogger } from '../log-capture.ts';
 import type { CloseReason, ConnectionSnapshot, HaState, HubEvent, HubObserver, StampedEvent, User } from '../../src/base/types.ts';
@@ -22,6 +25,7 @@ import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from '../hu
 import { FakeClock } from '../metrics/helpers.ts';
 import { type Frame, FrameParser } from '../sse-frames.ts';
 import { until } from '../until.ts';
+import { keepLast } from '../transport/policies.ts';
 
 export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
 
@@ -41,6 +45,8 @@ export class FixedTokenResolver implements UserResolver {
 export interface HarnessOptions {
   limits?: Partial<HubLimits>;
   capacity?: number;
+  /** The replay history; default: the newest `capacity` events (100). With `clock`, aged by it. */
+  history?: ReplayPolicy;
   requestsPerMinute?: number;
   streamLimit?: number;
   streamWindowSeconds?: number;
@@ -52,6 +58,12 @@ export interface HarnessOptions {
   freeParser?: null;
   /** The hub's time and timers (pings, sweeps, close deadlines); default the real ones. */
   clock?: FakeClock;
+  /** The LAN listener serves HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `lan` is then `https://…`. */
+  tls?: TlsFiles;
+  /** `trusted_proxies` for both listeners. */
+  trustedProxies?: string[];
+  /** Who checks tokens; default {@link FixedTokenResolver}. */
+  resolver?: UserResolver;
 }
 
 export interface Harness {
@@ -69,7 +81,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { logger, chunks: logs } = captureLogger('debug');
-  const transport = new MemoryTransport({ capacity: options.capacity ?? 100, firstId: 1 });
+  const transport = new MemoryTransport({ history: options.history ?? keepLast(options.capacity ?? 100), firstId: 1, now: options.clock?.now });
   const interest = new FakeInterest();
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();
@@ -85,7 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     timers: options.clock,
   });
   const auth = new Authenticator({
-    resolver: new FixedTokenResolver(),
+    resolver: options.resolver ?? new FixedTokenResolver(),
     trustIngress: options.trustIngress ?? false,
     ingressAddress: options.ingressAddress,
   });
@@ -94,14 +106,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     streams: new RateLimit({ points: options.streamLimit ?? 1000, windowSeconds: options.streamWindowSeconds ?? 60 }),
   };
   const app = createApp({ logger, routers: [subscribeRouter({ hub, auth, limits, observer, encoder: new StreamEncoder() })], corsOrigins: [] });
-  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
-  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser });
+  const trustedProxies = new TrustedProxies(options.trustedProxies ?? []);
+  const lan = new Listener(app, { name: 'lan', host: '127.0.0.1', port: 0, freeParser: options.freeParser, tls: options.tls, trustedProxies });
+  const ingress = new Listener(app, { name: 'ingress', host: '127.0.0.1', port: 0, freeParser: options.freeParser, trustedProxies });
   await transport.start();
   await hub.start();
   await lan.start();
   await ingress.start();
   return {
-    lan: `http://127.0.0.1:${lan.port}`,
+    lan: `${options.tls ? 'https' : 'http'}://127.0.0.1:${lan.port}`,
     ingress: `http://127.0.0.1:${ingress.port}`,
     hub,
     transport,

@@ -14,6 +14,10 @@ import type {
 /** Counts retains per type; `held` is what the bridge would be subscribed to. */
 export class FakeInterest implements EventInterest {
   readonly counts = new Map<string, number>();
+
+  /** `recordsEverything`: as the Redis topology's interest, every type counts as recorded. */
+  constructor(readonly recordsEverything = false) {}
+
   retains = 0;
   releases = 0;
 

@@ -12,10 +12,11 @@ import type { EventFilter } from '../../src/hub/filter.ts';
 import type { HubLimits } from '../../src/hub/limits.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { ReplayResult } from '../../src/transport/transport.ts';
-import type { HubEvent, User } from '../../src/base/types.ts';
+import type { HubEvent, TargetSource, User } from '../../src/base/types.ts';
 import type { FakeClock } from '../metrics/helpers.ts';
 import { FakeInterest, FakeStates, FakeUpstream, RecordingObserver } from './fakes.ts';
 import { FrameParser } from '../sse-frames.ts';
+import { keepLast } from '../transport/policies.ts';
 
 export const ADMIN: User = { id: 'a', name: 'A', isAdmin: true };
 export const USER: User = { id: 'u', name: 'U', isAdmin: false };
@@ -69,10 +70,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's. */
-export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false) {
-  const transport = new RacingTransport({ capacity: 1000, firstId: 1 });
-  const interest = new FakeInterest();
+/**
+ * With `clock`, the hub's time and timers (pings, sweeps, close deadlines) are the fake clock's;
+ * `targets` resolves registry selectors.
+ */
+export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, recordsEverything = false, targets?: TargetSource) {
+  const transport = new RacingTransport({ history: keepLast(1000), firstId: 1 });
+  const interest = new FakeInterest(recordsEverything);
   const upstream = new FakeUpstream();
   const observer = new RecordingObserver();
   const states = new FakeStates();
@@ -86,7 +90,7 @@ export async function setup(limits: Partial<HubLimits> = {}, clock?: FakeClock, 
     random: () => 0.5,
     now: clock?.now,
     timers: clock,
-    recordsEverything,
+    targets,
   });
   const encoder = new StreamEncoder();
   const server = net.createServer();

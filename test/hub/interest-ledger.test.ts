@@ -7,9 +7,9 @@ import { FakeInterest } from './fakes.ts';
 
 function ledger(lingerMs: number, recordsEverything = false) {
   const clock = new FakeClock(0);
-  const interest = new FakeInterest();
+  const interest = new FakeInterest(recordsEverything);
   let head = 10;
-  const interests = new InterestLedger({ interest, head: () => String(head), timers: clock, lingerMs, recordsEverything });
+  const interests = new InterestLedger({ interest, head: () => String(head), timers: clock, lingerMs });
   return { clock, interest, interests, setHead: (next: number) => (head = next) };
 }
 

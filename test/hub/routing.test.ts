@@ -19,6 +19,15 @@ const EVENTS = {
 } satisfies Record<string, Ev>;
 type Name = keyof typeof EVENTS;
 
+const AREA = { areas: ['somewhere'], floors: [], labels: [], devices: [], integrations: [] };
+
+/** A filter whose registry selectors resolved to `resolved` (as SelectionSync leaves it). */
+function selected(types: string[] | typeof ALL_TYPES, resolved: string[], entityIds: string[] = []): EventFilter {
+  const filter = createFilter(types, entityIds, [], { selectors: AREA });
+  filter.selection.setResolved(new Set(resolved));
+  return filter;
+}
+
 const SEED = createFilter(['state_changed', 'automation_triggered'], ['light.living_room'], ['switch']);
 
 /** Filter → the events it must pass (all others must not pass). */
@@ -62,6 +71,36 @@ const TABLE: { name: string; filter: EventFilter; passes: Name[] }[] = [
     name: 'events without entities never pass an entity restriction',
     filter: createFilter(['themes_updated', 'state_changed'], ['sensor.temp']),
     passes: ['sensor'],
+  },
+  {
+    name: 'glob with a literal domain: light.*',
+    filter: createFilter(['state_changed'], [], [], { globs: ['light.*'] }),
+    passes: ['livingRoomLight', 'kitchenLight'],
+  },
+  {
+    name: 'glob with a wildcard domain matches service targets too: *.kitchen',
+    filter: createFilter(ALL_TYPES, [], [], { globs: ['*.kitchen'] }),
+    passes: ['kitchenLight', 'serviceLight'],
+  },
+  {
+    name: 'glob ? is one character: sensor.t?mp, and a union with an exact id',
+    filter: createFilter(['state_changed'], ['switch.a'], [], { globs: ['sensor.t?mp', 'sensor.t?'] }),
+    passes: ['sensor', 'switchA'],
+  },
+  {
+    name: 'resolved registry selection: its entities, in any event that names them',
+    filter: selected(ALL_TYPES, ['light.kitchen', 'script.hello']),
+    passes: ['kitchenLight', 'serviceLight', 'script'],
+  },
+  {
+    name: 'resolved selection that overlaps an exact id: passes once',
+    filter: selected(['state_changed'], ['light.kitchen'], ['light.kitchen']),
+    passes: ['kitchenLight'],
+  },
+  {
+    name: 'selectors that resolve to nothing (an unknown area): nothing passes',
+    filter: selected(ALL_TYPES, []),
+    passes: [],
   },
   {
     name: 'type not listed: nothing passes',
@@ -112,6 +151,23 @@ describe('RoutingIndex', () => {
       index.forEachMatch(EVENTS.livingRoomLight, () => assert.fail('visited')),
       0,
     );
+  });
+
+  test('re-filing after the resolved selection changed routes by the new selection only', () => {
+    const { index, subs } = build();
+    const sub = subs.find((s) => s.name.startsWith('resolved registry selection'))!;
+    const before = sub.filter.selection.resolved;
+    sub.filter.selection.setResolved(new Set(['switch.a', 'light.kitchen']));
+    index.reselect(sub, before);
+    for (const [name, event] of Object.entries(EVENTS) as [Name, Ev][]) {
+      const visited: string[] = [];
+      index.forEachMatch(event, (s) => visited.push(s.name));
+      const expected = subs.filter((s) => matches(s.filter, event)).map((s) => s.name);
+      assert.deepEqual(visited.sort(), expected.sort(), name);
+    }
+    assert.ok(matches(sub.filter, EVENTS.switchA) && !matches(sub.filter, EVENTS.script));
+    for (const s of subs) index.remove(s);
+    assert.deepEqual(index.types(), [], 'nothing left behind');
   });
 
   test('an event visits only its candidates, not every subscriber', () => {

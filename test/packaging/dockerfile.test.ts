@@ -136,6 +136,8 @@ describe('Dockerfile', () => {
     assert.equal(checks.length, 1);
     const m = /CMD curl .*http:\/\/(?:localhost|127\.0\.0\.1):(\d+)\/healthz\b/.exec(checks[0]!.args);
     assert.ok(m, `HEALTHCHECK must curl /healthz: ${checks[0]!.args}`);
+    // With `ssl` on the same port answers only HTTPS: the check must try that too.
+    assert.ok(checks[0]!.args.includes(`https://127.0.0.1:${m[1]}/healthz`), `HEALTHCHECK must also try https: ${checks[0]!.args}`);
     const port = Number(m[1]);
     // The port the process listens on by default (PORT) is the container port config.yaml publishes.
     assert.equal(port, loadConfig({ OPTIONS_PATH: `${ROOT}does-not-exist.json` }).port);

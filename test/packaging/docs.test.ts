@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { optionsSchema } from '../../src/config/config.ts';
-import { readText } from './repo.ts';
+import { helpText } from '../../src/app/help.ts';
+import { readText, readYaml } from './repo.ts';
 
 const readme = readText('README.md');
 const docs = readText('DOCS.md');
@@ -33,6 +34,67 @@ describe('configuration tables', () => {
       }
     });
   }
+});
+
+/** The rows of DOCS.md's option table (the `## Configuration` section): name → cells. */
+function docsOptionRows(): Map<string, string[]> {
+  const start = docs.indexOf('\n## Configuration\n');
+  const end = docs.indexOf('\n## ', start + 1);
+  const rows = new Map<string, string[]>();
+  for (const line of docs.slice(start, end).split('\n')) {
+    const match = /^\| `([a-z0-9_]+)` \|/.exec(line);
+    if (match) rows.set(match[1]!, line.split('|').slice(2, -1).map((cell) => cell.trim()));
+  }
+  return rows;
+}
+
+/** The option lines of `--help`: name → the text after the environment name (type, range, default). */
+function helpOptionLines(): Map<string, string> {
+  const text = helpText();
+  const lines = text.slice(text.indexOf('\nOptions ')).split('\n');
+  const out = new Map<string, string>();
+  for (const line of lines) {
+    const match = /^ {2}([a-z0-9_]+) +([A-Z0-9_]+) +(.*)$/.exec(line);
+    if (match) {
+      assert.equal(match[2], match[1]!.toUpperCase(), `--help: the environment name of ${match[1]}`);
+      out.set(match[1]!, match[3]!);
+    }
+  }
+  return out;
+}
+
+describe('DOCS.md, --help and translations/en.yaml agree on the options', () => {
+  const docsRows = docsOptionRows();
+  const help = helpOptionLines();
+  const en = readYaml('translations/en.yaml').configuration as Record<string, { name: string; description: string }>;
+  const schemaKeys = Object.keys(optionsSchema.shape);
+
+  it('name the same options, in the schema\'s order', () => {
+    assert.deepEqual([...docsRows.keys()], schemaKeys, 'DOCS.md option table');
+    assert.deepEqual([...help.keys()], schemaKeys, '--help');
+    assert.deepEqual(Object.keys(en), schemaKeys, 'translations/en.yaml');
+  });
+
+  it('give the same range for every numeric option', () => {
+    for (const [name, line] of help) {
+      const range = /^(?:integer|number) ([\d.]+)\.\.([\d.]+)/.exec(line);
+      if (!range) continue;
+      const cell = docsRows.get(name)![1]!;
+      assert.ok(cell.startsWith(`${range[1]}-${range[2]}`), `DOCS.md range of ${name} is "${cell}", --help says ${range[1]}..${range[2]}`);
+    }
+  });
+
+  it('give the same default', () => {
+    for (const [name, line] of help) {
+      const shown = /\(default ([^)]*)\)$/.exec(line)?.[1];
+      const docsDefault = docsRows.get(name)![0]!.replaceAll('`', '');
+      if (shown === undefined) assert.equal(docsDefault, '(none)', `${name}: optional in --help`);
+      else assert.equal(shown === '[]' ? '(empty)' : shown, docsDefault, `default of ${name}`);
+      // Where en.yaml states a default, it is the same one.
+      const stated = /\(?(?:[\d.]+-[\d.]+(?: \w+)?, )?default ([^;,)\s]+)/.exec(en[name]!.description)?.[1];
+      if (stated !== undefined) assert.equal(stated.replaceAll("`", ""), docsDefault, `translations/en.yaml default of ${name}`);
+    }
+  });
 });
 
 describe('DOCS.md API reference', () => {

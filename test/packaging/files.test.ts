@@ -34,13 +34,6 @@ describe('add-on folder layout', () => {
       assert.ok(files.includes(file), `${file} is in git`);
     }
   });
-
-  it('has a changelog entry for the version in config.yaml', () => {
-    const version = /^version:\s*"?([^"\n]+)"?$/m.exec(readText('config.yaml'))?.[1];
-    assert.ok(version);
-    assert.match(readText('CHANGELOG.md'), new RegExp(`^## \\[${version.replaceAll('.', '\\.')}\\] - \\d{4}-\\d{2}-\\d{2}$`, 'm'));
-    assert.equal((JSON.parse(readText('package.json')) as { version: string }).version, version);
-  });
 });
 
 describe('images', () => {

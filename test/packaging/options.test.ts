@@ -33,7 +33,7 @@ const SCHEMA_ELEMENT = new RegExp(
 );
 
 interface ZodInfo {
-  kind: 'number' | 'enum' | 'string' | 'list';
+  kind: 'number' | 'enum' | 'string' | 'list' | 'bool';
   optional: boolean;
   isInt?: boolean;
   min?: number;
@@ -74,8 +74,9 @@ function zodInfo(field: unknown): ZodInfo {
       return { kind: 'string', optional, patterns };
     }
     case 'pipe': {
-      // The list preprocessor: z.preprocess(splitCommas, z.array(z.string())).
+      // A preprocessor: the flag's (environment words to booleans) or a list's (comma-separated).
       const out = (def.out as ZodLike)._zod.def;
+      if (out.type === 'boolean') return { kind: 'bool', optional };
       assert.equal(out.type, 'array');
       assert.equal((out.element as ZodLike)._zod.def.type, 'string');
       return { kind: 'list', optional };
@@ -84,6 +85,9 @@ function zodInfo(field: unknown): ZodInfo {
       throw new Error(`no rule for zod type ${String(def.type)}`);
   }
 }
+
+/** A valid value of each list option whose items have a shape (the default sample is a list of origins). */
+const LIST_SAMPLES: Record<string, string[]> = { trusted_proxies: ['172.30.32.2', '192.168.1.0/24', 'fd00::/8'] };
 
 const accepts = (key: string, value: unknown) => optionsSchema.safeParse({ [key]: value }).success;
 
@@ -101,8 +105,15 @@ describe('config.yaml options/schema against src/config/config.ts', () => {
       if (info.kind === 'list') {
         assert.deepEqual(raw, ['str'], `schema.${key} must be [str]`);
         assert.deepEqual(yamlOptions[key], defaults[key]);
-        assert.ok(accepts(key, ['https://a.example', 'https://b.example']));
+        assert.ok(accepts(key, LIST_SAMPLES[key] ?? ['https://a.example', 'https://b.example']));
         assert.ok(!accepts(key, [1]));
+        return;
+      }
+      if (info.kind === 'bool') {
+        assert.equal(raw, 'bool', `schema.${key} must be bool`);
+        assert.equal(yamlOptions[key], defaults[key]);
+        for (const value of [true, false, 'true', 'FALSE', '1', '0']) assert.ok(accepts(key, value), `${key}: ${String(value)}`);
+        assert.ok(!accepts(key, 'maybe') && !accepts(key, 2));
         return;
       }
 
@@ -145,6 +156,12 @@ describe('config.yaml options/schema against src/config/config.ts', () => {
           break;
         }
         case 'string': {
+          if (info.patterns?.length === 0) {
+            // A free string (a file name): `str`, and the Supervisor rejects an empty one as zod does.
+            assert.equal(raw, 'str', `schema.${key} must be str`);
+            assert.ok(!accepts(key, '') && accepts(key, 'some-name.pem'));
+            break;
+          }
           assert.ok(groups.match !== undefined, `schema.${key} must be match(...)`);
           const supervisor = new RegExp(groups.match);
           // `.source` spells both the same way (e.g. `/` escaped).

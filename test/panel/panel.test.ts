@@ -114,6 +114,8 @@ describe('the panel under an ingress path', () => {
     await page.getByRole('button', { name: 'Open the panel' }).click();
     await page.locator('[data-metric="upstream"]', { hasText: 'connected' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('sse-hub-token')), token);
+    // The replay window line reads the statistics' replay fields.
+    assert.match(await page.locator('[data-metric="replay"]').innerText(), /^replay window \d+ (s|min|h)\b.* · \d+ events$/);
     const tiles = page.locator('.tiles');
     const first = await tiles.innerText();
     await page.waitForFunction((before) => document.querySelector('.tiles')?.textContent !== before, await tiles.textContent(), { timeout: 6000 });

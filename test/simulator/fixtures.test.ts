@@ -5,31 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { HaSimulator } from '../../src/simulator/index.ts';
-import { ISO_MICROS_PATTERN, ULID_PATTERN } from './patterns.ts';
+import { assertSameShape, fixture, shapeOf } from './shape.ts';
 import { RawClient } from './raw-client.ts';
-
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/ha-ws/${name}.json`, import.meta.url), 'utf8'));
-
-type Shape = string | Shape[] | { [key: string]: Shape } | [string, Shape][];
-
-/** A value's shape: object keys in order with their shapes, array element shapes, string formats, types. */
-function shapeOf(value: unknown): Shape {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return ['array', ...[...new Set(value.map((v) => JSON.stringify(shapeOf(v))))].map((s) => JSON.parse(s) as Shape)];
-  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => [k, shapeOf(v)] as [string, Shape]);
-  if (typeof value === 'string') {
-    if (ISO_MICROS_PATTERN.test(value)) return 'iso';
-    if (ULID_PATTERN.test(value)) return 'ulid';
-    if (/^[0-9a-f]{32}$/.test(value)) return 'hex32';
-    return 'string';
-  }
-  return typeof value;
-}
-
-const assertSameShape = (actual: unknown, expected: unknown, what: string) =>
-  assert.deepEqual(shapeOf(actual), shapeOf(expected), `${what}\nactual:   ${JSON.stringify(actual)}\nexpected: ${JSON.stringify(expected)}`);
 
 let sim: HaSimulator;
 before(async () => {

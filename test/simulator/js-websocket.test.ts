@@ -82,6 +82,44 @@ test('subscribeEntities: initial states, then diffs applied by the library', asy
   unsubscribe();
 });
 
+test('registry lists through sendMessagePromise; registry events through subscribeEvents', async () => {
+  const areas = await conn.sendMessagePromise<{ area_id: string; floor_id: string | null }[]>({ type: 'config/area_registry/list' });
+  assert.deepEqual(
+    areas.map((a) => `${a.area_id}@${String(a.floor_id)}`),
+    ['living_room@ground_floor', 'kitchen@ground_floor', 'hallway@ground_floor', 'bedroom@first_floor', 'office@first_floor', 'garden@null'],
+  );
+  const floors = await conn.sendMessagePromise<{ floor_id: string; level: number }[]>({ type: 'config/floor_registry/list' });
+  assert.deepEqual(floors.map((f) => f.floor_id), ['ground_floor', 'first_floor']);
+  const labels = await conn.sendMessagePromise<{ label_id: string }[]>({ type: 'config/label_registry/list' });
+  assert.deepEqual(labels.map((l) => l.label_id), ['energy', 'night_mode', 'security']);
+  const devices = await conn.sendMessagePromise<{ id: string; name_by_user: string | null; area_id: string | null }[]>({ type: 'config/device_registry/list' });
+  const relay = devices.find((d) => d.name_by_user === 'Kitchen relay');
+  assert.equal(relay?.area_id, 'kitchen');
+  const entities = await conn.sendMessagePromise<{ entity_id: string; device_id: string | null; area_id: string | null; entity_category: string | null; hidden_by: string | null }[]>({
+    type: 'config/entity_registry/list',
+  });
+  const byId = new Map(entities.map((e) => [e.entity_id, e]));
+  assert.equal(byId.get('light.kitchen')?.device_id, relay?.id);
+  assert.equal(byId.get('light.kitchen')?.area_id, null, 'follows its device');
+  assert.equal(byId.get('light.hallway')?.device_id, relay?.id);
+  assert.equal(byId.get('light.hallway')?.area_id, 'hallway', 'overrides its device');
+  assert.equal(byId.get('sensor.kitchen_relay_temperature')?.entity_category, 'diagnostic');
+  assert.equal(byId.get('sensor.coffee_maker_energy')?.hidden_by, 'user');
+  const display = await conn.sendMessagePromise<{ entities: { ei: string }[] }>({ type: 'config/entity_registry/list_for_display' });
+  assert.equal(display.entities.length, entities.length);
+
+  const events: HassEvent[] = [];
+  const unsubscribe = await conn.subscribeEvents<HassEvent>((event) => events.push(event), 'entity_registry_updated');
+  const answer = await conn.sendMessagePromise<{ entity_entry: { area_id: string } }>({ type: 'config/entity_registry/update', entity_id: 'switch.tv', area_id: 'bedroom' });
+  assert.equal(answer.entity_entry.area_id, 'bedroom');
+  await until(() => events.length === 1, 'entity_registry_updated');
+  assert.deepEqual(events[0]?.data, { action: 'update', entity_id: 'switch.tv', changes: { area_id: null } });
+  await conn.sendMessagePromise({ type: 'config/entity_registry/update', entity_id: 'switch.tv', area_id: null });
+  await until(() => events.length === 2, 'the move back');
+  assert.deepEqual(events[1]?.data, { action: 'update', entity_id: 'switch.tv', changes: { area_id: 'bedroom' } });
+  await unsubscribe();
+});
+
 test('after the core drops the connection the library reconnects and its subscriptions work again', async () => {
   const events: HassEvent[] = [];
   await conn.subscribeEvents<HassEvent>((event) => events.push(event), 'demo_ping');

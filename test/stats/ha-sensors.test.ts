@@ -70,4 +70,20 @@ describe('hub sensors in Home Assistant', () => {
     assert.deepEqual(others.map(entityOf), ['light.own_writes_marker'], 'nothing else changed in the demo home (no generated events)');
     assert.equal(server.metrics.collector.totals.eventsIn - before, 1, `only the marker counts, not the ${String(own().length)} own writes`);
   });
+
+  it('include the replay window in seconds, with the events held, as the statistics report it', async () => {
+    // Events held only once the simulated home fired some: the light streams above keep them recorded.
+    sim.setState('light.sensor_probe', 'on');
+    sim.setState('light.sensor_probe', 'off');
+    await until(() => Number(state('sensor.sse_hub_replay_window')?.attributes.events ?? 0) >= 2, 'the window sensor counts the events', 10_000);
+    const sensor = state('sensor.sse_hub_replay_window')!;
+    assert.deepEqual(
+      { ...sensor.attributes, icon: undefined, events: undefined },
+      { friendly_name: 'SSE Hub replay window', unit_of_measurement: 's', device_class: 'duration', state_class: 'measurement', icon: undefined, events: undefined },
+    );
+    assert.match(sensor.state, /^\d+$/);
+    const window = server.metrics.stats.replayWindow();
+    assert.ok(Number(sensor.state) <= window.seconds, 'never more than the window now');
+    assert.ok(Number(sensor.attributes.events) <= window.events);
+  });
 });

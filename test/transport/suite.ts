@@ -5,12 +5,13 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HubEvent, StampedEvent } from '../../src/base/types.ts';
-import { type Transport, TransportStoppedError } from '../../src/transport/transport.ts';
+import { type ReplayPolicy, type Transport, TransportStoppedError } from '../../src/transport/transport.ts';
 import { until } from '../until.ts';
+import { keepLast } from './policies.ts';
 
 export interface TransportFactoryOptions {
-  /** Events the transport must keep for replay. */
-  capacity: number;
+  /** What the transport must keep for replay. */
+  history: ReplayPolicy;
 }
 
 export type TransportFactory = (options: TransportFactoryOptions) => Transport | Promise<Transport>;
@@ -33,8 +34,8 @@ const states = (events: readonly StampedEvent[]) => events.map((e) => (e.event.d
 export function transportSuite(name: string, factory: TransportFactory): void {
   describe(`Transport contract: ${name}`, () => {
     const started: Transport[] = [];
-    const make = async (capacity = 10): Promise<Transport> => {
-      const transport = await factory({ capacity });
+    const make = async (history: number | ReplayPolicy = 10): Promise<Transport> => {
+      const transport = await factory({ history: typeof history === 'number' ? keepLast(history) : history });
       await transport.start();
       started.push(transport);
       return transport;
@@ -95,6 +96,44 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       const fromOldest = await t.replay(ids[4]!);
       assert.equal(fromOldest.kind, 'events');
       if (fromOldest.kind === 'events') assert.deepEqual(states(fromOldest.events), ['5', '6', '7']);
+    });
+
+    test('the byte budget drops the oldest events, inside the window and below the minimum count too', async () => {
+      const cost = JSON.stringify(sampleEvent(0)).length + 41; // the text, the field name, the entry overhead
+      const t = await make({ windowMs: 3_600_000, minEvents: 100, maxBytes: Math.floor(cost * 3.5) });
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await t.publish(sampleEvent(i))).id);
+      assert.deepEqual(await t.replay(ids[3]!), { kind: 'gap' });
+      const kept = await t.replay(ids[4]!);
+      assert.deepEqual(kept.kind === 'events' ? states(kept.events) : kept, ['5', '6', '7']);
+      const window = t.window();
+      assert.equal(window.events, 3);
+      assert.ok(window.bytes > cost * 2.9 && window.bytes <= cost * 3.5, `${window.bytes} bytes for three events of about ${cost}`);
+    });
+
+    test('a budget of 0 keeps nothing: only the head replays', async () => {
+      const t = await make({ windowMs: 3_600_000, minEvents: 100, maxBytes: 0 });
+      const first = (await t.publish(sampleEvent(1))).id;
+      const second = (await t.publish(sampleEvent(2))).id;
+      assert.deepEqual(await t.replay(first), { kind: 'gap' });
+      assert.deepEqual(await t.replay(second), { kind: 'events', events: [] });
+      assert.equal(t.window().events, 0);
+      assert.equal(t.window().bytes, 0);
+    });
+
+    test('the window counts the events held', async () => {
+      const t = await make(3);
+      assert.equal(t.window().events, 0);
+      for (let i = 0; i < 5; i++) await t.publish(sampleEvent(i));
+      assert.equal(t.window().events, 3);
+    });
+
+    test('replayed events equal the published ones', async () => {
+      const t = await make();
+      const start = t.head();
+      const published = [await t.publish(sampleEvent(1)), await t.publish({ ...sampleEvent(2), resync: true, data: { text: 'Küche 21 °C ☀' } })];
+      const replay = await t.replay(start);
+      assert.deepEqual(replay, { kind: 'events', events: published });
     });
 
     test('unknown and malformed ids are gaps', async () => {

@@ -9,6 +9,7 @@
  */
 import Router from '@koa/router';
 import { z } from 'zod';
+import { alertList } from '../../alerts/alert-view.ts';
 import type { AlertEngine } from '../../alerts/engine.ts';
 import { thresholdsUpdateSchema } from '../../alerts/rules.ts';
 import { type Authenticator, requireAdmin } from '../auth.ts';
@@ -32,14 +33,12 @@ export function alertsRouter({ auth, alerts }: AlertsRouterOptions): Router {
   const admin = requireAdmin(auth);
 
   router.get('/api/sse/alerts', admin, (ctx) => {
-    const active = alerts.active();
-    respond(ctx, { alerts: active, total: active.length });
+    respond(ctx, alertList(alerts.active()));
   });
   router.get('/api/sse/alerts/history', admin, (ctx) => {
     const limit = limitSchema.safeParse(ctx.query.limit);
     if (!limit.success) throw badRequest(`limit: ${limit.error.issues[0]?.message ?? 'invalid'}`, 'invalid_limit');
-    const history = alerts.history(limit.data);
-    respond(ctx, { alerts: history, total: history.length });
+    respond(ctx, alertList(alerts.history(limit.data)));
   });
   router.get('/api/sse/alerts/thresholds', admin, (ctx) => {
     respond(ctx, alerts.thresholds());

@@ -1,9 +1,8 @@
 /**
  * `GET /openapi.json` (public: it describes the API, it holds no data). The document is built by
- * `../openapi.ts` from the request schemas and the zod response schemas (`../response-schemas.ts`);
- * that module graph (≈5 MiB of V8 heap while it builds, `npm run bench -- memory --deps`) is
- * imported on the first request, not with the server: most installations never ask for it
- * (test/lazy-modules.test.ts).
+ * `../openapi.ts`, which turns the request and response zod schemas into JSON Schema; that module
+ * (≈5 MiB of V8 heap while it builds, `npm run bench -- memory --deps`) is imported on the first
+ * request, not with the server: most installations never ask for it (test/lazy-own-modules.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import Router from '@koa/router';

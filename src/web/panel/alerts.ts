@@ -8,7 +8,9 @@ import { ApiError, api } from './api.ts';
 import { dateTime, num } from './format.ts';
 import { LightElement } from './light-element.ts';
 import { THRESHOLD_FIELDS, serverFieldErrors, validateThreshold } from './threshold-fields.ts';
-import type { Alert, ThresholdsData } from './types.ts';
+import type { AlertList, AlertView } from '../../alerts/alert-view.ts';
+import type { ThresholdsView } from '../../alerts/engine.ts';
+import type { Thresholds } from '../../alerts/rules.ts';
 
 export class AlertsView extends LightElement {
   static override properties = {
@@ -22,9 +24,9 @@ export class AlertsView extends LightElement {
   };
 
   tick = '';
-  active: Alert[] | undefined;
-  history: Alert[] = [];
-  thresholds: ThresholdsData | undefined;
+  active: AlertView[] | undefined;
+  history: AlertView[] = [];
+  thresholds: ThresholdsView | undefined;
   /** What is typed, per key. */
   values: Record<string, string> = {};
   errors: Record<string, string> = {};
@@ -43,15 +45,15 @@ export class AlertsView extends LightElement {
   async #loadAlerts(): Promise<void> {
     this.#lastLoad = Date.now();
     const [active, history] = await Promise.all([
-      api<{ alerts: Alert[] }>('GET', 'api/sse/alerts'),
-      api<{ alerts: Alert[] }>('GET', 'api/sse/alerts/history?limit=50'),
+      api<AlertList>('GET', 'api/sse/alerts'),
+      api<AlertList>('GET', 'api/sse/alerts/history?limit=50'),
     ]).catch(() => [{ alerts: this.active ?? [] }, { alerts: this.history }]);
     this.active = active.alerts;
     this.history = history.alerts;
   }
 
   async #loadThresholds(): Promise<void> {
-    this.thresholds = await api<ThresholdsData>('GET', 'api/sse/alerts/thresholds');
+    this.thresholds = await api<ThresholdsView>('GET', 'api/sse/alerts/thresholds');
     this.values = Object.fromEntries(THRESHOLD_FIELDS.map((f) => [f.key, String(this.thresholds!.thresholds[f.key] ?? '')]));
     this.errors = {};
   }
@@ -73,7 +75,7 @@ export class AlertsView extends LightElement {
       this.querySelector<HTMLInputElement>(`#th-${first.key}`)?.focus();
       return;
     }
-    const current = this.thresholds?.thresholds ?? {};
+    const current: Partial<Thresholds> = this.thresholds?.thresholds ?? {};
     const update = Object.fromEntries(
       THRESHOLD_FIELDS.filter((f) => Number(this.values[f.key]) !== current[f.key]).map((f) => [f.key, Number(this.values[f.key])]),
     );
@@ -82,7 +84,7 @@ export class AlertsView extends LightElement {
       return;
     }
     try {
-      this.thresholds = await api<ThresholdsData>('PUT', 'api/sse/alerts/thresholds', update);
+      this.thresholds = await api<ThresholdsView>('PUT', 'api/sse/alerts/thresholds', update);
       this.status = this.thresholds.persisted ? 'Saved.' : 'Saved for now (the database is unavailable, so it will not survive a restart).';
     } catch (err) {
       if (err instanceof ApiError && err.code === 'invalid_thresholds') {
@@ -93,7 +95,7 @@ export class AlertsView extends LightElement {
     }
   }
 
-  #alertRow(a: Alert) {
+  #alertRow(a: AlertView) {
     return html`<li class="alert ${a.severity}" data-alert=${a.alert}>
       <span class="badge ${a.state === 'firing' ? 'warn' : 'ok'}">${a.state}</span>
       <strong>${a.title}</strong> <span class="muted">${dateTime(a.fired_at)}${a.resolved_at ? ` – ${dateTime(a.resolved_at)}` : ''}</span>
@@ -113,7 +115,7 @@ export class AlertsView extends LightElement {
         </section>
         <section class="card">
           <h2>Thresholds</h2>
-          <p class="muted">0 turns an alert off. Saved values override the add-on options and survive restarts.</p>
+          <p class="muted">A threshold of 0 turns its alert off; a hold time or cooldown of 0 means no wait. Saved values override the add-on options and survive restarts.</p>
           ${!t
             ? html`<p class="muted">Loading…</p>`
             : html`<form class="thresholds" @submit=${(e: SubmitEvent) => void this.#save(e)} novalidate>

@@ -1,12 +1,14 @@
 /**
- * `<sse-connections>`: the open streams (`api/sse/connections`), refreshed with each live push,
- * sortable by column, searchable, each with a disconnect button that asks first.
+ * `<sse-connections>`: the open streams (`api/sse/connections`: in Redis mode every instance's,
+ * each under its listener with the instance holding it), refreshed with each live push, sortable
+ * by column, searchable, each with a disconnect button that asks first.
  */
 import { html } from 'lit';
 import { api } from './api.ts';
 import { ago, bytes, dateTime } from './format.ts';
 import { LightElement } from './light-element.ts';
-import type { Connection } from './types.ts';
+import type { ConnectionsData } from '../../stats/answers.ts';
+import type { ConnectionView } from '../../stats/connection-view.ts';
 
 type Key = 'user_name' | 'ip_address' | 'listener' | 'user_agent' | 'events_sent' | 'bytes_sent' | 'connected_at' | 'last_event_at';
 
@@ -21,7 +23,7 @@ const COLUMNS: [Key, string][] = [
   ['last_event_at', 'Last event'],
 ];
 
-const filters = (c: Connection) =>
+const filters = (c: ConnectionView) =>
   c.subscriptions.map((s) => (s.entity_id ? `${s.event_type}: ${s.entity_id}` : s.event_type)).join(', ') || 'all events';
 
 export class ConnectionsView extends LightElement {
@@ -36,11 +38,11 @@ export class ConnectionsView extends LightElement {
   };
 
   tick = '';
-  connections: Connection[] | undefined;
+  connections: ConnectionView[] | undefined;
   query = '';
   sortKey: Key = 'connected_at';
   descending = true;
-  confirming: Connection | undefined;
+  confirming: ConnectionView | undefined;
   error = '';
   #lastLoad = 0;
 
@@ -52,7 +54,7 @@ export class ConnectionsView extends LightElement {
   async #load(): Promise<void> {
     this.#lastLoad = Date.now();
     try {
-      this.connections = (await api<{ connections: Connection[] }>('GET', 'api/sse/connections')).connections;
+      this.connections = (await api<ConnectionsData>('GET', 'api/sse/connections')).connections;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     }
@@ -63,7 +65,7 @@ export class ConnectionsView extends LightElement {
     else [this.sortKey, this.descending] = [key, key === 'events_sent' || key === 'bytes_sent'];
   }
 
-  #ask(c: Connection): void {
+  #ask(c: ConnectionView): void {
     this.confirming = c;
     void this.updateComplete.then(() => this.querySelector<HTMLDialogElement>('dialog')?.showModal());
   }
@@ -82,7 +84,7 @@ export class ConnectionsView extends LightElement {
     await this.#load();
   }
 
-  #rows(): Connection[] {
+  #rows(): ConnectionView[] {
     const q = this.query.trim().toLowerCase();
     const list = (this.connections ?? []).filter(
       (c) => !q || [c.user_name, c.user_id, c.ip_address, c.user_agent, c.listener, filters(c)].some((v) => v.toLowerCase().includes(q)),
@@ -129,7 +131,7 @@ export class ConnectionsView extends LightElement {
               (c) => html`<tr data-connection=${c.id}>
                 <td data-label="User">${c.user_name || c.user_id}</td>
                 <td data-label="Address">${c.ip_address}</td>
-                <td data-label="Listener">${c.listener}</td>
+                <td data-label="Listener">${c.listener}${c.instance_id ? html`<br /><span class="muted" title="The instance holding the stream">${c.instance_id}</span>` : ''}</td>
                 <td data-label="User agent" class="agent" title=${c.user_agent}>${c.user_agent || '—'}</td>
                 <td data-label="Events" class="num">${c.events_sent}</td>
                 <td data-label="Bytes" class="num">${bytes(c.bytes_sent)}</td>

@@ -19,6 +19,14 @@ export function dateTime(iso: string | null): string {
   return new Date(iso).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/** A length of time as "45 s", "9 min 12 s", "2 h 5 min". */
+export function span(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
+}
+
 /** "3 min ago" style age. */
 export function ago(iso: string | null, now = Date.now()): string {
   if (!iso) return '—';

@@ -8,7 +8,8 @@ import type uPlot from 'uplot';
 import { api } from './api.ts';
 import type { ChartSeries, TimeSpan } from './chart.ts';
 import { LightElement } from './light-element.ts';
-import type { History, HistoryPoint } from './types.ts';
+import type { HistoryData } from '../../stats/answers.ts';
+import type { HistoryPoint } from '../../stats/summary.ts';
 
 const PERIODS = ['1h', '24h', '7d', '30d'] as const;
 /** Each period's length in seconds: the time axis spans it, ending at the answer's `timestamp`. */
@@ -74,7 +75,7 @@ export class HistoryView extends LightElement {
   static override properties = { period: { state: true }, history: { state: true }, error: { state: true } };
 
   period: (typeof PERIODS)[number] = '1h';
-  history: History | undefined;
+  history: HistoryData | undefined;
   error = '';
 
   override connectedCallback(): void {
@@ -85,7 +86,7 @@ export class HistoryView extends LightElement {
   async #load(): Promise<void> {
     const period = this.period;
     try {
-      const history = await api<History>('GET', `api/sse/history?period=${period}`);
+      const history = await api<HistoryData>('GET', `api/sse/history?period=${period}`);
       if (period === this.period) {
         this.history = history;
         this.error = '';
@@ -117,7 +118,7 @@ export class HistoryView extends LightElement {
     `;
   }
 
-  #empty(h: History) {
+  #empty(h: HistoryData) {
     return html`<div class="empty">
       <p><strong>No history for this period yet.</strong></p>
       <p>The hub writes one point per minute${h.history_available ? '' : ' (the history database is unavailable, so only recent minutes in memory are shown)'}.
@@ -125,7 +126,7 @@ export class HistoryView extends LightElement {
     </div>`;
   }
 
-  #charts(h: History) {
+  #charts(h: HistoryData) {
     const bucket = h.resolution === 'minute' ? 60 : 3600;
     const end = Date.parse(h.timestamp) / 1000;
     const span: TimeSpan = { min: end - (PERIOD_SECONDS[h.period as (typeof PERIODS)[number]] ?? 3600), max: end };

@@ -4,7 +4,7 @@
  * subprotocol, not in the URL. Reconnects after a drop.
  */
 import { storedToken } from './api.ts';
-import type { LiveData } from './types.ts';
+import type { LiveStatsData } from '../../stats/answers.ts';
 
 export type SocketState = 'connecting' | 'open' | 'closed';
 
@@ -14,7 +14,7 @@ export class LiveSocket {
   #stopped = true;
 
   constructor(
-    private readonly onData: (data: LiveData) => void,
+    private readonly onData: (data: LiveStatsData) => void,
     private readonly onState: (state: SocketState) => void,
     private readonly intervalMs = 1000,
   ) {}
@@ -43,7 +43,7 @@ export class LiveSocket {
       ws.send(JSON.stringify({ id: 1, type: 'subscribe_sse_stats', live: true, interval_ms: this.intervalMs }));
     });
     ws.addEventListener('message', (e: MessageEvent<string>) => {
-      const message = JSON.parse(e.data) as { type?: string; success?: boolean; data?: LiveData };
+      const message = JSON.parse(e.data) as { type?: string; success?: boolean; data?: LiveStatsData };
       if (message.type === 'sse_stats' && message.success && message.data) this.onData(message.data);
     });
     ws.addEventListener('close', () => {

@@ -1,14 +1,14 @@
 /** `<sse-live>`: the live figures as tiles, pushed by the hub once a second. */
 import { html } from 'lit';
-import { ago, mib, num } from './format.ts';
+import { ago, mib, num, span } from './format.ts';
 import { LightElement } from './light-element.ts';
 import type { SocketState } from './live-socket.ts';
-import type { LiveData } from './types.ts';
+import type { LiveStatsData } from '../../stats/answers.ts';
 
 export class LiveStatusView extends LightElement {
   static override properties = { data: { attribute: false }, socket: { attribute: false } };
 
-  data: LiveData | undefined;
+  data: LiveStatsData | undefined;
   socket: SocketState = 'connecting';
 
   override render() {
@@ -23,6 +23,9 @@ export class LiveStatusView extends LightElement {
         <span class="badge ${up === 'connected' ? 'ok' : 'warn'}" data-metric="upstream">Home Assistant: ${up}</span>
         <span class="muted">since ${ago(l.upstream.since, Date.parse(l.timestamp))}</span>
         ${this.socket === 'open' ? '' : html`<span class="badge warn">live updates ${this.socket}</span>`}
+        <span class="muted" data-metric="replay" title="A client away for less than this resumes with every event it missed"
+          >replay window ${span(d.replay_window_seconds)} · ${d.replay_events} events</span
+        >
         <span class="muted right">uptime ${d.uptime.replace(/^PT/, '').toLowerCase()}</span>
       </div>
       <div class="tiles">

@@ -6,7 +6,7 @@ import { html, nothing } from 'lit';
 import { ApiError, api, storeToken, storedToken } from './api.ts';
 import { LightElement } from './light-element.ts';
 import { LiveSocket, type SocketState } from './live-socket.ts';
-import type { LiveData } from './types.ts';
+import type { LiveStatsData } from '../../stats/answers.ts';
 
 const TABS = [
   ['history', 'History'],
@@ -27,7 +27,7 @@ export class PanelApp extends LightElement {
 
   access: 'checking' | 'login' | 'forbidden' | 'ready' = 'checking';
   loginError = '';
-  live: LiveData | undefined;
+  live: LiveStatsData | undefined;
   socket: SocketState = 'connecting';
   tab: Tab = 'history';
   #socket = new LiveSocket(

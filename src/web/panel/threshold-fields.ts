@@ -2,8 +2,10 @@
  * The threshold fields of the alerts form: label, unit and the allowed values, the same as the
  * hub's validation (src/alerts/rules.ts; test/panel/threshold-fields.test.ts keeps them equal).
  */
+import type { ThresholdKey } from '../../alerts/rules.ts';
+
 export interface ThresholdField {
-  key: string;
+  key: ThresholdKey;
   label: string;
   unit: string;
   min: number;
@@ -29,7 +31,8 @@ export const THRESHOLD_FIELDS: ThresholdField[] = [
 /** The message for a typed value, or '' when it is valid. */
 export function validateThreshold(field: ThresholdField, raw: string): string {
   const text = raw.trim();
-  if (text === '') return 'Enter a number (0 turns the alert off).';
+  // The hold time and the cooldown are not thresholds: 0 means no wait, not off (DOCS.md, Configuration).
+  if (text === '') return field.key === 'sustain_seconds' || field.key === 'cooldown_minutes' ? 'Enter a number (0 = no wait).' : 'Enter a number (0 turns the alert off).';
   const value = Number(text);
   if (!Number.isFinite(value)) return 'Enter a number.';
   if (field.integer && !Number.isInteger(value)) return 'Enter a whole number.';
