@@ -32,6 +32,10 @@ const SCENARIOS: Record<string, Scenario> = {
     description: 'What the product costs while nothing happens: CPU ms/s and RSS with 0 and N idle streams, from /proc (--cpu-prof DIR to see what wakes it)',
     run: async (args) => (await import('./idle.ts')).run(args),
   },
+  'event-path': {
+    description: 'CPU and heap bytes per incoming event from core frame to routing and the shared frame, in process with N streams on distinct filters (run with node --expose-gc --max-semi-space-size=64)',
+    run: async (args) => (await import('./event-path.ts')).run(args),
+  },
   memory: {
     description: "Where the product's resident memory goes before any stream (anonymous and file-backed, smaps mappings, V8 heap spaces), next to a bare node",
     run: async (args) => (await import('./memory.ts')).run(args),

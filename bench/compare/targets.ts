@@ -282,6 +282,10 @@ export class ProductTarget implements Target {
       },
       true,
     );
+    // The small-board profile: BENCH_PRODUCT_CGROUP names a cgroup (v1 cpu controller folder, or a
+    // v2 group) the product process joins at once, e.g. one limited to 25 % of a core.
+    const cgroup = process.env.BENCH_PRODUCT_CGROUP;
+    if (cgroup && this.#child?.pid !== undefined) writeFileSync(join(cgroup, 'cgroup.procs'), String(this.#child.pid));
     // Ready when it serves and its upstream (the fake core's websocket) is connected.
     const health = `http://127.0.0.1:${this.#port}/healthz`;
     await waitFor('product', async () => (await (await fetch(health)).text()).includes('"upstream":"connected"'));

@@ -28,7 +28,12 @@ export class LocalTopology implements Topology {
   }
 
   publish(event: HubEvent): void {
-    this.transport.publish(event).catch((err: unknown) => this.#options.logger.error({ err }, 'publishing an event failed'));
+    // Synchronously: no promise per event on the hot path (issue 23); a throw is logged, as before.
+    try {
+      this.transport.publishSync(event);
+    } catch (err) {
+      this.#options.logger.error({ err }, 'publishing an event failed');
+    }
   }
 
   useBridge(bridge: HaBridge): void {

@@ -17,7 +17,9 @@ import { HaBridge } from '../ha/bridge.ts';
 import { RegistrySync } from '../ha/registry/registry-sync.ts';
 import { HaUpstream, type HaUpstreamOptions } from '../ha/upstream.ts';
 import { supervisorPeerAddress } from '../ha/supervisor.ts';
-import { HaSimulator, type HaSimulatorOptions } from '../simulator/index.ts';
+// Types only: the simulator is imported by DemoCore when demo mode starts (lazy: not loaded outside demo mode).
+import type { HaSimulator, HaSimulatorOptions } from '../simulator/index.ts';
+import { DemoCore } from './demo-core.ts';
 import { createApp } from '../http/app.ts';
 import { Authenticator } from '../http/auth.ts';
 import { Listener } from '../http/listeners.ts';
@@ -36,7 +38,7 @@ import { prometheusRouter } from '../http/routes/prometheus.ts';
 import { statsRouter } from '../http/routes/stats.ts';
 import { subscribeRouter } from '../http/routes/subscribe.ts';
 import { StreamEncoder } from '../http/stream-encoder.ts';
-import { openapiRouter } from '../http/openapi.ts';
+import { openapiRouter } from '../http/routes/openapi.ts';
 import { WsApi } from '../http/ws-api.ts';
 import { Hub } from '../hub/hub.ts';
 import { hubLimitsFromOptions } from '../hub/limits.ts';
@@ -84,8 +86,8 @@ export class SseHubServer implements Lifecycle {
   readonly app: Koa;
   readonly ingress: Listener;
   readonly upstream: HaUpstream;
-  /** The embedded Home Assistant simulator in demo mode. */
-  readonly simulator: HaSimulator | undefined;
+  /** Demo mode's local core: loads the simulator on start (see demo-core.ts). */
+  readonly #demoCore: DemoCore | undefined;
   readonly bridge: HaBridge;
   /** Core's registries, for the area/floor/label/device/integration selectors. */
   readonly registries: RegistrySync;
@@ -116,11 +118,11 @@ export class SseHubServer implements Lifecycle {
 
     // Demo mode: the composition root, not ha/, picks the simulator as the core to talk to.
     const { upstream } = config;
-    this.simulator =
+    this.#demoCore =
       upstream.kind === 'demo'
-        ? new HaSimulator({ tokens: loadDemoTokens(config.dataDir), ...overrides.simulator, eventRate: upstream.eventRate, logger, timers })
+        ? new DemoCore({ tokens: loadDemoTokens(config.dataDir), ...overrides.simulator, eventRate: upstream.eventRate, logger, timers })
         : undefined;
-    this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.simulator });
+    this.upstream = new HaUpstream({ ...overrides.ha, upstream, logger, localCore: this.#demoCore });
     // Without redis_url Redis is never contacted: the memory transport and the local bridge serve.
     const topology = (this.topology = createTopology({ options, instanceId: this.instanceId, upstream: this.upstream, logger, cluster: overrides.cluster, timers }));
     const transport = (this.transport = topology.transport);
@@ -225,6 +227,11 @@ export class SseHubServer implements Lifecycle {
     ];
     // Streams hear `server_shutdown` (hub) before the listeners close; metrics flush the partial minute last.
     this.#stopOrder = ['sensors', 'ws-api', 'file-budget', 'hub', 'lan', 'ingress', 'cluster', 'registries', 'bridge', 'upstream', 'transport', 'metrics'];
+  }
+
+  /** The embedded Home Assistant simulator in demo mode, once {@link start} has loaded it. */
+  get simulator(): HaSimulator | undefined {
+    return this.#demoCore?.simulator;
   }
 
   async start(): Promise<void> {

@@ -35,7 +35,10 @@ export interface AuthenticatedSocket {
 export function openAuthenticatedSocket({ url, token, timeoutMs, signal, timers = systemTimers() }: OpenSocketOptions): Promise<AuthenticatedSocket> {
   return new Promise((resolve, reject) => {
     // Core → client frames are not capped by core; the Supervisor proxy allows 64 MiB (docs/home-assistant.md §12).
-    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
+    // No permessage-deflate offer: core's aiohttp WebSocketResponse accepts it by default, and then
+    // every event is deflated by core and inflated here (zlib on the thread pool, per message), on a
+    // link that never leaves the box: CPU on both sides of a Raspberry Pi for nothing (issue 23).
+    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024, perMessageDeflate: false });
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;

@@ -5,6 +5,32 @@
 import type { HaState } from '../base/types.ts';
 import type { CoreEvent } from './messages.ts';
 import { parseState } from './messages.ts';
+import { isRecord } from '../base/is-record.ts';
+
+const nullableString = (v: unknown) => v === null || typeof v === 'string';
+
+/**
+ * True when `value` is exactly what {@link parseState} would build from it (every field of the
+ * right type, a context with its three fields, `last_reported` a string or absent), so the cache
+ * may hold core's object itself. Extra fields core may add travel along, as in `attributes`.
+ */
+function isWellFormedState(value: unknown): value is HaState {
+  if (!isRecord(value)) return false;
+  const { entity_id, state, attributes, last_changed, last_updated, last_reported, context } = value;
+  return (
+    typeof entity_id === 'string' &&
+    entity_id.includes('.') &&
+    typeof state === 'string' &&
+    isRecord(attributes) &&
+    typeof last_changed === 'string' &&
+    typeof last_updated === 'string' &&
+    (last_reported === undefined || typeof last_reported === 'string') &&
+    isRecord(context) &&
+    typeof context.id === 'string' &&
+    nullableString(context.parent_id) &&
+    nullableString(context.user_id)
+  );
+}
 
 const comparable = (s: HaState) => JSON.stringify([s.state, s.attributes, s.last_changed, s.last_updated]);
 
@@ -31,7 +57,9 @@ export class StateCache {
       this.#states.delete(entityId);
       return;
     }
-    const fresh = parseState(event.data.new_state);
+    // Core's own object is kept when it already has the shape (the usual case): no copy per event.
+    const newState = event.data.new_state;
+    const fresh = isWellFormedState(newState) ? newState : parseState(newState);
     if (fresh) this.#states.set(entityId, fresh);
   }
 

@@ -4,8 +4,6 @@
  * as JSON Schema; the paths are the routes the app serves (test/http/openapi.test.ts checks both
  * ways against the routers), each described by the table below. DOCS.md remains the prose reference.
  */
-import { readFileSync } from 'node:fs';
-import Router from '@koa/router';
 import { z } from 'zod';
 import { alertListSchema } from '../alerts/alert-view.ts';
 import { thresholdsViewSchema } from '../alerts/engine.ts';
@@ -197,27 +195,4 @@ export function openapiDocument(version: string): Record<string, unknown> {
       },
     },
   };
-}
-
-/** The add-on's version from package.json (two levels up from both src/http and dist/http). */
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** Serves the document (public: it describes the API, it holds no data). */
-export function openapiRouter(version = packageVersion()): Router {
-  const router = new Router();
-  let body: string | undefined; // built on the first request: nothing to hold until someone asks
-  router.get('/openapi.json', (ctx) => {
-    body ??= JSON.stringify(openapiDocument(version));
-    ctx.type = 'application/json';
-    ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.body = body;
-  });
-  return router;
 }

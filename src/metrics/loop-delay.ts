@@ -18,7 +18,13 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 export type DelayHistogram = Pick<IntervalHistogram, 'enable' | 'disable' | 'reset' | 'percentile' | 'mean' | 'max' | 'count'>;
 
 export interface LoopDelayOptions {
-  /** Milliseconds between the monitor's timer ticks. Default 20 (50 wake-ups a second on an idle add-on). */
+  /**
+   * Milliseconds between the monitor's timer ticks. Default 100: 10 wake-ups a second. At 20 (50
+   * wake-ups a second) the monitor was most of what an idle add-on cost: `npm run bench -- idle`
+   * with 0 streams measured 2.66–3.66 ms of CPU per second at 20 against 1.33 at 100 (issue 23,
+   * bench/RESULTS.md). A block shorter than the resolution is seen only when a tick falls due
+   * inside it; blocks that matter (tens of ms and more) are seen either way.
+   */
   resolutionMs?: number;
   /** Creates the histogram. Default `perf_hooks.monitorEventLoopDelay`; tests pass a fake. */
   createHistogram?: (resolutionMs: number) => DelayHistogram;
@@ -36,7 +42,7 @@ export class LoopDelayMonitor {
   #histogram: DelayHistogram | undefined;
 
   constructor(options: LoopDelayOptions = {}) {
-    this.resolutionMs = options.resolutionMs ?? 20;
+    this.resolutionMs = options.resolutionMs ?? 100;
     this.#create = options.createHistogram ?? ((resolution) => monitorEventLoopDelay({ resolution }));
   }
 

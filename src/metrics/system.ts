@@ -61,7 +61,7 @@ export interface SystemSamplerOptions {
   historySize?: number;
   /** Arm perf_hooks' event-loop monitors. Default true; tests with fake sources may turn it off. */
   monitorEventLoop?: boolean;
-  /** The event-loop delay monitor. Default: a {@link LoopDelayMonitor} at 20 ms resolution. */
+  /** The event-loop delay monitor. Default: a {@link LoopDelayMonitor} at its default resolution (100 ms). */
   loopDelay?: LoopDelayMonitor;
 }
 
