@@ -48,7 +48,8 @@ import { MetricsModule } from './monitoring.ts';
 import type { ClusterTimings } from '../cluster/cluster.ts';
 import type { Transport } from '../transport/transport.ts';
 import { systemTimers } from '../base/timers.ts';
-import { type Step, type Topology, createTopology } from './topology.ts';
+import type { Step, Topology } from './topology.ts';
+import { createTopology } from './create-topology.ts';
 
 /** A part with a lifecycle: the constructor does no work; `start()` and `stop()` do. */
 export interface Lifecycle {

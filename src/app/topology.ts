@@ -6,6 +6,7 @@
  * A topology supplies the transport, the bridge's publishing and cache feed, the hub's interest
  * tracking and upstream status, the observer hook that writes the connection registry, the
  * limiter store and stream slots, the remote close, the monitor, and its own lifecycle steps.
+ * `create-topology.ts` builds one.
  */
 import type { Redis } from 'ioredis';
 import type { Options } from '../config/config.ts';
@@ -20,8 +21,6 @@ import type { HomeAssistantStates } from './monitoring.ts';
 import type { StreamSlots } from '../http/routes/subscribe.ts';
 import type { ClusterTimings } from '../cluster/cluster.ts';
 import type { Timers } from '../base/timers.ts';
-import { LocalTopology } from './local-topology.ts';
-import { RedisTopology } from './redis-topology.ts';
 
 /** A part started and stopped by the server, named in its stop order. */
 export interface Step {
@@ -72,8 +71,4 @@ export interface TopologyOptions {
   /** Redis mode timings (tests shorten them). */
   cluster?: ClusterTimings;
   timers?: Timers;
-}
-
-export function createTopology(options: TopologyOptions): Topology {
-  return options.options.redis_url ? new RedisTopology({ ...options, url: options.options.redis_url }) : new LocalTopology(options);
 }

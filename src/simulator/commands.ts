@@ -4,33 +4,13 @@
  * (→ `unauthorized`) or ServiceNotFoundError (→ `not_found`); the session maps them.
  */
 import { NON_ADMIN_EVENT_TYPES, type HaState } from '../base/types.ts';
-import type { SimUser, SimulatedCore } from './core.ts';
 import { compressState, entitiesDiff, type CompressedState } from './compressed.ts';
 import { REGISTRY_COMMANDS } from './registry-commands.ts';
 import { validate } from './schema.ts';
 import * as wire from './wire.ts';
+import { type Command, type CommandHandler, type CommandSession, UnauthorizedError } from './command-session.ts';
 
-/** What a handler may do with the connection it runs on. */
-export interface CommandSession {
-  readonly core: SimulatedCore;
-  readonly user: SimUser;
-  send(text: string): void;
-  setCoalesce(enabled: boolean): void;
-  /** Registers subscription `id`; `label` is the event type (or `subscribe_entities`) for the test counters. */
-  addSubscription(id: number, label: string, stop: () => void): void;
-  removeSubscription(id: number): boolean;
-}
-
-export type Command = Record<string, unknown> & { id: number; type: string };
-export type CommandHandler = (session: CommandSession, msg: Command) => void;
-
-/** Core's `Unauthorized`: sent as `unauthorized` / `Unauthorized`. */
-export class UnauthorizedError extends Error {
-  constructor() {
-    super('Unauthorized');
-    this.name = 'UnauthorizedError';
-  }
-}
+export { type Command, type CommandHandler, type CommandSession, UnauthorizedError };
 
 const requireAdmin = (session: CommandSession) => {
   if (!session.user.is_admin) throw new UnauthorizedError();

@@ -3,8 +3,7 @@
  * (no admin needed) and the updates tests use to move entities and devices between areas (admin
  * only, as in core). Results and errors as core's `config/*_registry.py` send them.
  */
-import type { CommandHandler, CommandSession } from './commands.ts';
-import { UnauthorizedError } from './commands.ts';
+import { type CommandHandler, type CommandSession, UnauthorizedError } from './command-session.ts';
 import { RegistryNotFoundError, type AreaChanges, type DeviceChanges, type EntityChanges, type SimEntity } from './registries.ts';
 import { SchemaError, validate } from './schema.ts';
 import * as wire from './wire.ts';
