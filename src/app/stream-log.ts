@@ -4,18 +4,18 @@
  * snapshot carries no token, so none can be logged.
  */
 import type { Logger } from '../base/log.ts';
-import type { CloseReason, ConnectionSnapshot, HubEvent, HubObserver } from '../base/types.ts';
+import { ForwardingObserver } from '../base/forwarding-observer.ts';
+import type { CloseReason, ConnectionSnapshot, HubObserver } from '../base/types.ts';
 
-export class StreamLogObserver implements HubObserver {
-  readonly #next: HubObserver;
+export class StreamLogObserver extends ForwardingObserver {
   readonly #logger: Logger;
 
   constructor(next: HubObserver, logger: Logger) {
-    this.#next = next;
+    super(next);
     this.#logger = logger;
   }
 
-  connectionOpened(conn: ConnectionSnapshot): void {
+  override connectionOpened(conn: ConnectionSnapshot): void {
     if (this.#logger.isLevelEnabled('debug')) {
       this.#logger.debug(
         {
@@ -28,29 +28,13 @@ export class StreamLogObserver implements HubObserver {
         'stream opened',
       );
     }
-    this.#next.connectionOpened(conn);
+    super.connectionOpened(conn);
   }
 
-  connectionClosed(conn: ConnectionSnapshot, reason: CloseReason): void {
+  override connectionClosed(conn: ConnectionSnapshot, reason: CloseReason): void {
     if (this.#logger.isLevelEnabled('debug')) {
       this.#logger.debug({ stream: conn.id, user: conn.userName, reason, eventsSent: conn.eventsSent, bytesSent: conn.bytesSent }, 'stream closed');
     }
-    this.#next.connectionClosed(conn, reason);
-  }
-
-  eventReceived(event: HubEvent): void {
-    this.#next.eventReceived(event);
-  }
-
-  delivered(event: HubEvent, count: number, bytes: number, writtenAt: number): void {
-    this.#next.delivered(event, count, bytes, writtenAt);
-  }
-
-  deliveryFailed(reason: string, count: number): void {
-    this.#next.deliveryFailed(reason, count);
-  }
-
-  rateLimited(kind: 'request' | 'stream'): void {
-    this.#next.rateLimited(kind);
+    super.connectionClosed(conn, reason);
   }
 }

@@ -142,11 +142,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
    * instance read at start-up. Nothing known (an empty list) leaves the cache as it is.
    */
   rebase(published: readonly unknown[]): void {
-    const states: HaState[] = [];
-    for (const data of published) {
-      const state = followedState({ type: STATE_CHANGED, data, timestamp: isoTime(this.#now()) } as HubEvent)?.new_state;
-      if (state) states.push(state);
-    }
+    const states = this.#statesOf(published);
     if (states.length === 0) return;
     this.#cache.replace(states, isoTime(this.#now()));
     this.#hasSnapshot = true;
@@ -161,11 +157,7 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
    * many were published.
    */
   resyncAgainst(published: readonly unknown[]): number {
-    const base: HaState[] = [];
-    for (const data of published) {
-      const state = followedState({ type: STATE_CHANGED, data, timestamp: isoTime(this.#now()) } as HubEvent)?.new_state;
-      if (state) base.push(state);
-    }
+    const base = this.#statesOf(published);
     if (base.length === 0 || !this.#hasSnapshot) return 0;
     const known = new Set(base.map((state) => state.entity_id));
     const scratch = new StateCache();
@@ -173,6 +165,16 @@ export class HaBridge implements EventInterest, StateSource, UpstreamStatus {
     const missed = scratch.replace(this.#cache.all(), isoTime(this.#now())).filter((event) => known.has(String(event.data.entity_id)));
     for (const event of missed) this.#emit(event, true);
     return missed.length;
+  }
+
+  /** Published `state_changed` data (the cluster's latest state per entity) as core's state objects. */
+  #statesOf(published: readonly unknown[]): HaState[] {
+    const states: HaState[] = [];
+    for (const data of published) {
+      const state = followedState({ type: STATE_CHANGED, data, timestamp: isoTime(this.#now()) } as HubEvent)?.new_state;
+      if (state) states.push(state);
+    }
+    return states;
   }
 
   /** Starts the state cache from a snapshot read elsewhere (a Redis-mode follower reads core's REST API). */
