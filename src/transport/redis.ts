@@ -216,6 +216,9 @@ export class RedisTransport implements Transport {
 
   async replay(sinceId: string): Promise<ReplayResult> {
     if (!isStreamId(sinceId) || !this.#client) return { kind: 'gap' };
+    // A client that comes from an instance further ahead: wait until this instance's reader has
+    // delivered up to its id, so the events in between are not sent to it again live.
+    if (compareStreamIds(sinceId, this.#last) > 0) await this.caughtUp().catch(() => {});
     // One transaction: the trim drops what the policy no longer keeps (age counts at the moment of
     // asking), then the read sees exactly what is left.
     const multi = this.#client.multi();
@@ -239,8 +242,12 @@ export class RedisTransport implements Transport {
     // Entries after the id were dropped by the trim (or deleted by hand): the replay cannot be complete.
     if (dropped !== '' && compareStreamIds(sinceId, dropped) < 0) return { kind: 'gap' };
     if (typeof maxDeleted === 'string' && compareStreamIds(sinceId, maxDeleted) < 0) return { kind: 'gap' };
+    // Only what this instance's reader has delivered: a resuming subscriber is registered before
+    // the replay, so every later entry reaches it live (the hub's handover queue), exactly once.
+    const delivered = this.#last;
     const events: StampedEvent[] = [];
     for (const entry of range![1] as Entry[]) {
+      if (compareStreamIds(entry[0], delivered) > 0) break;
       const stamped = decode(entry);
       if (stamped) events.push(stamped);
     }
