@@ -23,13 +23,12 @@ import type {
 import type { Transport } from '../transport/transport.ts';
 import { isoTime } from '../base/iso-time.ts';
 import { type Timers, systemTimers } from '../base/timers.ts';
-import { closeNotice } from './close-reason.ts';
 import { BatchWindows } from './batch.ts';
 import { broadcast } from './broadcast.ts';
 import { FileLimitError, HubFullError, HubStoppedError } from './errors.ts';
 import { FanOut } from './fan-out.ts';
 import { type EventFilter, typesOf } from './filter.ts';
-import { encodeFrame, errorPayload, pingPayload, systemPayload } from './frame.ts';
+import { errorPayload, pingPayload, systemPayload } from './frame.ts';
 import { InterestLedger } from './interest-ledger.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
@@ -38,7 +37,8 @@ import { RoutingIndex } from './routing.ts';
 import { NO_TARGETS, SelectionSync } from './selection-sync.ts';
 import type { StreamSink } from './sink.ts';
 import { ShapedStreams } from './shaped-streams.ts';
-import { Subscriber, type SubscriberMeta, type SubscriberOwner } from './subscriber.ts';
+import { Streams } from './streams.ts';
+import { Subscriber, type SubscriberMeta } from './subscriber.ts';
 import type { StreamShape } from './shaped-encodings.ts';
 import type { SelectionLike } from './stream-shaper.ts';
 
@@ -111,9 +111,8 @@ export class Hub implements ConnectionRegistry {
   readonly #random: () => number;
   readonly #onError: (err: unknown, context: string) => void;
   readonly #fileBudget: { streamsAllowed(): number } | undefined;
-  readonly #subs = new Map<string, Subscriber>();
-  /** Told by every subscriber when its sink closed: one object for all, no closure per stream. */
-  readonly #owner: SubscriberOwner;
+  /** The open streams by id; told by every subscriber when its sink closed. */
+  readonly #streams: Streams;
   /** Interest retained per event type for all streams together, lingering after the last. */
   readonly #interests: InterestLedger;
   readonly #routing = new RoutingIndex<Subscriber>();
@@ -127,7 +126,6 @@ export class Hub implements ConnectionRegistry {
   readonly #selections: SelectionSync;
   #running = false;
   #upstreamDown = false;
-  #whenEmpty: (() => void) | undefined;
 
   constructor(options: HubOptions) {
     this.limits = Object.freeze({ ...DEFAULT_HUB_LIMITS, ...options.limits });
@@ -149,10 +147,19 @@ export class Hub implements ConnectionRegistry {
     this.#batches = new BatchWindows(this.#timers, this.#now, {
       delivered: (event, count, bytes, now) => this.#observer.delivered(event, count, bytes, now),
       overflowed: (subs) => {
-        for (const sub of subs) this.#close(sub, 'slow_consumer');
+        for (const sub of subs) this.#streams.close(sub, 'slow_consumer');
       },
     });
-    const overflowed = (sub: Subscriber): void => this.#close(sub, 'slow_consumer');
+    this.#streams = new Streams({
+      limits: this.limits,
+      observer: this.#observer,
+      batches: this.#batches,
+      now: this.#now,
+      timers: this.#timers,
+      random: this.#random,
+      unroute: (sub) => this.#unroute(sub),
+    });
+    const overflowed = (sub: Subscriber): void => this.#streams.close(sub, 'slow_consumer');
     this.#fanOut = new FanOut({ routing: this.#routing, batches: this.#batches, observer: this.#observer, now: this.#now, overflowed });
     this.#shaping = new ShapedStreams({
       fanOut: this.#fanOut,
@@ -170,7 +177,6 @@ export class Hub implements ConnectionRegistry {
       flushQueued: (sub, now) => this.#batches.flush(sub, now),
       overflowed,
     });
-    this.#owner = { subscriberClosed: (sub, wasOpen) => this.#onSinkClosed(sub, wasOpen) };
     this.#opening = {
       transport: this.#transport,
       states: this.#states,
@@ -195,7 +201,7 @@ export class Hub implements ConnectionRegistry {
     this.#cleanups.push(() => this.#selections.stop());
     const timers = this.#timers;
     const ping = timers.setInterval(() => this.#ping(), this.limits.pingIntervalMs);
-    const sweep = timers.setInterval(() => this.#sweep(), this.limits.sweepIntervalMs);
+    const sweep = timers.setInterval(() => this.#streams.sweep(), this.limits.sweepIntervalMs);
     this.#cleanups.push(
       () => timers.clearInterval(ping),
       () => timers.clearInterval(sweep),
@@ -211,15 +217,10 @@ export class Hub implements ConnectionRegistry {
     if (!this.#running) return;
     this.#running = false;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
+    for (const sub of this.#streams.values()) this.#streams.close(sub, 'server_shutdown');
     this.#batches.stop();
     this.#interests.stop();
-    if (this.#subs.size === 0) return;
-    const timer = this.#timers.setTimeout(() => {
-      for (const sub of this.#subs.values()) sub.destroy();
-    }, graceMs);
-    await new Promise<void>((resolve) => (this.#whenEmpty = resolve));
-    this.#timers.clearTimeout(timer);
+    await this.#streams.drained(graceMs);
   }
 
   get running(): boolean {
@@ -229,9 +230,10 @@ export class Hub implements ConnectionRegistry {
   /** Throws {@link HubStoppedError}, {@link HubFullError} or {@link FileLimitError} when a new stream cannot be opened now. */
   assertCapacity(): void {
     if (!this.#running) throw new HubStoppedError();
-    if (this.#subs.size >= this.limits.maxClients) throw new HubFullError(this.limits.maxClients);
+    const streams = this.#streams.size;
+    if (streams >= this.limits.maxClients) throw new HubFullError(this.limits.maxClients);
     const byFiles = this.#fileBudget?.streamsAllowed() ?? Infinity;
-    if (this.#subs.size >= byFiles) throw new FileLimitError(byFiles);
+    if (streams >= byFiles) throw new FileLimitError(byFiles);
   }
 
   /**
@@ -247,7 +249,7 @@ export class Hub implements ConnectionRegistry {
     const sub = new Subscriber({
       id: request.id,
       sink: request.sink,
-      owner: this.#owner,
+      owner: this.#streams,
       user: request.user,
       filter: request.filter,
       meta: request.meta,
@@ -260,7 +262,7 @@ export class Hub implements ConnectionRegistry {
     });
     // The filter's selection follows the registries (area, label, … selectors): `a`/`r` frames.
     shaping?.bind(sub, request.selection ?? sub.filter.selection);
-    this.#subs.set(sub.id, sub);
+    this.#streams.add(sub);
     // A `format=entities` stream learns of entities that enter its selection as `a` frames (above),
     // not as initial `state_changed` events.
     this.#selections.attach(sub, request.initialState === true && shape?.format !== 'entities');
@@ -274,9 +276,9 @@ export class Hub implements ConnectionRegistry {
     }
 
     const { ok, ready } = openStream(this.#opening, sub, request.lastEventId, request.initialState === true);
-    if (!ok) this.#close(sub, 'slow_consumer');
+    if (!ok) this.#streams.close(sub, 'slow_consumer');
     const live = ready?.then((held) => {
-      if (!held) this.#close(sub, 'slow_consumer');
+      if (!held) this.#streams.close(sub, 'slow_consumer');
     });
     return { id: sub.id, ready: live ?? Promise.resolve() };
   }
@@ -295,39 +297,8 @@ export class Hub implements ConnectionRegistry {
 
   /** Writes one system payload to every open stream `pick` selects (`broadcast.ts`). */
   #broadcast(pick: (sub: Subscriber) => boolean, payload: string): void {
-    for (const sub of broadcast(this.#subs.values(), pick, payload, this.#now(), this.#batches)) this.#close(sub, 'slow_consumer');
-  }
-
-  #sweep(): void {
-    const now = this.#now();
-    for (const sub of this.#subs.values()) {
-      if (!sub.open) continue;
-      if (sub.congestedSince !== null && now - sub.congestedSince >= this.limits.inactivityTimeoutMs) {
-        this.#close(sub, 'inactive');
-      } else if (sub.expiresAt !== null && now >= sub.expiresAt) {
-        this.#close(sub, 'max_age');
-      }
-    }
-  }
-
-  /**
-   * Ends a stream: unroutes it, releases its interest, and asks it to write why and end; its sink
-   * is destroyed if it has not closed within `closeGraceMs`.
-   */
-  #close(sub: Subscriber, reason: CloseReason): void {
-    if (!sub.open) return;
-    const now = this.#now();
-    this.#unroute(sub);
-    if (sub.hasQueued && reason !== 'slow_consumer') this.#batches.flush(sub, now); // what was queued goes before the notice
-    const notice = closeNotice(reason, this.limits);
-    let last: Buffer | undefined;
-    if (notice) {
-      const retry = this.limits.retryMs + (notice.jitter ? Math.floor(this.#random() * this.limits.retryJitterMs) : 0);
-      last = encodeFrame({ retry, id: sub.lastId, data: errorPayload(notice.code, notice.message, isoTime(now)) });
-    }
-    sub.close(last, now, reason === 'client_closed' ? undefined : { timers: this.#timers, ms: this.limits.closeGraceMs });
-    if (reason === 'slow_consumer') this.#observer.deliveryFailed('slow_consumer', 1);
-    this.#observer.connectionClosed(sub.snapshot(), reason);
+    const overflowed = broadcast(this.#streams.values(), pick, payload, this.#now(), this.#batches);
+    for (const sub of overflowed) this.#streams.close(sub, 'slow_consumer');
   }
 
   #unroute(sub: Subscriber): void {
@@ -337,41 +308,25 @@ export class Hub implements ConnectionRegistry {
     for (const type of typesOf(sub.filter)) this.#interests.release(type);
   }
 
-  /** A sink closed: a stream the client left is closed as `client_closed`; either way it is gone. */
-  #onSinkClosed(sub: Subscriber, wasOpen: boolean): void {
-    if (!this.#subs.delete(sub.id)) return;
-    if (wasOpen) {
-      this.#unroute(sub);
-      this.#observer.connectionClosed(sub.snapshot(), 'client_closed');
-    }
-    if (this.#subs.size === 0 && this.#whenEmpty) {
-      const resolve = this.#whenEmpty;
-      this.#whenEmpty = undefined;
-      resolve();
-    }
-  }
-
   // ConnectionRegistry
 
   list(): ConnectionSnapshot[] {
-    return [...this.#subs.values()].map((sub) => sub.snapshot());
+    return this.#streams.snapshots();
   }
 
   get(id: string): ConnectionSnapshot | undefined {
-    return this.#subs.get(id)?.snapshot();
+    return this.#streams.get(id)?.snapshot();
   }
 
   close(id: string, reason: CloseReason): boolean {
-    const sub = this.#subs.get(id);
+    const sub = this.#streams.get(id);
     if (!sub?.open) return false;
-    this.#close(sub, reason);
+    this.#streams.close(sub, reason);
     return true;
   }
 
   backlogBytes(): number {
-    let total = 0;
-    for (const sub of this.#subs.values()) total += sub.backlogBytes;
-    return total;
+    return this.#streams.backlogBytes();
   }
 
   notifyAdmins(type: string, data: unknown): void {
