@@ -7,6 +7,12 @@
  * Stream order: `connection` (with `retry:`), then `upstream_unavailable` if core is down, then
  * either the replay of what the client missed (`Last-Event-ID`, as a handover: docs/ARCHITECTURE.md §5.6) or, on a
  * fresh connection or a `replay_gap`, the current states when `initial_state` was asked, then live.
+ *
+ * The parts: the per-event path is `fan-out.ts`, the open streams and how one ends `streams.ts`,
+ * system frames (`ping`, `upstream_unavailable`, admin notices) `broadcast.ts`, shaped streams'
+ * shapers and late frames `shaped-streams.ts`, a stream's first frames `opening.ts`. The hub wires
+ * them and owns what spans them: start/stop, capacity, registering a stream, taking one out of
+ * routing.
  */
 import type {
   CloseReason,
