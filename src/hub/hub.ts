@@ -7,6 +7,12 @@
  * Stream order: `connection` (with `retry:`), then `upstream_unavailable` if core is down, then
  * either the replay of what the client missed (`Last-Event-ID`, as a handover: docs/ARCHITECTURE.md §5.6) or, on a
  * fresh connection or a `replay_gap`, the current states when `initial_state` was asked, then live.
+ *
+ * The parts: the per-event path is `fan-out.ts`, the open streams and how one ends `streams.ts`,
+ * system frames (`ping`, `upstream_unavailable`, admin notices) `broadcast.ts`, shaped streams'
+ * shapers and late frames `shaped-streams.ts`, a stream's first frames `opening.ts`. The hub wires
+ * them and owns what spans them: start/stop, capacity, registering a stream, taking one out of
+ * routing.
  */
 import type {
   CloseReason,
@@ -14,7 +20,6 @@ import type {
   ConnectionSnapshot,
   EventInterest,
   HubObserver,
-  StampedEvent,
   StateSource,
   TargetSource,
   UpstreamState,
@@ -24,12 +29,12 @@ import type {
 import type { Transport } from '../transport/transport.ts';
 import { isoTime } from '../base/iso-time.ts';
 import { type Timers, systemTimers } from '../base/timers.ts';
-import { TickCork } from './tick-cork.ts';
-import { closeNotice } from './close-reason.ts';
 import { BatchWindows } from './batch.ts';
+import { broadcast } from './broadcast.ts';
 import { FileLimitError, HubFullError, HubStoppedError } from './errors.ts';
+import { FanOut } from './fan-out.ts';
 import { type EventFilter, typesOf } from './filter.ts';
-import { encodeFrame, errorPayload, eventPayload, pingPayload, systemPayload } from './frame.ts';
+import { errorPayload, pingPayload, systemPayload } from './frame.ts';
 import { InterestLedger } from './interest-ledger.ts';
 import { DEFAULT_HUB_LIMITS, type HubLimits } from './limits.ts';
 import { NoopHubObserver } from './observer.ts';
@@ -37,9 +42,11 @@ import { type OpeningContext, UPSTREAM_MESSAGE, openStream } from './opening.ts'
 import { RoutingIndex } from './routing.ts';
 import { NO_TARGETS, SelectionSync } from './selection-sync.ts';
 import type { StreamSink } from './sink.ts';
-import { Subscriber, type SubscriberMeta, type SubscriberOwner } from './subscriber.ts';
-import { ShapedEncodings, type StreamShape } from './shaped-encodings.ts';
-import { type SelectionLike, type ShapedFrame, StreamShaper } from './stream-shaper.ts';
+import { ShapedStreams } from './shaped-streams.ts';
+import { Streams } from './streams.ts';
+import { Subscriber, type SubscriberMeta } from './subscriber.ts';
+import type { StreamShape } from './shaped-encodings.ts';
+import type { SelectionLike } from './stream-shaper.ts';
 
 export interface HubOptions {
   /** Where events come from and where replay history lives. The hub subscribes in `start()`. */
@@ -110,24 +117,21 @@ export class Hub implements ConnectionRegistry {
   readonly #random: () => number;
   readonly #onError: (err: unknown, context: string) => void;
   readonly #fileBudget: { streamsAllowed(): number } | undefined;
-  readonly #subs = new Map<string, Subscriber>();
-  /** Told by every subscriber when its sink closed: one object for all, no closure per stream. */
-  readonly #owner: SubscriberOwner;
+  /** The open streams by id; told by every subscriber when its sink closed. */
+  readonly #streams: Streams;
   /** Interest retained per event type for all streams together, lingering after the last. */
   readonly #interests: InterestLedger;
   readonly #routing = new RoutingIndex<Subscriber>();
-  /** Encoded frames of recent events, reused when the same stamped event is replayed. */
-  readonly #frames = new WeakMap<StampedEvent, Buffer>();
-  /** Shaped payloads and frames of recent events, one per (event, shape), shared by the streams of a shape. */
-  readonly #shaped = new ShapedEncodings((stamped) => this.#frameOf(stamped));
   readonly #cleanups: (() => void)[] = [];
-  readonly #batch: TickCork;
   readonly #batches: BatchWindows;
+  /** The per-event path: transport → routing → sockets. */
+  readonly #fanOut: FanOut;
+  /** Shapers, throttled updates and `a`/`r` frames of shaped streams. */
+  readonly #shaping: ShapedStreams;
   readonly #opening: OpeningContext;
   readonly #selections: SelectionSync;
   #running = false;
   #upstreamDown = false;
-  #whenEmpty: (() => void) | undefined;
 
   constructor(options: HubOptions) {
     this.limits = Object.freeze({ ...DEFAULT_HUB_LIMITS, ...options.limits });
@@ -146,12 +150,30 @@ export class Hub implements ConnectionRegistry {
       timers: this.#timers,
       lingerMs: this.limits.interestLingerMs,
     });
-    this.#batch = new TickCork(this.#now);
     this.#batches = new BatchWindows(this.#timers, this.#now, {
       delivered: (event, count, bytes, now) => this.#observer.delivered(event, count, bytes, now),
       overflowed: (subs) => {
-        for (const sub of subs) this.#close(sub, 'slow_consumer');
+        for (const sub of subs) this.#streams.close(sub, 'slow_consumer');
       },
+    });
+    this.#streams = new Streams({
+      limits: this.limits,
+      observer: this.#observer,
+      batches: this.#batches,
+      now: this.#now,
+      timers: this.#timers,
+      random: this.#random,
+      unroute: (sub) => this.#unroute(sub),
+    });
+    const overflowed = (sub: Subscriber): void => this.#streams.close(sub, 'slow_consumer');
+    this.#fanOut = new FanOut({ routing: this.#routing, batches: this.#batches, observer: this.#observer, now: this.#now, overflowed });
+    this.#shaping = new ShapedStreams({
+      fanOut: this.#fanOut,
+      batches: this.#batches,
+      states: this.#states,
+      timers: this.#timers,
+      now: this.#now,
+      overflowed,
     });
     this.#selections = new SelectionSync({
       targets: options.targets ?? NO_TARGETS,
@@ -159,18 +181,17 @@ export class Hub implements ConnectionRegistry {
       routing: this.#routing,
       now: this.#now,
       flushQueued: (sub, now) => this.#batches.flush(sub, now),
-      overflowed: (sub) => this.#close(sub, 'slow_consumer'),
+      overflowed,
     });
-    this.#owner = { subscriberClosed: (sub, wasOpen) => this.#onSinkClosed(sub, wasOpen) };
     this.#opening = {
       transport: this.#transport,
       states: this.#states,
       retryMs: this.limits.retryMs,
       upstreamDown: () => this.#upstreamDown,
       now: this.#now,
-      frameOf: (stamped) => this.#frameOf(stamped),
+      frameOf: (stamped) => this.#fanOut.frameOf(stamped),
       recordingStarts: (sub) => this.#interests.recordingStarts(typesOf(sub.filter)),
-      shaped: (sub, held) => this.#shapedFrames(sub, held),
+      shaped: (sub, held) => this.#shaping.frames(sub, held),
       delivered: (event, bytes, now) => this.#observer.delivered(event, 1, bytes, now),
       onError: this.#onError,
     };
@@ -180,13 +201,13 @@ export class Hub implements ConnectionRegistry {
     if (this.#running) return;
     this.#running = true;
     this.#upstreamDown = this.#upstream.state === 'disconnected';
-    this.#cleanups.push(this.#transport.subscribe((stamped) => this.#onEvent(stamped)));
+    this.#cleanups.push(this.#transport.subscribe((stamped) => this.#fanOut.deliver(stamped)));
     this.#cleanups.push(this.#upstream.onChange((state) => this.#onUpstream(state)));
     this.#selections.start();
     this.#cleanups.push(() => this.#selections.stop());
     const timers = this.#timers;
     const ping = timers.setInterval(() => this.#ping(), this.limits.pingIntervalMs);
-    const sweep = timers.setInterval(() => this.#sweep(), this.limits.sweepIntervalMs);
+    const sweep = timers.setInterval(() => this.#streams.sweep(), this.limits.sweepIntervalMs);
     this.#cleanups.push(
       () => timers.clearInterval(ping),
       () => timers.clearInterval(sweep),
@@ -202,15 +223,10 @@ export class Hub implements ConnectionRegistry {
     if (!this.#running) return;
     this.#running = false;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    for (const sub of this.#subs.values()) this.#close(sub, 'server_shutdown');
+    for (const sub of this.#streams.values()) this.#streams.close(sub, 'server_shutdown');
     this.#batches.stop();
     this.#interests.stop();
-    if (this.#subs.size === 0) return;
-    const timer = this.#timers.setTimeout(() => {
-      for (const sub of this.#subs.values()) sub.destroy();
-    }, graceMs);
-    await new Promise<void>((resolve) => (this.#whenEmpty = resolve));
-    this.#timers.clearTimeout(timer);
+    await this.#streams.drained(graceMs);
   }
 
   get running(): boolean {
@@ -220,9 +236,10 @@ export class Hub implements ConnectionRegistry {
   /** Throws {@link HubStoppedError}, {@link HubFullError} or {@link FileLimitError} when a new stream cannot be opened now. */
   assertCapacity(): void {
     if (!this.#running) throw new HubStoppedError();
-    if (this.#subs.size >= this.limits.maxClients) throw new HubFullError(this.limits.maxClients);
+    const streams = this.#streams.size;
+    if (streams >= this.limits.maxClients) throw new HubFullError(this.limits.maxClients);
     const byFiles = this.#fileBudget?.streamsAllowed() ?? Infinity;
-    if (this.#subs.size >= byFiles) throw new FileLimitError(byFiles);
+    if (streams >= byFiles) throw new FileLimitError(byFiles);
   }
 
   /**
@@ -234,15 +251,11 @@ export class Hub implements ConnectionRegistry {
     const now = this.#now();
     const age = this.limits.maxConnectionAgeMs;
     const shape = request.shape;
-    let emit: ((frame: ShapedFrame) => void) | undefined;
-    const shaper =
-      shape && (shape.fields || shape.format === 'entities' || shape.throttleMs > 0)
-        ? new StreamShaper({ shape, encodings: this.#shaped, timers: this.#timers, emit: (frame) => emit?.(frame) })
-        : undefined;
+    const shaping = this.#shaping.create(shape);
     const sub = new Subscriber({
       id: request.id,
       sink: request.sink,
-      owner: this.#owner,
+      owner: this.#streams,
       user: request.user,
       filter: request.filter,
       meta: request.meta,
@@ -251,14 +264,11 @@ export class Hub implements ConnectionRegistry {
       // Spread the deadlines of streams opened together (after a restart) over 10 % of the age.
       expiresAt: age > 0 ? now + age - Math.floor(this.#random() * age * 0.1) : null,
       batchMs: request.batchMs ?? 0,
-      shaper,
+      shaper: shaping?.shaper,
     });
-    if (shaper) {
-      emit = (frame) => this.#deliverLater(sub, frame);
-      // The filter's selection follows the registries (area, label, … selectors): `a`/`r` frames.
-      shaper.watch(request.selection ?? sub.filter.selection, (added, removed) => this.#selectionChanged(sub, added, removed));
-    }
-    this.#subs.set(sub.id, sub);
+    // The filter's selection follows the registries (area, label, … selectors): `a`/`r` frames.
+    shaping?.bind(sub, request.selection ?? sub.filter.selection);
+    this.#streams.add(sub);
     // A `format=entities` stream learns of entities that enter its selection as `a` frames (above),
     // not as initial `state_changed` events.
     this.#selections.attach(sub, request.initialState === true && shape?.format !== 'entities');
@@ -272,93 +282,11 @@ export class Hub implements ConnectionRegistry {
     }
 
     const { ok, ready } = openStream(this.#opening, sub, request.lastEventId, request.initialState === true);
-    if (!ok) this.#close(sub, 'slow_consumer');
+    if (!ok) this.#streams.close(sub, 'slow_consumer');
     const live = ready?.then((held) => {
-      if (!held) this.#close(sub, 'slow_consumer');
+      if (!held) this.#streams.close(sub, 'slow_consumer');
     });
     return { id: sub.id, ready: live ?? Promise.resolve() };
-  }
-
-  #onEvent(stamped: StampedEvent): void {
-    const event = stamped.event;
-    this.#observer.eventReceived(event);
-    if (this.#routing.size === 0) return;
-    const now = this.#now();
-    const batch = this.#batch.begin();
-    let frame: Buffer | undefined;
-    let written = 0;
-    let overflowed: Subscriber[] | undefined;
-    this.#routing.forEachMatch(event, (sub) => {
-      if (sub.shaper && sub.state === 'live') {
-        const shaped = sub.shaper.take(stamped, sub.lastId);
-        if (shaped && !this.#writeShaped(sub, shaped, now, batch)) (overflowed ??= []).push(sub);
-        return;
-      }
-      frame ??= this.#frameOf(stamped);
-      if (sub.state === 'live') {
-        if (sub.batchMs > 0) {
-          if (!this.#batches.queue(sub, stamped, frame)) (overflowed ??= []).push(sub);
-          return;
-        }
-        if (batch) this.#batch.add(sub);
-        if (sub.writeEvent(stamped, frame, now)) written++;
-        else (overflowed ??= []).push(sub);
-      } else if (sub.state === 'handover' && !sub.hold(stamped, frame)) {
-        (overflowed ??= []).push(sub);
-      }
-    });
-    if (frame && written > 0) this.#observer.delivered(event, written, frame.length, now);
-    // Closing changes the index, so it waits until the walk is over.
-    if (overflowed) for (const sub of overflowed) this.#close(sub, 'slow_consumer');
-  }
-
-  /** Writes (or queues, on a batching stream) a shaped frame; false when the limit refused it. */
-  #writeShaped(sub: Subscriber, shaped: ShapedFrame, now: number, corked: boolean): boolean {
-    if (sub.batchMs > 0) return this.#batches.queue(sub, shaped.stamped, shaped.frame);
-    if (corked) this.#batch.add(sub);
-    if (!sub.writeEvent(shaped.stamped, shaped.frame, now)) return false;
-    this.#observer.delivered(shaped.stamped.event, 1, shaped.frame.length, now);
-    return true;
-  }
-
-  /** Events (replayed or held during the handover) as a shaped stream gets them now. */
-  #shapedFrames(sub: Subscriber, events: readonly ShapedFrame[]): ShapedFrame[] {
-    if (!sub.shaper) return [...events];
-    const out: ShapedFrame[] = [];
-    for (const { stamped } of events) {
-      const shaped = sub.shaper.take(stamped, sub.lastId);
-      if (shaped) out.push(shaped);
-    }
-    return out;
-  }
-
-  /** A throttled update whose window ended. */
-  #deliverLater(sub: Subscriber, shaped: ShapedFrame): void {
-    if (!sub.open) return;
-    if (!this.#writeShaped(sub, shaped, this.#now(), false)) this.#close(sub, 'slow_consumer');
-  }
-
-  /** A `format=entities` stream's selection changed: `a` for the entities that entered, `r` for those that left. */
-  #selectionChanged(sub: Subscriber, added: readonly string[], removed: readonly string[]): void {
-    if (!sub.open || !sub.shaper) return;
-    const wanted = new Set(added);
-    const entered = wanted.size > 0 ? this.#states.getStates().filter((state) => wanted.has(state.entity_id)) : [];
-    const payloads = sub.shaper.selectionChanged(entered, removed);
-    if (payloads.length === 0) return;
-    const now = this.#now();
-    // Queued events leave first, so the frames below carry the id the client will then have.
-    let ok = !sub.hasQueued || this.#batches.flush(sub, now);
-    for (const payload of payloads) ok = ok && sub.write(encodeFrame({ id: sub.lastId, data: payload }), now);
-    if (!ok) this.#close(sub, 'slow_consumer');
-  }
-
-  #frameOf(stamped: StampedEvent): Buffer {
-    let frame = this.#frames.get(stamped);
-    if (!frame) {
-      frame = encodeFrame({ id: stamped.id, data: eventPayload(stamped.event) });
-      this.#frames.set(stamped, frame);
-    }
-    return frame;
   }
 
   #onUpstream(state: UpstreamState): void {
@@ -373,55 +301,10 @@ export class Hub implements ConnectionRegistry {
     this.#broadcast((sub) => sub.state === 'live', pingPayload(isoTime(this.#now())));
   }
 
-  /** Writes one system payload to every open stream `pick` selects; one encoding per distinct last id. */
+  /** Writes one system payload to every open stream `pick` selects (`broadcast.ts`). */
   #broadcast(pick: (sub: Subscriber) => boolean, payload: string): void {
-    const now = this.#now();
-    const frames = new Map<string | null, Buffer>();
-    const overflowed: Subscriber[] = [];
-    for (const sub of this.#subs.values()) {
-      if (!sub.open || !pick(sub)) continue;
-      // Queued events leave first, so the frame below carries the id the client will then have.
-      if (sub.hasQueued && !this.#batches.flush(sub, now)) {
-        overflowed.push(sub);
-        continue;
-      }
-      let frame = frames.get(sub.lastId);
-      if (!frame) frames.set(sub.lastId, (frame = encodeFrame({ id: sub.lastId, data: payload })));
-      if (!sub.write(frame, now)) overflowed.push(sub);
-    }
-    for (const sub of overflowed) this.#close(sub, 'slow_consumer');
-  }
-
-  #sweep(): void {
-    const now = this.#now();
-    for (const sub of this.#subs.values()) {
-      if (!sub.open) continue;
-      if (sub.congestedSince !== null && now - sub.congestedSince >= this.limits.inactivityTimeoutMs) {
-        this.#close(sub, 'inactive');
-      } else if (sub.expiresAt !== null && now >= sub.expiresAt) {
-        this.#close(sub, 'max_age');
-      }
-    }
-  }
-
-  /**
-   * Ends a stream: unroutes it, releases its interest, and asks it to write why and end; its sink
-   * is destroyed if it has not closed within `closeGraceMs`.
-   */
-  #close(sub: Subscriber, reason: CloseReason): void {
-    if (!sub.open) return;
-    const now = this.#now();
-    this.#unroute(sub);
-    if (sub.hasQueued && reason !== 'slow_consumer') this.#batches.flush(sub, now); // what was queued goes before the notice
-    const notice = closeNotice(reason, this.limits);
-    let last: Buffer | undefined;
-    if (notice) {
-      const retry = this.limits.retryMs + (notice.jitter ? Math.floor(this.#random() * this.limits.retryJitterMs) : 0);
-      last = encodeFrame({ retry, id: sub.lastId, data: errorPayload(notice.code, notice.message, isoTime(now)) });
-    }
-    sub.close(last, now, reason === 'client_closed' ? undefined : { timers: this.#timers, ms: this.limits.closeGraceMs });
-    if (reason === 'slow_consumer') this.#observer.deliveryFailed('slow_consumer', 1);
-    this.#observer.connectionClosed(sub.snapshot(), reason);
+    const overflowed = broadcast(this.#streams.values(), pick, payload, this.#now(), this.#batches);
+    for (const sub of overflowed) this.#streams.close(sub, 'slow_consumer');
   }
 
   #unroute(sub: Subscriber): void {
@@ -431,41 +314,25 @@ export class Hub implements ConnectionRegistry {
     for (const type of typesOf(sub.filter)) this.#interests.release(type);
   }
 
-  /** A sink closed: a stream the client left is closed as `client_closed`; either way it is gone. */
-  #onSinkClosed(sub: Subscriber, wasOpen: boolean): void {
-    if (!this.#subs.delete(sub.id)) return;
-    if (wasOpen) {
-      this.#unroute(sub);
-      this.#observer.connectionClosed(sub.snapshot(), 'client_closed');
-    }
-    if (this.#subs.size === 0 && this.#whenEmpty) {
-      const resolve = this.#whenEmpty;
-      this.#whenEmpty = undefined;
-      resolve();
-    }
-  }
-
   // ConnectionRegistry
 
   list(): ConnectionSnapshot[] {
-    return [...this.#subs.values()].map((sub) => sub.snapshot());
+    return this.#streams.snapshots();
   }
 
   get(id: string): ConnectionSnapshot | undefined {
-    return this.#subs.get(id)?.snapshot();
+    return this.#streams.get(id)?.snapshot();
   }
 
   close(id: string, reason: CloseReason): boolean {
-    const sub = this.#subs.get(id);
+    const sub = this.#streams.get(id);
     if (!sub?.open) return false;
-    this.#close(sub, reason);
+    this.#streams.close(sub, reason);
     return true;
   }
 
   backlogBytes(): number {
-    let total = 0;
-    for (const sub of this.#subs.values()) total += sub.backlogBytes;
-    return total;
+    return this.#streams.backlogBytes();
   }
 
   notifyAdmins(type: string, data: unknown): void {

@@ -1,7 +1,7 @@
 /**
  * The shaped payloads and frames of events (`fields`, `format=entities`; DOCS.md "Shaping"),
  * computed once per (event, shape) and shared by every stream of that shape, as the hub shares
- * the plain frame (`hub.ts`). A diff between an entity's consecutive states is the same for every
+ * the plain frame (`fan-out.ts`). A diff between an entity's consecutive states is the same for every
  * stream that receives the entity, so it is computed once per event; only throttled streams
  * (`stream-shaper.ts`) compute their own, from the state they last delivered.
  *

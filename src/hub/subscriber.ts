@@ -49,7 +49,7 @@ export interface HeldEvent {
   frame: Buffer;
 }
 
-/** What a subscriber tells its hub. One object serves every subscriber of a hub. */
+/** What a subscriber tells its hub (the hub's open streams, `streams.ts`). One object serves every subscriber of a hub. */
 export interface SubscriberOwner {
   /** The subscriber's sink closed; it is gone. `wasOpen`: the hub had not closed it first (the client left). */
   subscriberClosed(sub: Subscriber, wasOpen: boolean): void;

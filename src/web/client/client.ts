@@ -19,6 +19,7 @@ import { reconnectDelay } from './backoff.ts';
 import { type ClientEvents, SseClientError } from './client-events.ts';
 import { type EntitiesMessage, applyEntitiesMessage, isEntitiesMessage } from './compressed-states.ts';
 import { Emitter } from './emitter.ts';
+import { HeldStates } from './held-states.ts';
 import { MessageQueue } from './message-queue.ts';
 import { MetricsRecorder } from './metrics.ts';
 import { type ConnectOptions, cacheKey, subscribeUrl } from './options.ts';
@@ -61,7 +62,8 @@ export class SseClient implements AsyncIterable<ServerMessage> {
   readonly #random: () => number;
   readonly #metrics: MetricsRecorder;
   readonly #cache: StateCache | undefined;
-  readonly #memory = new Map<string, EntityState>();
+  /** The states kept from the stream, in the cache or in memory. */
+  readonly #held: HeldStates;
   #status: ConnectionStatus = 'connecting';
   #started = false;
   #closed = false;
@@ -97,6 +99,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     );
     this.#metrics = new MetricsRecorder(this.#now);
     this.#cache = options.cache === false ? undefined : new StateCache({ key: cacheKey(options), ...options.cache }, this.#timers, this.#now);
+    this.#held = new HeldStates(this.#cache);
   }
 
   /** Restores the cache (so {@link states} paints at once) and starts the first attempt. */
@@ -128,7 +131,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
 
   /** Every known entity state, by entity id (the cache: restored, then kept current by the stream). */
   get states(): Record<string, EntityState> {
-    return this.#cache ? this.#cache.snapshot() : Object.fromEntries(this.#memory);
+    return this.#held.all();
   }
 
   get metrics(): ClientMetrics {
@@ -281,22 +284,11 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     const states = new Map(Object.entries(this.states));
     if (snapshot) states.clear();
     const changed = applyEntitiesMessage(states, message);
-    if (snapshot) {
-      if (this.#cache) this.#cache.replace(states.values());
-      else {
-        this.#memory.clear();
-        for (const [entityId, state] of states) this.#memory.set(entityId, state);
-      }
-    } else {
-      for (const state of changed) {
-        if (this.#cache) this.#cache.apply(state);
-        else if (state.state === null) this.#memory.delete(state.entity_id);
-        else this.#memory.set(state.entity_id, state);
-      }
-    }
+    if (snapshot) this.#held.replace(states.values());
+    else for (const state of changed) this.#held.apply(state);
     if (id !== undefined) {
       this.#lastEventId = id;
-      if (this.#cache) this.#cache.lastEventId = id;
+      this.#held.resumePoint(id);
     }
     this.#emitter.emit('entities', { message, changed, eventId: id });
     if (snapshot) this.#emitter.emit('states', { reason: this.#resumed ? 'replay_gap' : 'initial', states: this.states });
@@ -313,7 +305,7 @@ export class SseClient implements AsyncIterable<ServerMessage> {
     if (message.type === 'state_changed') this.#onState((message as StateChangedMessage).data);
     if (id !== undefined) {
       this.#lastEventId = id;
-      if (this.#cache) this.#cache.lastEventId = id;
+      this.#held.resumePoint(id);
       if (this.#snapshot) this.#completeSnapshot();
     }
     this.#emitter.emit('message', message);
@@ -351,20 +343,14 @@ export class SseClient implements AsyncIterable<ServerMessage> {
       this.#snapshot.states.push(state);
       return;
     }
-    if (this.#cache) this.#cache.apply(state);
-    else if (state.state === null) this.#memory.delete(state.entity_id);
-    else this.#memory.set(state.entity_id, state);
+    this.#held.apply(state);
   }
 
   /** Replaces the cache with the snapshot; `states` is emitted after the frame's own events. */
   #completeSnapshot(): void {
     const { reason, states } = this.#snapshot!;
     this.#snapshot = undefined;
-    if (this.#cache) this.#cache.replace(states);
-    else {
-      this.#memory.clear();
-      for (const state of states) if (state.state !== null) this.#memory.set(state.entity_id, state);
-    }
+    this.#held.replace(states);
     this.#pendingStates = { reason, states: this.states };
   }
 
