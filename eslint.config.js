@@ -83,7 +83,8 @@ export default tseslint.config(
   },
   {
     // The panel runs in browsers: the client library at run time, and the response shapes of
-    // stats/ and alerts/ as types only (`import type`: the bundle gains no server code).
+    // stats/, alerts/ and ha/ (the registries' picker lists) as types only (`import type`: the
+    // bundle gains no server code).
     files: ['src/web/panel/**'],
     rules: {
       'no-restricted-imports': 'off',
@@ -94,10 +95,10 @@ export default tseslint.config(
             KOA,
             { group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'stream'], message: 'src/web/panel/ runs in browsers.' },
             {
-              group: [...allBut('stats', 'alerts', 'web').map((f) => `**/${f}/**`), '**/app/**', '../../main.ts'],
+              group: [...allBut('stats', 'alerts', 'ha', 'web').map((f) => `**/${f}/**`), '**/app/**', '../../main.ts'],
               message: 'src/web/panel/ imports the client library and its own files (docs/ARCHITECTURE.md §2).',
             },
-            { group: ['**/stats/**', '**/alerts/**'], allowTypeImports: true, message: 'The panel takes response shapes as types only (import type).' },
+            { group: ['**/stats/**', '**/alerts/**', '**/ha/**'], allowTypeImports: true, message: 'The panel takes response shapes as types only (import type).' },
           ],
         },
       ],

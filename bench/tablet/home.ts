@@ -7,6 +7,12 @@
 
 export const ROOMS = 30;
 export const TABLET_ROOM = 'kitchen';
+/**
+ * Each room is an area of the simulated registry, named `Tablet <Room>` (the demo home has its own
+ * `kitchen` area, whose entities would join the selection): the tablet's is `tablet_kitchen`.
+ */
+export const areaName = (i: number): string => `Tablet ${title(roomName(i))}`;
+export const TABLET_AREA = 'tablet_kitchen';
 
 /** A seeded PRNG (mulberry32): the same sequence in every run. */
 export function seeded(seed: number): () => number {

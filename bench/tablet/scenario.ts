@@ -1,12 +1,12 @@
 /**
- * `npm run bench -- tablet [--streams 100 --duration 10 --rate 50 --selector entity_id|area]`: a
- * wall tablet showing one room. A 300-entity home changes at `rate` events/s (`home.ts`, seeded);
- * `streams` tablets follow the room's 10 entities, one variant at a time, in the same run:
+ * `npm run bench -- tablet [--streams 1000 --duration 15 --rate 50 --selector area|entity_id]`: a
+ * wall tablet showing one room. A 300-entity home changes at `rate` events/s (`home.ts`, seeded;
+ * every room an area of the simulator's registry); `streams` tablets follow the room's 10
+ * entities, one variant at a time, in the same run:
  *
- * - `entity_id list (today)`: the ten ids, full `state_changed` payloads;
- * - `area`: the room by its selector (`--selector area`: `area=kitchen`, which needs the
- *   selectors and the room's entities in the simulator's area registry; default `entity_id`:
- *   the same ten ids, so this row repeats the first until the selectors are merged);
+ * - `entity_id list (today)`: the ten ids, full `state_changed` payloads: the baseline row;
+ * - `area`: the room by its selector, `area=tablet_kitchen` (default `--selector area`;
+ *   `--selector entity_id` puts the ten ids in every row instead, to tell the selector's cost apart);
  * - `area + fields` (`fields=state,attributes.brightness,last_changed`);
  * - `area + format=entities`, and with the same `fields`.
  *
@@ -26,13 +26,14 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { cpuMs } from '../hub/proc.ts';
-import { TABLET_ROOM } from './home.ts';
 
 interface Ready {
   type: 'ready';
   url: string;
   token: string;
   tablet: string[];
+  /** The tablet room's area id. */
+  area: string;
 }
 interface Stats {
   type: 'stats';
@@ -114,7 +115,7 @@ export async function run(args: string[]): Promise<void> {
       streams: { type: 'string', default: '1000' },
       duration: { type: 'string', default: '15' },
       rate: { type: 'string', default: '50' },
-      selector: { type: 'string', default: 'entity_id' },
+      selector: { type: 'string', default: 'area' },
     },
   });
   const streams = Number(values.streams);
@@ -129,7 +130,7 @@ export async function run(args: string[]): Promise<void> {
     const pid = child.pid!;
     const base = `${ready.url}/subscribe_events?token=${ready.token}`;
     const ids = `entity_id=${ready.tablet.join(',')}`;
-    const area = values.selector === 'area' ? `area=${TABLET_ROOM}` : ids;
+    const area = values.selector === 'area' ? `area=${ready.area}` : ids;
     const fields = 'fields=state,attributes.brightness,last_changed';
     const variants: [string, string][] = [
       ['entity_id list (today)', ids],
@@ -175,7 +176,7 @@ export async function run(args: string[]): Promise<void> {
     const baseline = { cpuMs: (first.cpuMs + last.cpuMs) / 2 };
 
     console.log(`wall tablet: ${streams} tablets × 10 entities of a 300-entity home at ${rate} events/s, ${seconds} s per variant, Node ${process.version}`);
-    console.log(`selector for "area": ${values.selector === 'area' ? `area=${TABLET_ROOM}` : 'the entity_id list (--selector area once the selectors are merged)'}`);
+    console.log(`selector for "area": ${values.selector === 'area' ? `area=${ready.area}` : 'the entity_id list (--selector entity_id)'}`);
     console.log(`baseline: server CPU ${first.cpuMs.toFixed(0)} / ${last.cpuMs.toFixed(0)} ms (before / after) in ${seconds} s with one stream that selects nothing`);
     const header = ['variant', 'deliveries', 'frames', 'bytes/delivery', 'vs today', 'CPU µs/delivery above baseline', 'vs today', 'all server CPU µs/delivery'];
     const today = rows[0]!;

@@ -1,11 +1,13 @@
 /**
  * The wall-tablet bench's server process: the product as `main.ts` builds it, in demo mode on
- * 127.0.0.1, with the 300-entity home of `home.ts` written into the embedded simulator. Changes
- * travel core → websocket → bridge → transport → hub like real ones, at the rate the parent asks.
+ * 127.0.0.1, with the 300-entity home of `home.ts` written into the embedded simulator, each room
+ * an area of its registry (so `area=tablet_kitchen` selects the tablet's ten entities as core would
+ * resolve it). Changes travel core → websocket → bridge → transport → hub like real ones, at the
+ * rate the parent asks. `ready` waits until the hub's registry read resolves the tablet's area.
  *
  * Messages in: {type:'reset'} (stop publishing, write the home's first states, reseed) |
  * {type:'rate', eventsPerSecond} | {type:'stats'} | {type:'stop'}. Out: {type:'ready',
- * url, token, tablet: [entity ids]} and {type:'stats', published, tabletEvents}.
+ * url, token, tablet: [entity ids], area} and {type:'stats', published, tabletEvents}.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/base/log.ts';
 import { SseHubServer } from '../../src/app/server.ts';
-import { type BenchEntity, change, home, room, seeded } from './home.ts';
+import { until } from '../../test/until.ts';
+import { type BenchEntity, ROOMS, TABLET_AREA, areaName, change, home, room, seeded } from './home.ts';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sse-hub-tablet-bench-'));
@@ -43,7 +46,18 @@ async function main(): Promise<void> {
     random = seeded(20);
   };
   reset();
+  const registries = sim.core.registries;
+  for (let i = 0; i < ROOMS; i++) {
+    const area = registries.createArea(areaName(i));
+    for (const entity of room(i)) {
+      // The demo home has a binary_sensor.kitchen_motion of its own: its own area moves it here.
+      if (registries.entities.has(entity.id)) registries.updateEntity(entity.id, { area_id: area.area_id });
+      else registries.createEntity(entity.id, 'demo', { area_id: area.area_id, original_name: String(entity.attributes.friendly_name) });
+    }
+  }
   const tablet = new Set(room(0).map((e) => e.id));
+  const selected = () => server.registries.resolve({ areas: [TABLET_AREA], floors: [], labels: [], devices: [], integrations: [] });
+  await until(() => selected().size === tablet.size && [...tablet].every((id) => selected().has(id)), `the hub resolved area=${TABLET_AREA}`, 10_000);
   let published = 0;
   let tabletEvents = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -86,7 +100,7 @@ async function main(): Promise<void> {
     }
   });
   process.on('disconnect', () => process.exit(0));
-  process.send?.({ type: 'ready', url: `http://127.0.0.1:${String(server.lan.port)}`, token: sim.adminToken, tablet: [...tablet] });
+  process.send?.({ type: 'ready', url: `http://127.0.0.1:${String(server.lan.port)}`, token: sim.adminToken, tablet: [...tablet], area: TABLET_AREA });
 }
 
 main().catch((err: unknown) => {

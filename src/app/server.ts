@@ -34,6 +34,7 @@ import { loadPanel } from '../web/panel-bundle.ts';
 import { panelRouter } from '../http/routes/panel.ts';
 import { connectionsRouter } from '../http/routes/connections.ts';
 import { healthRouter } from '../http/routes/health.ts';
+import { registriesRouter } from '../http/routes/registries.ts';
 import { prometheusRouter } from '../http/routes/prometheus.ts';
 import { statsRouter } from '../http/routes/stats.ts';
 import { subscribeRouter } from '../http/routes/subscribe.ts';
@@ -184,6 +185,7 @@ export class SseHubServer implements Lifecycle {
         rateLimited(limits.requests, collector, [
           statsRouter({ auth, stats }),
           connectionsRouter({ auth, stats, remote: topology.closeRemote }),
+          registriesRouter({ auth, lists: () => this.registries.lists }),
           alertsRouter({ auth, alerts }),
           prometheusRouter({ auth, exporter: prometheus }),
         ]),

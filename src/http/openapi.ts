@@ -20,6 +20,7 @@ import { closedDataSchema, connectionDataSchema } from './routes/connections.ts'
 import { healthDataSchema } from './routes/health.ts';
 import { paramsSchema } from './routes/subscribe.ts';
 import { wsPaths } from './openapi-ws.ts';
+import { registriesDataSchema } from '../ha/registry/registry-view.ts';
 
 type Access = 'public' | 'user' | 'admin';
 
@@ -60,6 +61,7 @@ export const RESPONSE_DATA = {
   Connections: connectionsDataSchema,
   Connection: connectionDataSchema,
   Closed: closedDataSchema,
+  Registries: registriesDataSchema,
   Alerts: alertListSchema,
   ThresholdsView: thresholdsViewSchema,
 } as const;
@@ -104,6 +106,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/sse/connections': { summary: 'Open streams (in Redis mode every instance\'s)', access: 'admin', query: { scope: '`local`: this instance only (Redis mode)' }, data: 'Connections' },
   'GET /api/sse/connections/{id}': { summary: 'One stream', access: 'admin', data: 'Connection' },
   'DELETE /api/sse/connections/{id}': { summary: 'Close one stream', access: 'admin', data: 'Closed' },
+  'GET /api/sse/registries': { summary: 'Areas, floors, labels and devices (ids and names) for the area=, floor=, label= and device_id= selectors', access: 'admin', data: 'Registries' },
   'GET /api/sse/alerts': { summary: 'Active alerts', access: 'admin', data: 'Alerts' },
   'GET /api/sse/alerts/history': { summary: 'Alerts that fired, newest first', access: 'admin', query: { limit: '1-1000 (default 100)' }, data: 'Alerts' },
   'GET /api/sse/alerts/thresholds': { summary: 'Thresholds in force', access: 'admin', data: 'ThresholdsView' },

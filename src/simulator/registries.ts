@@ -5,6 +5,7 @@
  * for entities and devices), and the cascades of an area deletion and of disabling a device.
  * Registry changes never touch the state machine, as in core.
  */
+import { randomBytes } from 'node:crypto';
 import type { EventBus } from './event-bus.ts';
 import type { HaContext } from '../ha/messages.ts';
 import { epochSeconds, type MicroClock } from './time.ts';
@@ -149,6 +150,42 @@ export class SimRegistries {
       entities.push(compactEntry(entity));
     }
     return { entity_categories: { '0': 'config', '1': 'diagnostic' }, entities };
+  }
+
+  /**
+   * Registers an entity as an integration does the first time it adds one: an entry with core's
+   * defaults and `entity_registry_updated` `{action: 'create', entity_id}`. For simulated homes
+   * built after start (the wall-tablet bench); the state machine is not touched, as in core.
+   */
+  createEntity(entityId: string, platform: string, changes: { area_id?: string | null; device_id?: string | null; labels?: string[]; original_name?: string | null } = {}): SimEntity {
+    if (this.entities.has(entityId)) throw new Error(`${entityId} is already registered`);
+    const now = this.#now();
+    const entity: SimEntity = {
+      area_id: changes.area_id ?? null,
+      categories: {},
+      config_entry_id: null,
+      config_subentry_id: null,
+      created_at: now,
+      device_id: changes.device_id ?? null,
+      disabled_by: null,
+      entity_category: null,
+      entity_id: entityId,
+      has_entity_name: false,
+      hidden_by: null,
+      icon: null,
+      id: randomBytes(16).toString('hex'),
+      labels: changes.labels ?? [],
+      modified_at: now,
+      name: null,
+      options: {},
+      original_name: changes.original_name ?? null,
+      platform,
+      translation_key: null,
+      unique_id: entityId,
+    };
+    this.entities.set(entityId, entity);
+    this.#fire('entity_registry_updated', { action: 'create', entity_id: entityId });
+    return entity;
   }
 
   updateEntity(entityId: string, changes: EntityChanges): SimEntity {

@@ -123,6 +123,9 @@ async function sweep(demo: DemoServer): Promise<string[]> {
     assert.equal((list.json?.data?.connections as unknown[]).length, 1, 'the open stream is listed');
     assert.equal((await call('GET', '/api/sse/connections?scope=local')).status, 200);
     assert.equal((await call('GET', `/api/sse/connections/${id}`)).status, 200);
+    await until(() => demo.server.registries.reads > 0, 'the registries were read');
+    const registries = await call('GET', '/api/sse/registries');
+    assert.ok((registries.json?.data?.areas as { id: string }[]).some((a) => a.id === 'kitchen'), 'the demo home\'s areas are listed');
     problems.push(...(await checkWebSocket(demo, id)));
 
     // An alert that fires now: one stream is at a threshold of one, without a sustain period.

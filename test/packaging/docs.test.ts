@@ -103,7 +103,7 @@ describe('DOCS.md API reference', () => {
   it('covers every endpoint and WebSocket message of the contract', () => {
     const mentions = [
       'GET /subscribe_events', 'POST /subscribe_events', 'POST /get_sse_stats', 'GET /api/sse/stats',
-      'GET /api/sse/connections', 'GET /api/sse/connections/{id}', 'DELETE /api/sse/connections/{id}',
+      'GET /api/sse/connections', 'GET /api/sse/connections/{id}', 'DELETE /api/sse/connections/{id}', 'GET /api/sse/registries',
       'GET /api/sse/metrics?period=1h\\|24h\\|7d\\|30d', 'GET /api/sse/history', 'GET /api/sse/alerts',
       'GET /api/sse/alerts/history', 'GET /api/sse/alerts/thresholds', 'PUT /api/sse/alerts/thresholds',
       'GET /api/admin/sse-monitor', '/ws', 'GET /metrics', 'GET /healthz', 'Last-Event-ID',

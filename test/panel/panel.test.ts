@@ -164,6 +164,30 @@ describe('the panel under an ingress path', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
   });
 
+  it('picks an area from the registries: the tail reopens with area= and shows only that area', async () => {
+    // The demo home's kitchen (src/simulator/demo-registry.ts; test/http/selectors.test.ts pins the set).
+    const kitchen = ['automation.kitchen_motion_lights', 'binary_sensor.kitchen_motion', 'light.kitchen', 'switch.coffee_maker'];
+    await page.getByLabel('Event type').selectOption('');
+    const before = new Set(server.hub.list().map((s) => s.id));
+    await page.getByLabel('Area').selectOption({ label: 'Kitchen (Ground Floor)' });
+    // The hub holds the reopened stream (its selection resolved) before the changes below.
+    await until(() => server.hub.list().some((s) => !before.has(s.id)), 'the tail reopened');
+    assert.ok(requests.some((u) => u.includes('/subscribe_events') && u.includes('area=kitchen')), 'the stream asked for area=kitchen');
+    // A change outside the kitchen first, then one inside: once the second shows, the first would have too.
+    const sim = server.simulator!;
+    sim.setState('light.porch', 'on', { marker: 'outside' });
+    sim.setState('light.kitchen', 'on', { marker: 'inside' });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('ol.events > li pre')).some((pre) => pre.textContent?.includes('"inside"')));
+    const entities = await page.locator('ol.events > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-entity') ?? ''));
+    assert.ok(entities.length > 0);
+    for (const entity of entities.filter((e) => e !== '')) assert.ok(kitchen.includes(entity), `${entity} is in the kitchen`);
+    assert.equal(await page.locator('ol.events > li pre', { hasText: '"outside"' }).count(), 0, 'the porch light is not in the kitchen');
+    await screenshots('events-area');
+    const picked = new Set(server.hub.list().map((s) => s.id));
+    await page.getByLabel('Area').selectOption('');
+    await until(() => server.hub.list().some((s) => !picked.has(s.id)), 'the tail reopened without area=');
+  });
+
   it('sorts and searches the connections and disconnects a real stream after confirmation', async () => {
     const lan = `http://127.0.0.1:${server.lan.port}`;
     const open = (agent: string, query = '') =>

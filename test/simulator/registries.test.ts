@@ -168,3 +168,14 @@ test('updates fire *_registry_updated with ids and the old values, as core does'
   assert.ok((await command(c, { id: 26, type: 'config/device_registry/update', device_id: plug, area_id: 'kitchen' })).success);
   c.close();
 });
+
+test('an entity registered after start fires a create event and lists with its area', async () => {
+  const c = await RawClient.authenticated(sim.wsUrl, sim.adminToken);
+  await command(c, { id: 1, type: 'subscribe_events', event_type: 'entity_registry_updated' });
+  sim.core.registries.createEntity('light.shed', 'template', { area_id: 'garden', original_name: 'Shed' });
+  assert.deepEqual((await nextEvent(c)).event.data, { action: 'create', entity_id: 'light.shed' });
+  const display = (await command(c, { id: 2, type: 'config/entity_registry/list_for_display' })).result as { entities: Record<string, unknown>[] };
+  assert.deepEqual(display.entities.find((e) => e.ei === 'light.shed'), { ei: 'light.shed', pl: 'template', ai: 'garden', lb: [], en: 'Shed' });
+  assert.throws(() => sim.core.registries.createEntity('light.shed', 'template'), /already registered/);
+  c.close();
+});

@@ -2,12 +2,15 @@
  * `<sse-events>`: a live tail of the events the hub streams, like Home Assistant's developer
  * tools event page: one stream through the add-on's client library (src/web/client/, the token in a
  * header on the LAN port), filters by event type, entity and domain, pausable, and at most
- * {@link CAP} events kept in memory.
+ * {@link CAP} events kept in memory. The area, label and device pickers (lists from
+ * `GET /api/sse/registries`) are selectors of the stream itself (`area=`, `label=`, `device_id=`):
+ * picking one reopens the stream with it, so the hub sends only what it selects.
  */
 import { html } from 'lit';
 import { connect, type SseClient } from '../client/index.ts';
 import type { ServerMessage } from '../client/types.ts';
-import { storedToken } from './api.ts';
+import type { RegistriesData } from '../../ha/registry/registry-view.ts';
+import { api, storedToken } from './api.ts';
 import { time } from './format.ts';
 import { LightElement } from './light-element.ts';
 
@@ -45,6 +48,10 @@ export class EventsView extends LightElement {
     type: { state: true },
     entity: { state: true },
     domain: { state: true },
+    area: { state: true },
+    label: { state: true },
+    device: { state: true },
+    registries: { state: true },
   };
 
   rows: Row[] = [];
@@ -54,16 +61,52 @@ export class EventsView extends LightElement {
   type = '';
   entity = '';
   domain = '';
+  /** The stream's selectors: an area, label and device id, or '' for none. */
+  area = '';
+  label = '';
+  device = '';
+  /** The picker lists; undefined until loaded (or when they cannot be). */
+  registries: RegistriesData | undefined;
   #types = new Set(['state_changed', 'service_called', 'automation_triggered', 'script_executed']);
   #client: SseClient | undefined;
   #n = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const client = connect({ url: '.', token: () => storedToken() ?? '', transport: 'fetch', cache: false });
+    this.#open();
+    api<RegistriesData>('GET', 'api/sse/registries').then(
+      (lists) => (this.registries = lists),
+      () => (this.registries = undefined), // the pickers stay hidden; the tail works without them
+    );
+  }
+
+  /** (Re)opens the stream with the picked selectors. */
+  #open(): void {
+    this.#client?.close();
+    const pick = (id: string) => (id ? [id] : undefined);
+    const client = connect({
+      url: '.',
+      token: () => storedToken() ?? '',
+      transport: 'fetch',
+      cache: false,
+      area: pick(this.area),
+      label: pick(this.label),
+      device_id: pick(this.device),
+    });
     client.on('status', (s) => (this.status = s));
-    client.on('message', (m) => this.#receive(m));
+    client.on('message', (m) => {
+      if (this.#client === client) this.#receive(m);
+    });
     this.#client = client;
+  }
+
+  /** A picker changed: the old stream's rows do not fit the new selection. */
+  #select(kind: 'area' | 'label' | 'device', id: string): void {
+    if (this[kind] === id) return;
+    this[kind] = id;
+    this.rows = [];
+    this.missed = 0;
+    this.#open();
   }
 
   override disconnectedCallback(): void {
@@ -92,6 +135,28 @@ export class EventsView extends LightElement {
     );
   }
 
+  /** Area (with its floor), label and device selects, when the lists are loaded and not empty. */
+  #pickers() {
+    const lists = this.registries;
+    if (!lists) return null;
+    const floors = new Map(lists.floors.map((f) => [f.id, f.name]));
+    const areas = new Map(lists.areas.map((a) => [a.id, a.name]));
+    const picker = (kind: 'area' | 'label' | 'device', title: string, none: string, options: { id: string; name: string; detail?: string }[]) =>
+      options.length === 0
+        ? null
+        : html`<label>${title}
+            <select name=${kind} @change=${(e: Event) => this.#select(kind, (e.target as HTMLSelectElement).value)}>
+              <option value="">${none}</option>
+              ${options.map((o) => html`<option value=${o.id} ?selected=${this[kind] === o.id}>${o.detail ? `${o.name} (${o.detail})` : o.name}</option>`)}
+            </select></label>`;
+    const detail = (id: string | undefined, names: Map<string, string>) => (id ? names.get(id) : undefined);
+    return html`
+      ${picker('area', 'Area', 'all areas', lists.areas.map((a) => ({ id: a.id, name: a.name, detail: detail(a.floor_id, floors) })))}
+      ${picker('label', 'Label', 'all labels', lists.labels)}
+      ${picker('device', 'Device', 'all devices', lists.devices.map((d) => ({ id: d.id, name: d.name, detail: detail(d.area_id, areas) })))}
+    `;
+  }
+
   #togglePause(): void {
     this.paused = !this.paused;
     if (!this.paused) this.missed = 0;
@@ -109,6 +174,7 @@ export class EventsView extends LightElement {
           </select></label>
         <label>Entity <input name="entity" type="search" placeholder="light.kitchen" .value=${this.entity} @input=${(e: InputEvent) => (this.entity = text(e))} /></label>
         <label>Domain <input name="domain" type="search" placeholder="light" .value=${this.domain} @input=${(e: InputEvent) => (this.domain = text(e))} /></label>
+        ${this.#pickers()}
         <button type="button" class=${this.paused ? 'primary' : ''} aria-pressed=${this.paused ? 'true' : 'false'} @click=${this.#togglePause}>
           ${this.paused ? 'Resume' : 'Pause'}</button>
         <button type="button" class="text" @click=${() => (this.rows = [])}>Clear</button>
