@@ -185,20 +185,21 @@ export class RedisCluster {
     return this.#standby.leader;
   }
 
-  /** A fenced append; failures are logged once until an append succeeds. */
-  #append(event: HubEvent): void {
-    this.transport.publish(event).then(
+  /** A fenced append; failures are logged once until an append succeeds, and rejected for the feed to hold. */
+  #append(event: HubEvent): Promise<unknown> {
+    return this.transport.publish(event).then(
       () => {
         if (!this.#publishFailing) return;
         this.#publishFailing = false;
         this.#log.info('appending events to Redis works again');
       },
       (err: unknown) => {
-        this.#feed.appendFailed(event);
-        if (this.#publishFailing) return;
-        this.#publishFailing = true;
-        if (err instanceof FencedError) this.#log.warn('an event was not appended: this instance no longer holds the leader lock');
-        else this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'appending events to Redis failed; events are held and appended in order when it works');
+        if (!this.#publishFailing) {
+          this.#publishFailing = true;
+          if (err instanceof FencedError) this.#log.warn('an event was not appended: this instance no longer holds the leader lock');
+          else this.#log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'appending events to Redis failed; events are held and appended in order when it works');
+        }
+        throw err;
       },
     );
   }
@@ -267,8 +268,18 @@ export class RedisCluster {
 
   /** The leader's lock was confirmed: what it held while Redis was away is appended, in order. */
   #flush(): void {
-    const appended = this.#feed.flush();
-    if (appended > 0) this.#log.info({ appended, dropped: this.#feed.dropped }, 'appended the events held while appending failed');
+    if (this.#feed.held === 0) return;
+    // An append that failed may have reached the stream all the same (its reply was lost): the
+    // stream is read to its end first, so the feed crosses it off instead of appending it twice.
+    this.transport.caughtUp().then(
+      () => {
+        const appended = this.#feed.flush();
+        if (appended > 0) this.#log.info({ appended, dropped: this.#feed.dropped }, 'appended the events held while appending failed');
+      },
+      () => {
+        // Redis is away again: the next renewal flushes.
+      },
+    );
   }
 
   /**
@@ -317,7 +328,9 @@ export class RedisCluster {
     }
     if (this.#term !== term || !this.#lock.leader) return;
     const { resynced, recovered } = this.#feed.goLive();
-    this.#log.info({ resynced, recovered, tookMs: this.#now() - startedAt }, 'took over: appended what the last leader had not');
+    // Appends of the last term still in flight settle first (a late failure goes in its place).
+    const waitingForAppends = this.#feed.inFlight;
+    this.#log.info({ resynced, recovered, waitingForAppends, tookMs: this.#now() - startedAt }, 'took over: appended what the last leader had not');
     await this.#announce(bridge.state);
   }
 

@@ -24,6 +24,8 @@ export interface HandoverBufferOptions {
 interface Held {
   event: HubEvent;
   at: number;
+  /** Core's order of the event, given by the caller: an append that failed late goes back in its place. */
+  seq: number;
 }
 
 /** Core's identity of an event, or undefined for events core never sent (resync, status). */
@@ -54,19 +56,17 @@ export class HandoverBuffer {
     return this.#pending.size;
   }
 
-  /** An event whose append failed: held again unless the stream showed it meanwhile. */
-  held(event: HubEvent): void {
-    this.received(event);
-  }
-
-  /** An event this instance received from core. */
-  received(event: HubEvent): void {
+  /**
+   * An event this instance received from core (`seq` its place in core's order), or one whose
+   * append failed (held again, in its place, unless the stream showed it meanwhile).
+   */
+  received(event: HubEvent, seq: number): void {
     const key = handoverKey(event);
     if (key === undefined) return;
     const now = this.#now();
     this.#prune(now);
     if (this.#seen.delete(key)) return;
-    this.#pending.set(key, { event, at: now });
+    this.#pending.set(key, { event, at: now, seq });
   }
 
   /** An event read back from the shared stream: some leader appended it. */
@@ -79,9 +79,12 @@ export class HandoverBuffer {
     this.#seen.set(key, now);
   }
 
-  /** What was received and never appended, in order; the buffer is empty afterwards. */
+  /**
+   * What was received and never appended, in core's order (an append that failed after a later
+   * one did is not last); the buffer is empty afterwards.
+   */
   take(): HubEvent[] {
-    const events = [...this.#pending.values()].map((held) => held.event);
+    const events = [...this.#pending.values()].sort((a, b) => a.seq - b.seq).map((held) => held.event);
     this.#pending.clear();
     return events;
   }
