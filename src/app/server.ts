@@ -99,7 +99,7 @@ export class SseHubServer implements Lifecycle {
   readonly fileBudget: FileBudget;
   readonly metrics: MetricsModule;
   readonly wsApi: WsApi;
-  /** One process or Redis mode (`redis_url`), picked once (src/app/topology.ts). */
+  /** One process or Redis mode (`redis_url`), picked once (src/app/create-topology.ts). */
   readonly topology: Topology;
   /** Identifies this process in `/api/admin/sse-monitor` (and among instances in Redis mode). */
   readonly instanceId = `sse-hub-${randomBytes(4).toString('hex')}`;
