@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { RecordingEventSource } from '../http/subscribe-harness.ts';
-import { type Run, childEnv, findLine, killLeftovers, start, waitFor } from '../process-harness.ts';
+import { type Run, findLine, killLeftovers, waitFor } from '../process-harness.ts';
+import { type ClusterInstance, launchInstance } from './launch.ts';
 import { redisClient } from '../../src/transport/redis-client.ts';
 import { TestRedis } from '../redis-server.ts';
 import { until } from '../until.ts';
@@ -24,29 +25,15 @@ const dir = mkdtempSync(join(tmpdir(), 'sse-hub-cluster-'));
 const redis = new TestRedis();
 const core = new HaSimulator({ seed: 11 });
 
-interface Instance {
-  name: string;
-  run: Run;
-  base: string;
-}
+type Instance = ClusterInstance<'A' | 'B' | 'C'>;
 const instances: Record<'A' | 'B' | 'C', Instance> = {} as never;
 const streams: RecordingEventSource[] = [];
 /** The client that moved from B to C (test 2); test 3 closes it from A. */
 let moved: RecordingEventSource | undefined;
 
 async function launch(name: 'A' | 'B' | 'C'): Promise<Instance> {
-  const env = childEnv(join(dir, name), {
-    HA_URL: core.url,
-    HA_TOKEN: core.adminToken,
-    REDIS_URL: redis.url,
-    RATE_LIMIT_PER_MINUTE: String(BUDGET),
-    STREAM_LIMIT: '1000',
-    SSE_HUB_TEST_CLUSTER: JSON.stringify(TIMINGS),
-  });
-  const run = start(['--import', 'tsx', 'test/cluster/instance.ts'], process.cwd(), env);
-  const started = await waitFor(`${name} started`, run, () => findLine(run.stdout(), 'SSE Hub started'), 15_000);
-  await waitFor(`${name} joined`, run, () => findLine(run.stdout(), 'joined the Redis cluster'), 5000);
-  return (instances[name] = { name, run, base: `http://127.0.0.1:${started.lanPort as number}` });
+  const instance = await launchInstance({ name, dir, core, redisUrl: redis.url, timings: TIMINGS, env: { RATE_LIMIT_PER_MINUTE: String(BUDGET), STREAM_LIMIT: '1000' } });
+  return (instances[name] = instance);
 }
 
 function lines(run: Run, msg: string): Record<string, unknown>[] {

@@ -17,7 +17,8 @@ import { HaSimulator } from '../../src/simulator/index.ts';
 import { redisClient } from '../../src/transport/redis-client.ts';
 import { RecordingEventSource } from '../http/subscribe-harness.ts';
 import { until } from '../until.ts';
-import { type Run, childEnv, findLine, killLeftovers, start, waitFor } from '../process-harness.ts';
+import { type Run, findLine, killLeftovers, waitFor } from '../process-harness.ts';
+import { type ClusterInstance, launchInstance } from './launch.ts';
 import { TestRedis } from '../redis-server.ts';
 
 const TIMINGS = { lockTtlMs: 1500, heartbeatMs: 500, expiryMs: 3000, blockMs: 300 };
@@ -30,28 +31,13 @@ const redis = new TestRedis();
 const core = new HaSimulator({ seed: 13 });
 
 type Name = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
-interface Instance {
-  name: Name;
-  run: Run;
-  base: string;
-  instanceId: string;
-}
+type Instance = ClusterInstance<Name>;
 const instances = {} as Record<Name, Instance>;
 const clients: { on: Name; es: RecordingEventSource }[] = [];
 
 async function launch(name: Name): Promise<Instance> {
-  const env = childEnv(join(dir, name), {
-    HA_URL: core.url,
-    HA_TOKEN: core.adminToken,
-    REDIS_URL: redis.url,
-    STREAM_LIMIT: '0',
-    RATE_LIMIT_PER_MINUTE: '100000',
-    SSE_HUB_TEST_CLUSTER: JSON.stringify(TIMINGS),
-  });
-  const run = start(['--import', 'tsx', 'test/cluster/instance.ts'], process.cwd(), env);
-  const started = await waitFor(`${name} started`, run, () => findLine(run.stdout(), 'SSE Hub started'), 20_000);
-  await waitFor(`${name} joined`, run, () => findLine(run.stdout(), 'joined the Redis cluster'), 8000);
-  return (instances[name] = { name, run, base: `http://127.0.0.1:${started.lanPort as number}`, instanceId: started.instanceId as string });
+  const instance = await launchInstance({ name, dir, core, redisUrl: redis.url, timings: TIMINGS, env: { STREAM_LIMIT: '0', RATE_LIMIT_PER_MINUTE: '100000' }, startMs: 20_000, joinMs: 8000 });
+  return (instances[name] = instance);
 }
 
 /** What one received event counts as, and its sequence number within its kind. */

@@ -15,7 +15,8 @@ import { after, before, test } from 'node:test';
 import { HaSimulator } from '../../src/simulator/index.ts';
 import { RawStream, RecordingEventSource } from '../http/subscribe-harness.ts';
 import { until } from '../until.ts';
-import { type Run, childEnv, findLine, killLeftovers, start, waitFor } from '../process-harness.ts';
+import { findLine, killLeftovers, waitFor } from '../process-harness.ts';
+import { type ClusterInstance, launchInstance } from './launch.ts';
 import { TestRedis } from '../redis-server.ts';
 
 /** The heartbeat is 60 s: nothing these tests see can come from it. */
@@ -26,29 +27,13 @@ const redis = new TestRedis();
 const core = new HaSimulator({ seed: 12 });
 
 type Name = 'A' | 'B' | 'C';
-interface Instance {
-  name: Name;
-  run: Run;
-  base: string;
-  instanceId: string;
-}
+type Instance = ClusterInstance<Name>;
 const instances = {} as Record<Name, Instance>;
 const open: { close(): void }[] = [];
 
 async function launch(name: Name): Promise<Instance> {
-  const env = childEnv(join(dir, name), {
-    HA_URL: core.url,
-    HA_TOKEN: core.adminToken,
-    REDIS_URL: redis.url,
-    MAX_CLIENTS: String(MAX_CLIENTS),
-    STREAM_LIMIT: '0',
-    RATE_LIMIT_PER_MINUTE: '100000',
-    SSE_HUB_TEST_CLUSTER: JSON.stringify(TIMINGS),
-  });
-  const run = start(['--import', 'tsx', 'test/cluster/instance.ts'], process.cwd(), env);
-  const started = await waitFor(`${name} started`, run, () => findLine(run.stdout(), 'SSE Hub started'), 15_000);
-  await waitFor(`${name} joined`, run, () => findLine(run.stdout(), 'joined the Redis cluster'), 5000);
-  return (instances[name] = { name, run, base: `http://127.0.0.1:${started.lanPort as number}`, instanceId: started.instanceId as string });
+  const instance = await launchInstance({ name, dir, core, redisUrl: redis.url, timings: TIMINGS, env: { MAX_CLIENTS: String(MAX_CLIENTS), STREAM_LIMIT: '0', RATE_LIMIT_PER_MINUTE: '100000' } });
+  return (instances[name] = instance);
 }
 
 const admin = { Authorization: `Bearer ${core.adminToken}` };
