@@ -26,6 +26,7 @@ import { FakeClock } from '../metrics/helpers.ts';
 import { type Frame, FrameParser } from '../sse-frames.ts';
 import { until } from '../until.ts';
 import { keepLast } from '../transport/policies.ts';
+import { afterEach } from 'node:test';
 
 export { FakeClock, FakeInterest, FakeStates, FakeUpstream, RecordingObserver, type Frame, FrameParser };
 
@@ -296,3 +297,33 @@ export class RecordingEventSource {
 
 
 export type { CloseReason, ConnectionSnapshot, HubObserver };
+
+/**
+ * Per-test cleanup for the subscribe suites: after each test, the clients it tracked are closed
+ * (in the order they were added), then the harnesses it started are stopped.
+ */
+export function perTest() {
+  const harnesses: Harness[] = [];
+  const closers: (() => void)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) close();
+    for (const h of harnesses.splice(0)) await h.stop();
+  });
+  return {
+    /** Starts a harness that is stopped after the test. */
+    harness: async (options: HarnessOptions = {}): Promise<Harness> => {
+      const h = await startHarness(options);
+      harnesses.push(h);
+      return h;
+    },
+    /** Closes `client` after the test; returns it. */
+    track: <T extends { close(): void }>(client: T): T => {
+      closers.push(() => client.close());
+      return client;
+    },
+    /** Runs these after the test, in order, before the harnesses stop. */
+    onCleanup: (...close: (() => void)[]): void => {
+      closers.push(...close);
+    },
+  };
+}

@@ -1,27 +1,11 @@
 /** `/subscribe_events` across the server's life: upstream loss, shutdown, the ingress listener, interest. */
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
-import { ADMIN_TOKEN, type Harness, type HarnessOptions, RecordingEventSource, USER_TOKEN, openStream, request, startHarness, stateEvent, typedEvent } from './subscribe-harness.ts';
+import { ADMIN_TOKEN, RecordingEventSource, USER_TOKEN, openStream, request, stateEvent, typedEvent, perTest } from './subscribe-harness.ts';
 import { until } from '../until.ts';
 
-const harnesses: Harness[] = [];
-const closers: (() => void)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) close();
-  for (const h of harnesses.splice(0)) await h.stop();
-});
-
-async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
-
-const track = <T extends { close(): void }>(x: T): T => {
-  closers.push(() => x.close());
-  return x;
-};
+const { harness, track } = perTest();
 
 describe('upstream', () => {
   test('core going away: one upstream_unavailable per stream, the stream stays open, events resume after', async () => {

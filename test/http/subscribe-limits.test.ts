@@ -1,26 +1,10 @@
 /** `/subscribe_events` limits: clients, streams per window, requests per minute, slow consumers, inactivity, max age. */
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_TOKEN, FakeClock, FrameParser, type Harness, type HarnessOptions, RecordingEventSource, StalledClient, USER_TOKEN, openStream, request, startHarness, stateEvent } from './subscribe-harness.ts';
+import { ADMIN_TOKEN, FakeClock, FrameParser, type Harness, RecordingEventSource, StalledClient, USER_TOKEN, openStream, request, stateEvent, perTest } from './subscribe-harness.ts';
 import { until } from '../until.ts';
 
-const harnesses: Harness[] = [];
-const closers: (() => void)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) close();
-  for (const h of harnesses.splice(0)) await h.stop();
-});
-
-async function harness(options: HarnessOptions): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
-
-const track = <T extends { close(): void }>(x: T): T => {
-  closers.push(() => x.close());
-  return x;
-};
+const { harness, track } = perTest();
 
 const SSE = { Accept: 'text/event-stream' };
 

@@ -11,13 +11,13 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import type http2 from 'node:http2';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Listener } from '../../src/http/listeners.ts';
 import { TlsCertificateError, loadTlsCertificate } from '../../src/http/tls-certificate.ts';
 import { createApp } from '../../src/http/app.ts';
 import { captureLogger } from '../log-capture.ts';
 import { type TestCertificate, makeTestCertificate } from '../tls-cert.ts';
-import { ADMIN_TOKEN, FrameParser, type Harness, type HarnessOptions, startHarness, stateEvent } from './subscribe-harness.ts';
+import { ADMIN_TOKEN, FrameParser, type Harness, type HarnessOptions, stateEvent, perTest } from './subscribe-harness.ts';
 import { until } from '../until.ts';
 import { connectH2, openH2, requestH2 } from './h2-client.ts';
 
@@ -27,24 +27,12 @@ before(() => {
 });
 after(() => cert.remove());
 
-const harnesses: Harness[] = [];
-const sessions: http2.ClientHttp2Session[] = [];
-const closers: (() => void)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) close();
-  for (const session of sessions.splice(0)) session.destroy();
-  for (const h of harnesses.splice(0)) await h.stop();
-});
-
-async function tlsHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const h = await startHarness({ ...options, tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
-  harnesses.push(h);
-  return h;
-}
+const { harness, onCleanup } = perTest();
+const tlsHarness = (options: HarnessOptions = {}): Promise<Harness> => harness({ ...options, tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
 
 async function session(h: Harness): Promise<http2.ClientHttp2Session> {
   const s = await connectH2(h.lan, cert.cert);
-  sessions.push(s);
+  onCleanup(() => s.destroy());
   return s;
 }
 
@@ -90,7 +78,7 @@ describe('one TLS port, two protocols', () => {
     assert.equal(head.headers.connection, undefined);
 
     const first = await openH2(s, '/subscribe_events', AUTH);
-    closers.push(() => first.close());
+    onCleanup(() => first.close());
     await first.waitFor((x) => x.frames.length > 0, 'the first stream opens');
     const refused = await openH2(s, '/subscribe_events', { ...AUTH, accept: 'text/event-stream' });
     await refused.waitFor((x) => x.ended, 'the refusal ends');
@@ -131,7 +119,7 @@ describe('streams over HTTP/2', () => {
     for (const state of ['4', '5']) h.publish(stateEvent('light.a', state));
 
     const resumed = await openH2(s, '/subscribe_events?entity_id=light.a', { ...AUTH, 'last-event-id': resumeFrom });
-    closers.push(() => resumed.close());
+    onCleanup(() => resumed.close());
     await resumed.waitFor((x) => x.events.length === 3, 'the three events after the resume point');
     assert.deepEqual(resumed.events.map((f) => (f.json.data as { state: string }).state), ['3', '4', '5']);
     assert.ok(!resumed.frames.some((f) => f.json.type === 'error'), 'no replay_gap');
@@ -143,7 +131,7 @@ describe('streams over HTTP/2', () => {
     const big = 'x'.repeat(1500);
     // An open stream keeps state_changed recorded for replay (the hub records what someone wants).
     const holder = await openH2(s, '/subscribe_events?entity_id=light.a', AUTH);
-    closers.push(() => holder.close());
+    onCleanup(() => holder.close());
     await holder.waitFor((x) => x.frames.length > 0, 'the holder opens');
     const first = h.publish(stateEvent('light.a', 'first'));
     // 30 events of ~1.6 KB: about 48 KB, three times the limit, and within the client's 64 KiB window.
@@ -151,7 +139,7 @@ describe('streams over HTTP/2', () => {
       h.publish({ ...stateEvent('light.a', String(i)), data: { entity_id: 'light.a', state: String(i), attributes: { big }, old_state: null } });
     }
     const resumed = await openH2(s, '/subscribe_events?entity_id=light.a', { ...AUTH, 'last-event-id': first.id });
-    closers.push(() => resumed.close());
+    onCleanup(() => resumed.close());
     await resumed.waitFor((x) => x.events.length === 30, 'the whole replay');
     assert.ok(!resumed.frames.some((f) => f.json.type === 'error'));
     assert.deepEqual(h.observer.reasons(), []);
@@ -162,7 +150,7 @@ describe('streams over HTTP/2', () => {
     const h = await tlsHarness();
     const s = await session(h);
     const stream = await openH2(s, '/subscribe_events?entity_id=light.a&batch=20', { ...AUTH, 'accept-encoding': 'gzip' }, { gunzip: true });
-    closers.push(() => stream.close());
+    onCleanup(() => stream.close());
     assert.equal(stream.headers['content-encoding'], 'gzip');
     await stream.waitFor((x) => x.frames.some((f) => f.json.type === 'connection'), 'connection frame');
     h.publish(stateEvent('light.a', 'on'));
@@ -178,7 +166,7 @@ describe('streams over HTTP/2', () => {
     const s = await session(h);
     const stalled = await openH2(s, '/subscribe_events?entity_id=light.a', AUTH);
     const reading = await openH2(s, '/subscribe_events?entity_id=light.a', AUTH);
-    closers.push(() => stalled.close(), () => reading.close());
+    onCleanup(() => stalled.close(), () => reading.close());
     await stalled.waitFor((x) => x.frames.length > 0, 'the stalled stream opens');
     await reading.waitFor((x) => x.frames.length > 0, 'the reading stream opens');
     stalled.stream.pause(); // reads nothing more: its flow-control window closes, the server's buffer fills
@@ -216,7 +204,7 @@ describe('HTTP/1.1 on the TLS port', () => {
       },
     );
     req.on('error', () => {});
-    closers.push(() => req.destroy());
+    onCleanup(() => req.destroy());
     await until(() => frames.frames.some((f) => f.json.type === 'connection'), 'connection frame');
     assert.equal(response!.headers['transfer-encoding'], 'chunked');
     assert.equal(h.hub.list()[0]!.httpVersion, '1.1');

@@ -5,12 +5,12 @@
  * a spoofed header from an unlisted peer changes nothing.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { TrustedProxies, forwardedHops } from '../../src/http/client-address.ts';
 import { AddressSet, parseAddressRange } from '../../src/base/address-range.ts';
 import { UserDirectory } from '../../src/ha/users.ts';
 import { captureLogger } from '../log-capture.ts';
-import { ADMIN, ADMIN_TOKEN, type Harness, type HarnessOptions, openStream, request, startHarness } from './subscribe-harness.ts';
+import { ADMIN, ADMIN_TOKEN, openStream, request, perTest } from './subscribe-harness.ts';
 import { until } from '../until.ts';
 
 describe('addresses and ranges', () => {
@@ -52,18 +52,7 @@ describe('the forwarded-for walk', () => {
   });
 });
 
-const harnesses: Harness[] = [];
-const closers: (() => void)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) close();
-  for (const h of harnesses.splice(0)) await h.stop();
-});
-
-async function harness(options: HarnessOptions): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
+const { harness, onCleanup } = perTest();
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const from = (address: string) => ({ 'X-Forwarded-For': address });
@@ -99,14 +88,14 @@ describe('behind a listed proxy (the test client on 127.0.0.1 is the proxy)', ()
     // Another client behind the same proxy still gets its token checked, and a good one works.
     assert.equal((await request(url, { headers: { ...BAD, ...from('198.51.100.2') } })).status, 401);
     const good = await openStream(url, { headers: { ...AUTH, ...from('198.51.100.2') } });
-    closers.push(() => good.close());
+    onCleanup(() => good.close());
     assert.equal(good.status, 200);
   });
 
   test('the connections list shows the forwarded client', async () => {
     const h = await harness({ trustedProxies: ['127.0.0.0/8'] });
     const stream = await openStream(`${h.lan}/subscribe_events`, { headers: { ...AUTH, Forwarded: 'for="[2001:db8::7]:50000"' } });
-    closers.push(() => stream.close());
+    onCleanup(() => stream.close());
     await until(() => h.hub.list().length === 1, 'the stream is listed');
     assert.equal(h.hub.list()[0]!.ipAddress, '2001:db8::7');
   });
@@ -127,7 +116,7 @@ describe('from an unlisted peer', () => {
   test('the connections list shows the peer, not the header', async () => {
     const h = await harness({ trustedProxies: ['10.0.0.1'] });
     const stream = await openStream(`${h.lan}/subscribe_events`, { headers: { ...AUTH, ...from('198.51.100.1') } });
-    closers.push(() => stream.close());
+    onCleanup(() => stream.close());
     await until(() => h.hub.list().length === 1, 'the stream is listed');
     assert.equal(h.hub.list()[0]!.ipAddress, '127.0.0.1');
   });
