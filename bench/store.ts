@@ -21,24 +21,13 @@ import { StatsService } from '../src/stats/service.ts';
 import { MetricsStore } from '../src/metrics/store/store.ts';
 import { SystemSampler } from '../src/metrics/system.ts';
 import type { ConnectionRegistry } from '../src/base/types.ts';
+import { seededRandom } from './seeded-random.ts';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   const value = i >= 0 ? Number(args[i + 1]) : fallback;
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`--${name} must be a positive number`);
   return value;
-}
-
-/** A small seeded PRNG (mulberry32), so every run writes the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One busy minute: 200–800 deliveries, latencies mostly 1–60 ms with a long tail. */
@@ -93,7 +82,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     store.start();
     if (!store.available) throw new Error(`store unavailable: ${store.unavailableReason}`);
-    const rand = random(42);
+    const rand = seededRandom(42);
     const minutes = days * 1440;
     const writeStart = performance.now();
     for (let m = 0; m < minutes; m++) {

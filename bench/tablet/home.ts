@@ -14,18 +14,6 @@ export const TABLET_ROOM = 'kitchen';
 export const areaName = (i: number): string => `Tablet ${title(roomName(i))}`;
 export const TABLET_AREA = 'tablet_kitchen';
 
-/** A seeded PRNG (mulberry32): the same sequence in every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface BenchEntity {
   id: string;
   state: string;

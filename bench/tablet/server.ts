@@ -16,7 +16,8 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/base/log.ts';
 import { SseHubServer } from '../../src/app/server.ts';
 import { until } from '../../test/until.ts';
-import { type BenchEntity, ROOMS, TABLET_AREA, areaName, change, home, room, seeded } from './home.ts';
+import { type BenchEntity, ROOMS, TABLET_AREA, areaName, change, home, room } from './home.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sse-hub-tablet-bench-'));
@@ -38,12 +39,12 @@ async function main(): Promise<void> {
   await server.start();
   const sim = server.simulator!;
   let entities: BenchEntity[] = [];
-  let random = seeded(20);
+  let random = seededRandom(20);
   // Every phase starts from the same home and replays the same sequence of changes.
   const reset = () => {
     entities = home();
     for (const entity of entities) sim.setState(entity.id, entity.state, entity.attributes);
-    random = seeded(20);
+    random = seededRandom(20);
   };
   reset();
   const registries = sim.core.registries;
